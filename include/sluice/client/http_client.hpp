@@ -1,0 +1,61 @@
+#pragma once
+// Async HTTP/1.1 client with pooled keep-alive connections and a deadline on every call.
+
+#include "sluice/core/error.hpp"
+#include "sluice/di/container.hpp"
+#include "sluice/http/message.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sluice::client {
+
+struct ClientOptions {
+  std::chrono::milliseconds timeout{5'000};        // whole call: resolve, connect, send, receive
+  std::size_t max_idle_per_host = 256;             // idle keep-alive connections kept per host and thread
+  std::uint64_t max_response_bytes = 16 * 1024 * 1024;
+  std::string user_agent = "sluice";
+};
+
+struct ClientResponse {
+  unsigned status = 0;
+  std::string body;
+  std::string content_type;
+};
+
+/// Calls other HTTP services from handlers without blocking the IO thread. Connections are
+/// pooled per (IO thread, host, port) so a connection is only ever used on its own thread.
+/// Failures are values: `upstream_unavailable` (502) when the host cannot be reached,
+/// `upstream_timeout` (504) past the deadline, `upstream_error` (502) otherwise.
+class HttpClient {
+ public:
+  explicit HttpClient(ClientOptions options = {});
+  ~HttpClient();
+
+  boost::asio::awaitable<core::Result<ClientResponse>> get(
+      std::string_view url, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  boost::asio::awaitable<core::Result<ClientResponse>> request(
+      http::Verb method, std::string_view url, std::string body = {}, std::string_view content_type = {},
+      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+  /// Idle pooled connections, all hosts and threads together.
+  std::size_t idle_connections() const;
+  /// Drops every idle connection. Must run before the IO threads' event loops are destroyed.
+  void close_idle();
+
+  /// Registers a shared HttpClient in `container`, closed by a shutdown hook.
+  static std::shared_ptr<HttpClient> install(di::Container& container, ClientOptions options = {});
+
+ private:
+  struct Pool;
+  ClientOptions options_;
+  std::unique_ptr<Pool> pool_;
+};
+
+}  // namespace sluice::client

@@ -1,0 +1,67 @@
+#pragma once
+// What a handler receives.
+
+#include "sluice/core/compute_pool.hpp"
+#include "sluice/di/container.hpp"
+#include "sluice/http/message.hpp"
+
+#include <boost/asio/ip/address.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice::http {
+
+/// A value captured from the path by the router: `/datasets/{dataset_id}` → {"dataset_id", "42"}.
+struct PathParam {
+  std::string_view name;  // points into the route's pattern, which outlives requests
+  std::string value;      // percent-decoded
+};
+
+/// One HTTP request with everything a handler needs: the message, parsed path and query,
+/// the client's address, its dependency scope and the compute pool.
+class Request {
+ public:
+  Request(RawRequest message, std::vector<PathParam> params, boost::asio::ip::address client,
+          di::Scope& scope, core::ComputePool& compute);
+
+  Verb method() const { return message_.method(); }
+  std::string_view target() const { return message_.target(); }
+  /// The path without the query, still percent-encoded.
+  std::string_view path() const { return path_; }
+  std::string_view body() const { return message_.body(); }
+  std::optional<std::string_view> header(std::string_view name) const;
+  std::optional<std::string_view> path_param(std::string_view name) const;
+  /// The first value of query parameter `name`, percent-decoded (`+` read as space).
+  std::optional<std::string> query(std::string_view name) const;
+  const boost::asio::ip::address& client_address() const { return client_; }
+  const RawRequest& message() const { return message_; }
+
+  /// The dependency of type T for this request (FastAPI's `Depends`).
+  template <class T>
+  std::shared_ptr<T> depends() {
+    return scope_.get<T>();
+  }
+  /// Runs `fn` on the compute pool and resumes here with its result: `co_await req.compute(...)`.
+  template <class F>
+  auto compute(F fn) {
+    return compute_.run(std::move(fn));
+  }
+  di::Scope& scope() { return scope_; }
+
+ private:
+  RawRequest message_;
+  std::string_view path_;
+  std::string_view query_;
+  std::vector<PathParam> params_;
+  boost::asio::ip::address client_;
+  di::Scope& scope_;
+  core::ComputePool& compute_;
+};
+
+/// Splits a request target into path and query (without the '?').
+std::pair<std::string_view, std::string_view> split_target(std::string_view target);
+
+}  // namespace sluice::http

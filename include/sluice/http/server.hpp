@@ -1,0 +1,52 @@
+#pragma once
+// The HTTP/1.1 server: IO threads, connections, graceful shutdown.
+
+#include "sluice/core/compute_pool.hpp"
+#include "sluice/di/container.hpp"
+#include "sluice/http/router.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace sluice::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8000;  // 0 picks a free port; see Server::port()
+  std::size_t io_threads = 0;  // 0: one per CPU this process may run on
+  std::size_t header_limit = 16 * 1024;        // larger header block → 431
+  std::uint64_t body_limit = 10 * 1024 * 1024;  // larger body → 413, refused before it is read
+  std::chrono::milliseconds read_timeout{30'000};  // a request (or keep-alive idle) past it → closed
+  std::chrono::milliseconds write_timeout{30'000};
+  std::chrono::milliseconds shutdown_timeout{10'000};  // in-flight requests get this long to finish
+  bool handle_signals = true;  // SIGINT/SIGTERM begin a graceful shutdown
+};
+
+/// Serves `router` on `io_threads` event loops, one io_context per thread; each connection
+/// lives on one thread, so a connection's state needs no locks.
+class Server {
+ public:
+  Server(ServerOptions options, const Router& router, di::Container& container, core::ComputePool& compute);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Binds and listens; throws std::system_error when the address is unavailable.
+  void listen();
+  /// The bound port (useful with port 0), valid after listen().
+  std::uint16_t port() const;
+  /// Serves until stop() (or a signal), then drains in-flight requests up to shutdown_timeout.
+  void run();
+  /// Begins a graceful shutdown: stop accepting, close idle connections, let busy ones finish.
+  /// Safe from any thread, and more than once.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice::http

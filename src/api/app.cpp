@@ -1,0 +1,56 @@
+#include "sluice/api/app.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace sluice::api {
+
+App::App(std::size_t compute_threads)
+    : compute_(compute_threads == 0 ? core::available_cpus() : compute_threads) {
+  container_.add_singleton<core::ComputePool>(std::shared_ptr<core::ComputePool>(&compute_, [](auto*) {}));
+}
+
+App::~App() = default;
+
+App& App::route(http::Verb method, std::string_view pattern, http::Handler handler) {
+  router_.add(method, pattern, std::move(handler));
+  return *this;
+}
+App& App::get(std::string_view pattern, http::Handler handler) {
+  return route(http::Verb::get, pattern, std::move(handler));
+}
+App& App::post(std::string_view pattern, http::Handler handler) {
+  return route(http::Verb::post, pattern, std::move(handler));
+}
+App& App::put(std::string_view pattern, http::Handler handler) {
+  return route(http::Verb::put, pattern, std::move(handler));
+}
+App& App::del(std::string_view pattern, http::Handler handler) {
+  return route(http::Verb::delete_, pattern, std::move(handler));
+}
+
+void App::run(http::ServerOptions options, std::function<void(std::uint16_t)> on_listening) {
+  container_.start();
+  http::Server server(std::move(options), router_, container_, compute_);
+  server.listen();
+  {
+    std::lock_guard lock(server_mutex_);
+    server_ = &server;
+    if (stop_requested_) server.stop();
+  }
+  if (on_listening) on_listening(server.port());
+  server.run();
+  {
+    std::lock_guard lock(server_mutex_);
+    server_ = nullptr;
+  }
+  compute_.join();  // background work queued by the last requests completes before services stop
+  container_.stop();
+}
+
+void App::stop() {
+  std::lock_guard lock(server_mutex_);
+  stop_requested_ = true;
+  if (server_) server_->stop();
+}
+
+}  // namespace sluice::api

@@ -1,0 +1,51 @@
+#include "context_source.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/url/url.hpp>
+#include <fmt/format.h>
+
+namespace sluice::app {
+
+std::string context_from_body(std::string_view body) {
+  boost::system::error_code ec;
+  auto value = boost::json::parse(body, ec);
+  if (ec) return std::string(body);
+  if (value.is_string()) return std::string(value.get_string());
+  std::string context;
+  if (auto* object = value.if_object()) {
+    if (auto* documents = object->if_contains("documents"); documents && documents->is_array()) {
+      for (const auto& document : documents->get_array()) {
+        if (!document.is_string()) continue;
+        if (!context.empty()) context += '\n';
+        context += document.get_string();
+      }
+      return context;
+    }
+  }
+  return std::string(body);
+}
+
+RemoteContextSource::RemoteContextSource(std::shared_ptr<client::HttpClient> client, std::string url,
+                                         std::chrono::milliseconds timeout)
+    : client_(std::move(client)), url_(std::move(url)), timeout_(timeout) {}
+
+boost::asio::awaitable<core::Result<std::string>> RemoteContextSource::fetch(std::string_view query) {
+  boost::urls::url url(url_);
+  url.params().set("query", query);
+  auto answer = co_await client_->get(url.buffer(), timeout_);
+  if (!answer) co_return answer.error();
+  if (answer->status < 200 || answer->status >= 300)
+    co_return core::Error{502, "upstream_error", fmt::format("context API answered HTTP {}", answer->status), nullptr};
+  co_return context_from_body(answer->body);
+}
+
+boost::asio::awaitable<core::Result<std::string>> LocalContextSource::fetch(std::string_view) {
+  co_return std::string(
+      "Sluice is a high-performance backend for AI systems written in C++20.\n"
+      "It serves HTTP on Boost.Asio event loops and runs model work on a separate compute pool.\n"
+      "Background tasks run after the response is sent.\n"
+      "Rate limits protect expensive endpoints from bursts of traffic.\n"
+      "Set --context-url to fetch context from an external API instead of these built-in passages.");
+}
+
+}  // namespace sluice::app

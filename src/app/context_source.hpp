@@ -1,0 +1,47 @@
+#pragma once
+// Where GET /generate gets the context it hands to the model.
+
+#include "sluice/client/http_client.hpp"
+#include "sluice/core/error.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace sluice::app {
+
+class ContextSource {
+ public:
+  virtual ~ContextSource() = default;
+  /// Context passages for `query`, one per line.
+  virtual boost::asio::awaitable<core::Result<std::string>> fetch(std::string_view query) = 0;
+};
+
+/// The article's external call: GET `url`?query=... through the pooled async client. The
+/// answer is `{"documents": [...]}` (one line per document), a JSON string, or plain text.
+/// Unreachable → 502, past `timeout` → 504, non-2xx → 502.
+class RemoteContextSource final : public ContextSource {
+ public:
+  RemoteContextSource(std::shared_ptr<client::HttpClient> client, std::string url, std::chrono::milliseconds timeout);
+  boost::asio::awaitable<core::Result<std::string>> fetch(std::string_view query) override;
+
+ private:
+  std::shared_ptr<client::HttpClient> client_;
+  std::string url_;
+  std::chrono::milliseconds timeout_;
+};
+
+/// The embedded default: a few built-in passages about Sluice, so /generate works with no
+/// other service running. Returns them all; the model picks what matches.
+class LocalContextSource final : public ContextSource {
+ public:
+  boost::asio::awaitable<core::Result<std::string>> fetch(std::string_view query) override;
+};
+
+/// Reads a context API's body: documents joined by newlines.
+std::string context_from_body(std::string_view body);
+
+}  // namespace sluice::app

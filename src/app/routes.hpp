@@ -1,0 +1,15 @@
+#pragma once
+// The article's endpoints on a Sluice App.
+
+#include "serve_options.hpp"
+
+#include "sluice/api/app.hpp"
+
+namespace sluice::app {
+
+/// Registers the services the routes need (model, HTTP client, context source, background
+/// tasks, dataset stats) and the routes: GET /health, GET /generate, POST
+/// /datasets/{dataset_id}/process, POST /ai/generate, GET /ai.
+void add_article_routes(App& app, const ServeOptions& options);
+
+}  // namespace sluice::app

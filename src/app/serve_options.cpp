@@ -1,0 +1,58 @@
+#include "serve_options.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace sluice::app {
+
+namespace {
+
+/// A millisecond flag stored in a std::chrono::milliseconds.
+CLI::Option* add_millis(CLI::App& command, const std::string& name, std::chrono::milliseconds& target,
+                        const std::string& help, const std::string& env) {
+  return command
+      .add_option_function<long>(
+          name, [&target](long ms) { target = std::chrono::milliseconds(ms); }, help)
+      ->envname(env)
+      ->check(CLI::PositiveNumber)
+      ->default_str(std::to_string(target.count()));
+}
+
+}  // namespace
+
+void add_serve_flags(CLI::App& command, ServeOptions& o) {
+  command.add_option("--host", o.server.host, "Address to listen on")->envname("SLUICE_HOST")->capture_default_str();
+  command.add_option("--port", o.server.port, "TCP port (0 picks a free one)")
+      ->envname("SLUICE_PORT")
+      ->capture_default_str();
+  command.add_option("--workers", o.server.io_threads, "IO threads; 0 = one per available CPU")
+      ->envname("SLUICE_WORKERS")
+      ->capture_default_str();
+  command.add_option("--compute-threads", o.compute_threads, "Compute pool threads; 0 = one per available CPU")
+      ->envname("SLUICE_COMPUTE_THREADS")
+      ->capture_default_str();
+  command
+      .add_option("--context-url", o.context_url,
+                  "Context API that GET /generate calls as URL?query=PROMPT; empty = built-in local context")
+      ->envname("SLUICE_CONTEXT_URL");
+  add_millis(command, "--context-timeout-ms", o.context_timeout,
+             "Deadline for the context call; past it /generate answers 504", "SLUICE_CONTEXT_TIMEOUT_MS");
+  command.add_option("--data-dir", o.data_dir, "Directory for the server's data (created if missing)")
+      ->envname("SLUICE_DATA_DIR")
+      ->capture_default_str();
+  command.add_option("--body-limit", o.server.body_limit, "Largest request body in bytes; larger → 413")
+      ->envname("SLUICE_BODY_LIMIT")
+      ->capture_default_str();
+  add_millis(command, "--read-timeout-ms", o.server.read_timeout,
+             "Time a client has to send a whole request (and keep-alive idle time) before it is closed",
+             "SLUICE_READ_TIMEOUT_MS");
+  add_millis(command, "--shutdown-timeout-ms", o.server.shutdown_timeout,
+             "On SIGINT/SIGTERM, how long in-flight requests may take to finish", "SLUICE_SHUTDOWN_TIMEOUT_MS");
+  command.add_option("--ai-rate-limit", o.ai_rate_limit, "Limit for GET /ai per client address, e.g. 10/minute")
+      ->envname("SLUICE_AI_RATE_LIMIT")
+      ->capture_default_str();
+  command.add_option("--log-level", o.log_level, "trace, debug, info, warn, error, critical or off")
+      ->envname("SLUICE_LOG_LEVEL")
+      ->capture_default_str();
+}
+
+}  // namespace sluice::app

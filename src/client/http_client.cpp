@@ -1,0 +1,213 @@
+#include "sluice/client/http_client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/url/parse.hpp>
+#include <fmt/format.h>
+
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace sluice::client {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using asio::ip::tcp;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+namespace beast_http = boost::beast::http;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+core::Error failure(const error_code& ec, std::string_view host, std::uint16_t port) {
+  if (ec == beast::error::timeout || ec == asio::error::timed_out)
+    return {504, "upstream_timeout", fmt::format("upstream {}:{} did not answer in time", host, port), nullptr};
+  if (ec == asio::error::connection_refused || ec == asio::error::host_not_found ||
+      ec == asio::error::host_not_found_try_again || ec == asio::error::network_unreachable ||
+      ec == asio::error::host_unreachable)
+    return {502, "upstream_unavailable", fmt::format("upstream {}:{} unavailable: {}", host, port, ec.message()),
+            nullptr};
+  return {502, "upstream_error", fmt::format("upstream {}:{} failed: {}", host, port, ec.message()), nullptr};
+}
+
+/// A reused keep-alive connection may have been closed by the server while idle; such a
+/// failure says nothing about the upstream and an idempotent request may be sent again.
+bool is_stale_connection(const error_code& ec) {
+  return ec == beast_http::error::end_of_stream || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == asio::error::eof || ec == beast_http::error::partial_message;
+}
+
+bool is_idempotent(http::Verb method) {
+  return method == http::Verb::get || method == http::Verb::head || method == http::Verb::put ||
+         method == http::Verb::delete_ || method == http::Verb::options;
+}
+
+struct Target {
+  std::string host;
+  std::uint16_t port = 80;
+  std::string resource;  // path + query
+};
+
+core::Result<Target> parse_target(std::string_view url) {
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed || parsed->scheme_id() != boost::urls::scheme::http || parsed->host().empty())
+    return core::Error{502, "upstream_invalid_url", fmt::format("not an http:// URL: {}", url), nullptr};
+  Target target;
+  target.host = parsed->host_address();
+  if (parsed->has_port()) target.port = parsed->port_number();
+  target.resource = parsed->encoded_target();
+  if (target.resource.empty()) target.resource = "/";
+  return target;
+}
+
+}  // namespace
+
+struct HttpClient::Pool {
+  mutable std::mutex mutex;  // guards idle; each stream in it belongs to the IO thread of its key
+  std::unordered_map<std::string, std::vector<std::unique_ptr<beast::tcp_stream>>> idle;
+
+  std::unique_ptr<beast::tcp_stream> take(const std::string& key) {
+    std::lock_guard lock(mutex);
+    auto it = idle.find(key);
+    if (it == idle.end() || it->second.empty()) return nullptr;
+    auto stream = std::move(it->second.back());
+    it->second.pop_back();
+    return stream;
+  }
+  void give_back(const std::string& key, std::unique_ptr<beast::tcp_stream> stream, std::size_t max_idle) {
+    std::lock_guard lock(mutex);
+    auto& list = idle[key];
+    if (list.size() < max_idle) list.push_back(std::move(stream));
+  }
+};
+
+HttpClient::HttpClient(ClientOptions options) : options_(std::move(options)), pool_(std::make_unique<Pool>()) {}
+HttpClient::~HttpClient() = default;
+
+std::size_t HttpClient::idle_connections() const {
+  std::lock_guard lock(pool_->mutex);
+  std::size_t total = 0;
+  for (const auto& [key, list] : pool_->idle) total += list.size();
+  return total;
+}
+
+void HttpClient::close_idle() {
+  std::lock_guard lock(pool_->mutex);
+  pool_->idle.clear();
+}
+
+std::shared_ptr<HttpClient> HttpClient::install(di::Container& container, ClientOptions options) {
+  auto client = std::make_shared<HttpClient>(std::move(options));
+  container.add_singleton<HttpClient>(client);
+  container.on_shutdown([client] { client->close_idle(); });
+  return client;
+}
+
+namespace {
+
+asio::awaitable<error_code> connect(beast::tcp_stream& stream, const Target& target, Clock::time_point deadline) {
+  error_code ec;
+  auto address = asio::ip::make_address(target.host, ec);
+  stream.expires_at(deadline);
+  if (!ec) {
+    auto [connect_ec] = co_await stream.async_connect(tcp::endpoint(address, target.port), use_tuple);
+    co_return connect_ec;
+  }
+  // Name lookup runs on Asio's resolver thread; race it against the deadline.
+  using namespace asio::experimental::awaitable_operators;
+  tcp::resolver resolver(stream.get_executor());
+  asio::steady_timer timer(stream.get_executor(), deadline);
+  auto outcome = co_await (resolver.async_resolve(target.host, std::to_string(target.port), use_tuple) ||
+                           timer.async_wait(use_tuple));
+  if (outcome.index() == 1) co_return make_error_code(beast::error::timeout);
+  auto [resolve_ec, endpoints] = std::get<0>(outcome);
+  if (resolve_ec) co_return resolve_ec;
+  auto [connect_ec, endpoint] = co_await stream.async_connect(endpoints, use_tuple);
+  co_return connect_ec;
+}
+
+struct Exchange {
+  error_code ec;
+  bool is_reusable = false;
+  ClientResponse response;
+};
+
+asio::awaitable<Exchange> exchange(beast::tcp_stream& stream, http::RawRequest& request, Clock::time_point deadline,
+                                   std::uint64_t max_body) {
+  Exchange result;
+  stream.expires_at(deadline);
+  std::tie(result.ec, std::ignore) = co_await beast_http::async_write(stream, request, use_tuple);
+  if (result.ec) co_return result;
+  beast::flat_buffer buffer;
+  beast_http::response_parser<beast_http::string_body> parser;
+  parser.body_limit(max_body);
+  if (request.method() == http::Verb::head) parser.skip(true);
+  std::tie(result.ec, std::ignore) = co_await beast_http::async_read(stream, buffer, parser, use_tuple);
+  if (result.ec) co_return result;
+  auto message = parser.release();
+  // Leftover bytes would belong to no request of ours: such a connection is not reused.
+  result.is_reusable = message.keep_alive() && buffer.size() == 0;
+  result.response.status = message.result_int();
+  if (auto it = message.find(http::Field::content_type); it != message.end())
+    result.response.content_type = std::string(it->value());
+  result.response.body = std::move(message.body());
+  co_return result;
+}
+
+}  // namespace
+
+asio::awaitable<core::Result<ClientResponse>> HttpClient::get(std::string_view url,
+                                                               std::optional<std::chrono::milliseconds> timeout) {
+  return request(http::Verb::get, url, {}, {}, timeout);
+}
+
+asio::awaitable<core::Result<ClientResponse>> HttpClient::request(http::Verb method, std::string_view url,
+                                                                   std::string body, std::string_view content_type,
+                                                                   std::optional<std::chrono::milliseconds> timeout) {
+  auto target = parse_target(url);
+  if (!target) co_return target.error();
+  const auto deadline = Clock::now() + timeout.value_or(options_.timeout);
+
+  http::RawRequest message{method, target->resource, 11};
+  message.set(http::Field::host, target->port == 80 ? target->host : fmt::format("{}:{}", target->host, target->port));
+  message.set(http::Field::user_agent, options_.user_agent);
+  if (!content_type.empty()) message.set(http::Field::content_type, content_type);
+  message.body() = std::move(body);
+  message.keep_alive(true);
+  message.prepare_payload();
+
+  auto executor = co_await asio::this_coro::executor;
+  // Keyed by the event loop too: a pooled socket is only ever used on the thread that owns it.
+  const auto key = fmt::format("{}|{}:{}", static_cast<const void*>(&asio::query(executor, asio::execution::context)),
+                               target->host, target->port);
+
+  // Idle connections first; one the server has closed meanwhile is dropped and the next tried.
+  while (auto stream = pool_->take(key)) {
+    auto result = co_await exchange(*stream, message, deadline, options_.max_response_bytes);
+    if (!result.ec) {
+      if (result.is_reusable) pool_->give_back(key, std::move(stream), options_.max_idle_per_host);
+      co_return std::move(result.response);
+    }
+    if (!is_stale_connection(result.ec) || !is_idempotent(method)) co_return failure(result.ec, target->host, target->port);
+  }
+
+  auto stream = std::make_unique<beast::tcp_stream>(executor);
+  if (auto ec = co_await connect(*stream, *target, deadline)) co_return failure(ec, target->host, target->port);
+  auto result = co_await exchange(*stream, message, deadline, options_.max_response_bytes);
+  if (result.ec) co_return failure(result.ec, target->host, target->port);
+  if (result.is_reusable) pool_->give_back(key, std::move(stream), options_.max_idle_per_host);
+  co_return std::move(result.response);
+}
+
+}  // namespace sluice::client

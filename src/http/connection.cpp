@@ -1,0 +1,158 @@
+#include "connection.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <spdlog/spdlog.h>
+
+#include <optional>
+
+namespace sluice::http::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using boost::system::error_code;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+/// The response a protocol failure deserves; nullopt when the peer simply went away or
+/// stalled (slowloris), where the only right move is to close.
+std::optional<core::Error> protocol_error(const error_code& ec) {
+  if (ec == beast_http::error::header_limit)
+    return core::Error{431, "request_header_fields_too_large", "Request header fields too large", nullptr};
+  if (ec == beast_http::error::body_limit)
+    return core::Error{413, "payload_too_large", "Request body too large", nullptr};
+  if (ec == beast_http::error::end_of_stream || ec == beast_http::error::partial_message) return std::nullopt;
+  if (ec.category() == beast_http::make_error_code(beast_http::error::bad_method).category())
+    return core::bad_request("Malformed HTTP request: " + ec.message());
+  return std::nullopt;  // timeout, reset, aborted by shutdown
+}
+
+/// Answers a request we refuse to read further, then closes without a reset: the client must
+/// see the response even though its unread body is still arriving.
+asio::awaitable<void> refuse(beast::tcp_stream& stream, const core::Error& error) {
+  auto response = Response::error(error);
+  auto& message = response.message();
+  message.keep_alive(false);
+  message.prepare_payload();
+  stream.expires_after(std::chrono::seconds(5));
+  auto [ec, n] = co_await beast_http::async_write(stream, message, use_tuple);
+  if (ec) co_return;
+  error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  // Lingering close: discard at most 1 MiB for at most 1 s, so the body is never read whole.
+  std::array<char, 16 * 1024> sink;
+  std::size_t drained = 0;
+  stream.expires_after(std::chrono::seconds(1));
+  while (drained < 1024 * 1024) {
+    auto [read_ec, read] = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
+    if (read_ec) break;
+    drained += read;
+  }
+}
+
+bool expects_continue(const RawRequest& request) {
+  auto it = request.find(Field::expect);
+  return it != request.end() && beast::iequals(it->value(), "100-continue");
+}
+
+asio::awaitable<Response> call_handler(const Handler& handler, Request& request) {
+  try {
+    co_return co_await handler(request);
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: handler failed: {}", std::string_view(beast_http::to_string(request.method())),
+                  request.target(), e.what());
+  } catch (...) {
+    spdlog::error("{} {}: handler failed with a non-standard exception",
+                  std::string_view(beast_http::to_string(request.method())), request.target());
+  }
+  co_return Response::error(core::internal_error());
+}
+
+/// Routes one parsed request and runs its handler; `scope` outlives the response write.
+asio::awaitable<Response> respond(RawRequest raw, const asio::ip::address& client, di::Scope& scope,
+                                  ServerState& state) {
+  auto [path, query] = split_target(raw.target());
+  if (path.empty() || path.front() != '/') co_return Response::error(core::bad_request("Invalid request target"));
+  auto match = state.router.match(raw.method(), path);
+  if (!match.handler) {
+    if (match.allow.empty()) co_return Response::error(core::not_found("Not Found"));
+    auto response = Response::error({405, "method_not_allowed", "Method Not Allowed", nullptr});
+    response.set_header(Field::allow, match.allow);
+    co_return response;
+  }
+  Request request(std::move(raw), std::move(match.params), client, scope, state.compute);
+  co_return co_await call_handler(*match.handler, request);
+}
+
+}  // namespace
+
+void close_idle_connections(Worker& worker) {
+  worker.is_closing = true;
+  for (Connection* connection : worker.connections)
+    if (!connection->is_busy) connection->stream->cancel();
+}
+
+asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, Worker& worker, ServerState& state) {
+  const ServerOptions& options = state.options;
+  error_code ignored;
+  socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+  const auto client = socket.remote_endpoint(ignored).address();
+  beast::tcp_stream stream(std::move(socket));
+
+  Connection self{&stream};
+  auto position = worker.connections.insert(worker.connections.end(), &self);
+  ++state.live_connections;
+  struct Unregister {
+    Worker& worker;
+    std::list<Connection*>::iterator position;
+    std::atomic<std::size_t>& live;
+    ~Unregister() {
+      worker.connections.erase(position);
+      --live;
+    }
+  } unregister{worker, position, state.live_connections};
+
+  beast::flat_buffer buffer;
+  while (!worker.is_closing) {
+    self.is_busy = false;
+    beast_http::request_parser<beast_http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+    parser.body_limit(options.body_limit);
+    // One deadline for the whole request, set once: a client trickling bytes cannot extend it.
+    stream.expires_after(options.read_timeout);
+    auto [ec, n] = co_await beast_http::async_read_header(stream, buffer, parser, use_tuple);
+    if (!ec) {
+      self.is_busy = true;
+      if (!parser.is_done() && expects_continue(parser.get())) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        std::tie(ec, n) = co_await asio::async_write(stream, asio::buffer(kContinue), use_tuple);
+      }
+      if (!ec && !parser.is_done()) std::tie(ec, n) = co_await beast_http::async_read(stream, buffer, parser, use_tuple);
+    }
+    if (ec) {
+      if (auto error = protocol_error(ec)) co_await refuse(stream, *error);
+      break;
+    }
+
+    const bool wants_keep_alive = parser.get().keep_alive();
+    di::Scope scope(state.container);  // per-request dependencies; cleanups run after the write
+    Response response = co_await respond(parser.release(), client, scope, state);
+    auto& message = response.message();
+    const bool keep_alive = wants_keep_alive && !worker.is_closing;
+    message.keep_alive(keep_alive);
+    message.prepare_payload();
+    stream.expires_after(options.write_timeout);
+    auto [write_ec, written] = co_await beast_http::async_write(stream, message, use_tuple);
+    if (write_ec || !keep_alive) break;
+  }
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace sluice::http::detail

@@ -1,0 +1,49 @@
+#pragma once
+// Internal to the HTTP layer: one IO thread's state and the per-connection coroutine.
+
+#include "sluice/core/compute_pool.hpp"
+#include "sluice/di/container.hpp"
+#include "sluice/http/router.hpp"
+#include "sluice/http/server.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <atomic>
+#include <list>
+
+namespace sluice::http::detail {
+
+/// A live connection as its worker sees it during shutdown.
+struct Connection {
+  boost::beast::tcp_stream* stream;
+  bool is_busy = false;  // a request is being read, handled or answered
+};
+
+/// One IO thread: its event loop and the connections on it. `connections` and `is_closing`
+/// belong to the worker's thread and are only touched there.
+struct Worker {
+  boost::asio::io_context io{1};
+  std::list<Connection*> connections;
+  bool is_closing = false;
+};
+
+/// What every connection shares; all of it outlives the connections.
+struct ServerState {
+  const ServerOptions& options;
+  const Router& router;
+  di::Container& container;
+  core::ComputePool& compute;
+  std::atomic<std::size_t> live_connections{0};
+};
+
+/// Serves one connection until it closes: keep-alive, pipelining, limits, deadlines.
+boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket, Worker& worker,
+                                              ServerState& state);
+
+/// On the worker's thread: refuse further keep-alive and close connections waiting for a request.
+void close_idle_connections(Worker& worker);
+
+}  // namespace sluice::http::detail

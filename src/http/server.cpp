@@ -1,0 +1,134 @@
+#include "sluice/http/server.hpp"
+
+#include "connection.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <optional>
+#include <thread>
+
+namespace sluice::http {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+struct Server::Impl {
+  Impl(ServerOptions opts, const Router& router, di::Container& container, core::ComputePool& compute)
+      : options(std::move(opts)),
+        state{options, router, container, compute},
+        workers(options.io_threads == 0 ? core::available_cpus() : options.io_threads) {
+    for (auto& worker : workers) guards.emplace_back(asio::make_work_guard(worker.io));
+  }
+
+  detail::Worker& acceptor_worker() { return workers.front(); }
+
+  asio::awaitable<void> accept_loop() {
+    std::size_t next = 0;
+    for (;;) {
+      detail::Worker& target = workers[next++ % workers.size()];
+      auto [ec, socket] = co_await acceptor->async_accept(target.io, asio::as_tuple(asio::use_awaitable));
+      if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
+      if (ec) {
+        // Typically EMFILE: back off briefly instead of spinning on a full descriptor table.
+        spdlog::warn("accept failed: {}", ec.message());
+        asio::steady_timer pause(acceptor_worker().io, std::chrono::milliseconds(10));
+        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+        continue;
+      }
+      asio::co_spawn(target.io, detail::serve_connection(std::move(socket), target, state),
+                     [](std::exception_ptr failure) {
+                       if (!failure) return;
+                       try {
+                         std::rethrow_exception(failure);
+                       } catch (const std::exception& e) {
+                         spdlog::error("connection failed: {}", e.what());
+                       }
+                     });
+    }
+  }
+
+  /// Runs on the acceptor worker: waits for busy connections, then stops every event loop.
+  asio::awaitable<void> drain() {
+    auto deadline = std::chrono::steady_clock::now() + options.shutdown_timeout;
+    asio::steady_timer tick(acceptor_worker().io);
+    while (state.live_connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      tick.expires_after(std::chrono::milliseconds(10));
+      co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    if (auto left = state.live_connections.load(); left > 0)
+      spdlog::warn("shutdown deadline passed with {} connection(s) still open", left);
+    for (auto& guard : guards) guard.reset();
+    for (auto& worker : workers) worker.io.stop();
+  }
+
+  void begin_shutdown() {  // on the acceptor worker's thread
+    if (is_stopping) return;
+    is_stopping = true;
+    spdlog::info("shutting down: draining {} connection(s)", state.live_connections.load());
+    boost::system::error_code ignored;
+    if (acceptor) acceptor->close(ignored);
+    if (signals) signals->cancel(ignored);
+    for (auto& worker : workers) asio::post(worker.io, [&worker] { detail::close_idle_connections(worker); });
+    asio::co_spawn(acceptor_worker().io, drain(), asio::detached);
+  }
+
+  ServerOptions options;
+  detail::ServerState state;
+  std::vector<detail::Worker> workers;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::signal_set> signals;
+  bool is_stopping = false;  // acceptor worker's thread only
+};
+
+Server::Server(ServerOptions options, const Router& router, di::Container& container, core::ComputePool& compute)
+    : impl_(std::make_unique<Impl>(std::move(options), router, container, compute)) {}
+
+Server::~Server() = default;
+
+void Server::listen() {
+  auto& io = impl_->acceptor_worker().io;
+  tcp::resolver resolver(io);
+  auto endpoints = resolver.resolve(impl_->options.host, std::to_string(impl_->options.port));
+  tcp::endpoint endpoint = endpoints.begin()->endpoint();
+  auto& acceptor = impl_->acceptor.emplace(io);
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(asio::socket_base::reuse_address(true));
+  acceptor.bind(endpoint);
+  acceptor.listen(asio::socket_base::max_listen_connections);
+}
+
+std::uint16_t Server::port() const { return impl_->acceptor ? impl_->acceptor->local_endpoint().port() : 0; }
+
+void Server::run() {
+  auto& main = impl_->acceptor_worker();
+  if (!impl_->acceptor) listen();
+  asio::co_spawn(main.io, impl_->accept_loop(), asio::detached);
+  if (impl_->options.handle_signals) {
+    impl_->signals.emplace(main.io, SIGINT, SIGTERM);
+    impl_->signals->async_wait([this](boost::system::error_code ec, int signal) {
+      if (ec) return;
+      spdlog::info("received signal {}", signal);
+      impl_->begin_shutdown();
+    });
+  }
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < impl_->workers.size(); ++i)
+    threads.emplace_back([&worker = impl_->workers[i]] { worker.io.run(); });
+  main.io.run();
+  for (auto& thread : threads) thread.join();
+}
+
+void Server::stop() {
+  asio::post(impl_->acceptor_worker().io, [impl = impl_.get()] { impl->begin_shutdown(); });
+}
+
+}  // namespace sluice::http
