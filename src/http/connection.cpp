@@ -1,20 +1,24 @@
 #include "connection.hpp"
 
+#include "response_writer.hpp"
+
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <optional>
 
 namespace sluice::http::detail {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
+using asio::ip::tcp;
 using boost::system::error_code;
 
 namespace {
@@ -31,27 +35,27 @@ std::optional<core::Error> protocol_error(const error_code& ec) {
   if (ec == beast_http::error::end_of_stream || ec == beast_http::error::partial_message) return std::nullopt;
   if (ec.category() == beast_http::make_error_code(beast_http::error::bad_method).category())
     return core::bad_request("Malformed HTTP request: " + ec.message());
-  return std::nullopt;  // timeout, reset, aborted by shutdown
+  return std::nullopt;  // reset, or cancelled by a deadline or by shutdown
 }
 
 /// Answers a request we refuse to read further, then closes without a reset: the client must
-/// see the response even though its unread body is still arriving.
-asio::awaitable<void> refuse(beast::tcp_stream& stream, const core::Error& error) {
+/// see the response even though its unread body may still be arriving.
+asio::awaitable<void> refuse(tcp::socket& socket, Connection& self, const core::Error& error) {
   auto response = Response::error(error);
   auto& message = response.message();
   message.keep_alive(false);
-  message.prepare_payload();
-  stream.expires_after(std::chrono::seconds(5));
-  auto [ec, n] = co_await beast_http::async_write(stream, message, use_tuple);
+  ResponseWriter writer;
+  self.deadline = Clock::now() + std::chrono::seconds(5);
+  auto [ec, n] = co_await asio::async_write(socket, writer.buffers(message), use_tuple);
   if (ec) co_return;
   error_code ignored;
-  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
   // Lingering close: discard at most 1 MiB for at most 1 s, so the body is never read whole.
   std::array<char, 16 * 1024> sink;
   std::size_t drained = 0;
-  stream.expires_after(std::chrono::seconds(1));
+  self.deadline = Clock::now() + std::chrono::seconds(1);
   while (drained < 1024 * 1024) {
-    auto [read_ec, read] = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
+    auto [read_ec, read] = co_await socket.async_read_some(asio::buffer(sink), use_tuple);
     if (read_ec) break;
     drained += read;
   }
@@ -96,17 +100,32 @@ asio::awaitable<Response> respond(RawRequest raw, const asio::ip::address& clien
 void close_idle_connections(Worker& worker) {
   worker.is_closing = true;
   for (Connection* connection : worker.connections)
-    if (!connection->is_busy) connection->stream->cancel();
+    if (!connection->is_busy) connection->socket->cancel();
 }
 
-asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, Worker& worker, ServerState& state) {
+asio::awaitable<void> sweep_deadlines(Worker& worker, std::chrono::milliseconds tick) {
+  asio::steady_timer timer(worker.io);
+  for (;;) {
+    timer.expires_after(tick);
+    auto [ec] = co_await timer.async_wait(use_tuple);
+    if (ec) co_return;
+    const auto now = Clock::now();
+    for (Connection* connection : worker.connections) {
+      if (connection->deadline > now) continue;
+      connection->has_timed_out = true;
+      connection->deadline = Clock::time_point::max();
+      connection->socket->cancel();
+    }
+  }
+}
+
+asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, ServerState& state) {
   const ServerOptions& options = state.options;
   error_code ignored;
-  socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+  socket.set_option(tcp::no_delay(true), ignored);
   const auto client = socket.remote_endpoint(ignored).address();
-  beast::tcp_stream stream(std::move(socket));
 
-  Connection self{&stream};
+  Connection self{&socket};
   auto position = worker.connections.insert(worker.connections.end(), &self);
   ++state.live_connections;
   struct Unregister {
@@ -120,39 +139,42 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, Worker& wor
   } unregister{worker, position, state.live_connections};
 
   beast::flat_buffer buffer;
+  ResponseWriter writer;
   while (!worker.is_closing) {
     self.is_busy = false;
     beast_http::request_parser<beast_http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
     parser.body_limit(options.body_limit);
     // One deadline for the whole request, set once: a client trickling bytes cannot extend it.
-    stream.expires_after(options.read_timeout);
-    auto [ec, n] = co_await beast_http::async_read_header(stream, buffer, parser, use_tuple);
+    self.deadline = Clock::now() + options.read_timeout;
+    auto [ec, n] = co_await beast_http::async_read_header(socket, buffer, parser, use_tuple);
     if (!ec) {
       self.is_busy = true;
       if (!parser.is_done() && expects_continue(parser.get())) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        std::tie(ec, n) = co_await asio::async_write(stream, asio::buffer(kContinue), use_tuple);
+        std::tie(ec, n) = co_await asio::async_write(socket, asio::buffer(kContinue), use_tuple);
       }
-      if (!ec && !parser.is_done()) std::tie(ec, n) = co_await beast_http::async_read(stream, buffer, parser, use_tuple);
+      if (!ec && !parser.is_done()) std::tie(ec, n) = co_await beast_http::async_read(socket, buffer, parser, use_tuple);
     }
     if (ec) {
-      if (auto error = protocol_error(ec)) co_await refuse(stream, *error);
+      if (self.has_timed_out) break;  // slowloris or idle keep-alive: close without a word
+      if (auto error = protocol_error(ec)) co_await refuse(socket, self, *error);
       break;
     }
 
+    self.deadline = Clock::time_point::max();  // the handler's own awaits carry their deadlines
     const bool wants_keep_alive = parser.get().keep_alive();
+    const unsigned version = parser.get().version();
     di::Scope scope(state.container);  // per-request dependencies; cleanups run after the write
     Response response = co_await respond(parser.release(), client, scope, state);
     auto& message = response.message();
-    const bool keep_alive = wants_keep_alive && !worker.is_closing;
-    message.keep_alive(keep_alive);
-    message.prepare_payload();
-    stream.expires_after(options.write_timeout);
-    auto [write_ec, written] = co_await beast_http::async_write(stream, message, use_tuple);
-    if (write_ec || !keep_alive) break;
+    message.version(version);
+    message.keep_alive(wants_keep_alive && !worker.is_closing);
+    self.deadline = Clock::now() + options.write_timeout;
+    auto [write_ec, written] = co_await asio::async_write(socket, writer.buffers(message), use_tuple);
+    if (write_ec || !message.keep_alive()) break;
   }
-  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
 }
 
 }  // namespace sluice::http::detail

@@ -9,17 +9,23 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-
 #include <atomic>
+#include <chrono>
 #include <list>
 
 namespace sluice::http::detail {
 
-/// A live connection as its worker sees it during shutdown.
+using Clock = std::chrono::steady_clock;
+
+/// A live connection as its worker sees it: for deadlines and for shutdown.
 struct Connection {
-  boost::beast::tcp_stream* stream;
+  boost::asio::ip::tcp::socket* socket;
   bool is_busy = false;  // a request is being read, handled or answered
+  // When the pending read or write must be done; max while the handler runs. The worker's
+  // sweeper cancels IO past it: one timer per thread instead of a timer start/cancel per read
+  // and write, which cost more than parsing /health.
+  Clock::time_point deadline = Clock::time_point::max();
+  bool has_timed_out = false;
 };
 
 /// One IO thread: its event loop and the connections on it. `connections` and `is_closing`
@@ -29,6 +35,10 @@ struct Worker {
   std::list<Connection*> connections;
   bool is_closing = false;
 };
+
+/// Cancels the IO of every connection of `worker` whose deadline has passed, every `tick`,
+/// until the worker's event loop stops.
+boost::asio::awaitable<void> sweep_deadlines(Worker& worker, std::chrono::milliseconds tick);
 
 /// What every connection shares; all of it outlives the connections.
 struct ServerState {

@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <optional>
 #include <thread>
 
@@ -112,6 +113,11 @@ void Server::run() {
   auto& main = impl_->acceptor_worker();
   if (!impl_->acceptor) listen();
   asio::co_spawn(main.io, impl_->accept_loop(), asio::detached);
+  // Deadline precision is a tenth of the shortest timeout, between 10 ms and 1 s.
+  auto shortest = std::min(impl_->options.read_timeout, impl_->options.write_timeout);
+  auto tick = std::clamp<std::chrono::milliseconds>(shortest / 10, std::chrono::milliseconds(10),
+                                                    std::chrono::milliseconds(1000));
+  for (auto& worker : impl_->workers) asio::co_spawn(worker.io, detail::sweep_deadlines(worker, tick), asio::detached);
   if (impl_->options.handle_signals) {
     impl_->signals.emplace(main.io, SIGINT, SIGTERM);
     impl_->signals->async_wait([this](boost::system::error_code ec, int signal) {

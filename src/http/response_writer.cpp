@@ -1,0 +1,28 @@
+#include "response_writer.hpp"
+
+#include <charconv>
+
+namespace sluice::http::detail {
+
+std::array<boost::asio::const_buffer, 2> ResponseWriter::buffers(RawResponse& message) {
+  message.content_length(message.body().size());
+  head_.clear();
+  head_ += message.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  char code[8];
+  auto [end, ec] = std::to_chars(code, code + sizeof code, message.result_int());
+  head_.append(code, end);
+  head_ += ' ';
+  auto reason = message.reason();
+  head_ += std::string_view(reason.empty() ? beast_http::obsolete_reason(message.result()) : reason);
+  head_ += "\r\n";
+  for (const auto& field : message) {
+    head_ += std::string_view(field.name_string());
+    head_ += ": ";
+    head_ += std::string_view(field.value());
+    head_ += "\r\n";
+  }
+  head_ += "\r\n";
+  return {boost::asio::buffer(head_), boost::asio::buffer(message.body())};
+}
+
+}  // namespace sluice::http::detail

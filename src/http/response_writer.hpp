@@ -1,0 +1,26 @@
+#pragma once
+// Serialises a response head into one reusable buffer.
+
+#include "sluice/http/message.hpp"
+
+#include <boost/asio/buffer.hpp>
+
+#include <array>
+#include <string>
+
+namespace sluice::http::detail {
+
+/// Beast's generic serializer walks a chain of buffer views per write; for the small replies
+/// that dominate an API server that walk cost more CPU than the rest of the request. This
+/// writes the status line and fields into one string whose capacity the connection keeps, and
+/// sends head and body with a single gather write.
+class ResponseWriter {
+ public:
+  /// Adds Content-Length, then returns {head, body}; valid until the next call.
+  std::array<boost::asio::const_buffer, 2> buffers(RawResponse& message);
+
+ private:
+  std::string head_;
+};
+
+}  // namespace sluice::http::detail
