@@ -29,7 +29,7 @@ RemoteContextSource::RemoteContextSource(std::shared_ptr<client::HttpClient> cli
                                          std::chrono::milliseconds timeout)
     : client_(std::move(client)), url_(std::move(url)), timeout_(timeout) {}
 
-boost::asio::awaitable<core::Result<std::string>> RemoteContextSource::fetch(std::string_view query) {
+boost::asio::awaitable<core::Result<std::string>> RemoteContextSource::fetch(std::string query) {
   boost::urls::url url(url_);
   url.params().set("query", query);
   auto answer = co_await client_->get(url.buffer(), timeout_);
@@ -39,7 +39,7 @@ boost::asio::awaitable<core::Result<std::string>> RemoteContextSource::fetch(std
   co_return context_from_body(answer->body);
 }
 
-boost::asio::awaitable<core::Result<std::string>> LocalContextSource::fetch(std::string_view) {
+boost::asio::awaitable<core::Result<std::string>> LocalContextSource::fetch(std::string) {
   co_return std::string(
       "Sluice is a high-performance backend for AI systems written in C++20.\n"
       "It serves HTTP on Boost.Asio event loops and runs model work on a separate compute pool.\n"

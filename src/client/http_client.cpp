@@ -167,13 +167,13 @@ asio::awaitable<Exchange> exchange(beast::tcp_stream& stream, http::RawRequest& 
 
 }  // namespace
 
-asio::awaitable<core::Result<ClientResponse>> HttpClient::get(std::string_view url,
+asio::awaitable<core::Result<ClientResponse>> HttpClient::get(std::string url,
                                                                std::optional<std::chrono::milliseconds> timeout) {
-  return request(http::Verb::get, url, {}, {}, timeout);
+  return request(http::Verb::get, std::move(url), {}, {}, timeout);
 }
 
-asio::awaitable<core::Result<ClientResponse>> HttpClient::request(http::Verb method, std::string_view url,
-                                                                   std::string body, std::string_view content_type,
+asio::awaitable<core::Result<ClientResponse>> HttpClient::request(http::Verb method, std::string url,
+                                                                   std::string body, std::string content_type,
                                                                    std::optional<std::chrono::milliseconds> timeout) {
   auto target = parse_target(url);
   if (!target) co_return target.error();

@@ -168,8 +168,9 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, Serve
     di::Scope scope(state.container);  // per-request dependencies; cleanups run after the write
     Response response = co_await respond(parser.release(), client, scope, state);
     auto& message = response.message();
+    const bool handler_allows_keep_alive = message.keep_alive();  // false if it set "Connection: close"
     message.version(version);
-    message.keep_alive(wants_keep_alive && !worker.is_closing);
+    message.keep_alive(wants_keep_alive && handler_allows_keep_alive && !worker.is_closing);
     self.deadline = Clock::now() + options.write_timeout;
     auto [write_ec, written] = co_await asio::async_write(socket, writer.buffers(message), use_tuple);
     if (write_ec || !message.keep_alive()) break;

@@ -1,6 +1,6 @@
 #include "sluice/http/request.hpp"
 
-#include <boost/url/params_view.hpp>
+#include "percent_decode.hpp"
 
 namespace sluice::http {
 
@@ -35,11 +35,17 @@ std::optional<std::string_view> Request::path_param(std::string_view name) const
 
 std::optional<std::string> Request::query(std::string_view name) const {
   if (query_.empty()) return std::nullopt;
-  if (!boost::urls::parse_query(query_)) return std::nullopt;  // malformed percent-escapes: absent
-  boost::urls::encoding_opts opts;
-  opts.space_as_plus = true;
-  for (auto param : boost::urls::params_view(query_, opts))
-    if (param.key == name) return std::string(param.value);
+  std::string_view rest = query_;
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+    auto eq = pair.find('=');
+    auto key = detail::percent_decode(pair.substr(0, eq), true);
+    if (!key || *key != name) continue;
+    // A malformed escape reads as absent, so handlers report the parameter as missing.
+    return detail::percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
+  }
   return std::nullopt;
 }
 

@@ -1,6 +1,6 @@
 #include "sluice/http/router.hpp"
 
-#include <boost/url/pct_string_view.hpp>
+#include "percent_decode.hpp"
 
 #include <stdexcept>
 
@@ -18,12 +18,6 @@ std::vector<std::string_view> split_path(std::string_view path) {
     start = end + 1;
   }
   return parts;
-}
-
-std::optional<std::string> percent_decode(std::string_view text) {
-  auto checked = boost::urls::make_pct_string_view(text);
-  if (!checked) return std::nullopt;
-  return checked->decode();
 }
 
 void append_allow(std::string& allow, Verb method) {
@@ -71,7 +65,7 @@ Router::Match Router::match(Verb method, std::string_view path) const {
       const Segment& segment = route->segments[i];
       if (!segment.is_param) {
         matched = segment.text == parts[i];
-      } else if (auto value = percent_decode(parts[i]); value && !parts[i].empty()) {
+      } else if (auto value = detail::percent_decode(parts[i], false); value && !parts[i].empty()) {
         params.push_back({segment.text, std::move(*value)});
       } else {
         matched = false;

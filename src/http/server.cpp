@@ -105,6 +105,16 @@ void Server::listen() {
   acceptor.set_option(asio::socket_base::reuse_address(true));
   acceptor.bind(endpoint);
   acceptor.listen(asio::socket_base::max_listen_connections);
+  // Signals are caught from the moment the port is announced: a SIGTERM right after start-up
+  // must still shut down gracefully rather than kill the process.
+  if (impl_->options.handle_signals) {
+    impl_->signals.emplace(io, SIGINT, SIGTERM);
+    impl_->signals->async_wait([impl = impl_.get()](boost::system::error_code ec, int signal) {
+      if (ec) return;
+      spdlog::info("received signal {}", signal);
+      impl->begin_shutdown();
+    });
+  }
 }
 
 std::uint16_t Server::port() const { return impl_->acceptor ? impl_->acceptor->local_endpoint().port() : 0; }
@@ -118,14 +128,6 @@ void Server::run() {
   auto tick = std::clamp<std::chrono::milliseconds>(shortest / 10, std::chrono::milliseconds(10),
                                                     std::chrono::milliseconds(1000));
   for (auto& worker : impl_->workers) asio::co_spawn(worker.io, detail::sweep_deadlines(worker, tick), asio::detached);
-  if (impl_->options.handle_signals) {
-    impl_->signals.emplace(main.io, SIGINT, SIGTERM);
-    impl_->signals->async_wait([this](boost::system::error_code ec, int signal) {
-      if (ec) return;
-      spdlog::info("received signal {}", signal);
-      impl_->begin_shutdown();
-    });
-  }
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < impl_->workers.size(); ++i)
     threads.emplace_back([&worker = impl_->workers[i]] { worker.io.run(); });

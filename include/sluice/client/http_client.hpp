@@ -39,9 +39,10 @@ class HttpClient {
   ~HttpClient();
 
   boost::asio::awaitable<core::Result<ClientResponse>> get(
-      std::string_view url, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+      std::string url, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  // Coroutine parameters are taken by value: the call may outlive the caller's temporaries.
   boost::asio::awaitable<core::Result<ClientResponse>> request(
-      http::Verb method, std::string_view url, std::string body = {}, std::string_view content_type = {},
+      http::Verb method, std::string url, std::string body = {}, std::string content_type = {},
       std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   /// Idle pooled connections, all hosts and threads together.

@@ -1,0 +1,217 @@
+// The article's endpoints, end to end: the real `sluice` binary, a real context API on
+// loopback (a Sluice app in this process), and plain sockets in between.
+#include "raw_http.hpp"
+#include "server_process.hpp"
+#include "test_app.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <mutex>
+
+namespace sluice::test {
+namespace {
+
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+using http::Request;
+using http::Response;
+
+boost::json::value json_of(const RawResponse& r) { return boost::json::parse(r.body); }
+
+/// The context API /generate calls: fast, slow, and a record of what it was asked.
+class ContextApi {
+ public:
+  ContextApi() {
+    app_.get("/context", [this](Request& req) -> asio::awaitable<Response> {
+      {
+        std::lock_guard lock(mutex_);
+        last_query_ = req.query("query").value_or("<none>");
+      }
+      co_return Response::json({{"documents", {"Sluice serves AI backends.", "Context for the prompt."}}});
+    });
+    app_.get("/slow", [](Request&) -> asio::awaitable<Response> {
+      asio::steady_timer timer(co_await asio::this_coro::executor, 700ms);
+      co_await timer.async_wait(asio::use_awaitable);
+      co_return Response::json({{"documents", {"Late but useful context."}}});
+    });
+  }
+  std::string url(const std::string& path) const { return running_.url(path); }
+  std::string last_query() {
+    std::lock_guard lock(mutex_);
+    return last_query_;
+  }
+
+ private:
+  App app_{1};
+  RunningApp running_{app_};
+  std::mutex mutex_;
+  std::string last_query_;
+};
+
+TEST(ArticleEndpoints, Health) {
+  ServerProcess server({});
+  auto r = request(server.port(), "GET", "/health");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, R"({"status":"ok"})");
+}
+
+TEST(ArticleEndpoints, GenerateFetchesContextThenRunsTheModel) {
+  ContextApi context;
+  ServerProcess server({"--context-url", context.url("/context")});
+  auto r = request(server.port(), "GET", "/generate?prompt=who+serves+AI%20backends");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json_of(*r).at("result"), "Sluice serves AI backends.");
+  EXPECT_EQ(context.last_query(), "who serves AI backends");
+}
+
+TEST(ArticleEndpoints, GenerateWithoutPromptIs422InFastApiShape) {
+  ServerProcess server({});
+  auto r = request(server.port(), "GET", "/generate");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 422);
+  auto detail = json_of(*r).at("detail").as_array();
+  ASSERT_EQ(detail.size(), 1u);
+  EXPECT_EQ(detail[0].at("type"), "missing");
+  EXPECT_EQ(detail[0].at("loc"), boost::json::parse(R"(["query","prompt"])"));
+  EXPECT_EQ(detail[0].at("msg"), "Field required");
+}
+
+TEST(ArticleEndpoints, GenerateUsesLocalContextByDefault) {
+  ServerProcess server({});
+  auto r = request(server.port(), "GET", "/generate?prompt=what+runs+after+the+response");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(json_of(*r).at("result"), "Background tasks run after the response is sent.");
+}
+
+TEST(ArticleEndpoints, SlowUpstreamIs504NotAHang) {
+  ContextApi context;
+  ServerProcess server({"--context-url", context.url("/slow"), "--context-timeout-ms", "200"});
+  auto start = std::chrono::steady_clock::now();
+  auto r = request(server.port(), "GET", "/generate?prompt=hi");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 504);
+  EXPECT_EQ(json_of(*r).at("code"), "upstream_timeout");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 650ms);
+}
+
+TEST(ArticleEndpoints, DeadUpstreamIs502) {
+  std::uint16_t dead_port;
+  {
+    App probe{1};
+    RunningApp running(probe);
+    dead_port = running.port();
+  }  // stopped: nothing listens there now
+  ServerProcess server({"--context-url", "http://127.0.0.1:" + std::to_string(dead_port) + "/context"});
+  auto r = request(server.port(), "GET", "/generate?prompt=hi");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 502);
+  EXPECT_EQ(json_of(*r).at("code"), "upstream_unavailable");
+  auto health = request(server.port(), "GET", "/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+}
+
+TEST(ArticleEndpoints, ProcessDatasetRunsTheTaskAfterTheResponse) {
+  ServerProcess server({});
+  auto r = request(server.port(), "POST", "/datasets/7/process");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, R"({"status":"processing started"})");
+  EXPECT_TRUE(server.wait_for_log("build_embeddings(7) finished", 5s)) << server.log();
+}
+
+TEST(ArticleEndpoints, ProcessDatasetRejectsNonIntegerIds) {
+  ServerProcess server({});
+  auto r = request(server.port(), "POST", "/datasets/seven/process");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 422);
+  auto issue = json_of(*r).at("detail").as_array().at(0);
+  EXPECT_EQ(issue.at("type"), "int_parsing");
+  EXPECT_EQ(issue.at("loc"), boost::json::parse(R"(["path","dataset_id"])"));
+  EXPECT_EQ(issue.at("input"), "seven");
+}
+
+TEST(ArticleEndpoints, FailingBackgroundTaskIsLoggedAndServerKeepsServing) {
+  ServerProcess server({});
+  auto r = request(server.port(), "POST", "/datasets/0/process");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(server.wait_for_log("background task build_embeddings failed: dataset 0 does not exist", 5s))
+      << server.log();
+  auto health = request(server.port(), "GET", "/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+}
+
+TEST(ArticleEndpoints, AiGenerateUsesTheInjectedModel) {
+  ServerProcess server({});
+  auto r = request(server.port(), "POST", "/ai/generate?prompt=hello%20world");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(json_of(*r).at("response"), "world hello");
+  auto missing = request(server.port(), "POST", "/ai/generate");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 422);
+}
+
+TEST(ArticleEndpoints, AiIsRateLimitedTenPerMinutePerClient) {
+  ServerProcess server({});
+  for (int i = 0; i < 10; ++i) {
+    auto r = request(server.port(), "GET", "/ai");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << "request " << i + 1;
+    EXPECT_EQ(r->header("x-ratelimit-remaining"), std::to_string(9 - i));
+  }
+  auto limited = request(server.port(), "GET", "/ai");
+  ASSERT_TRUE(limited);
+  EXPECT_EQ(limited->status, 429);
+  EXPECT_EQ(json_of(*limited).at("code"), "rate_limited");
+  EXPECT_EQ(limited->header("retry-after"), "6");
+  EXPECT_EQ(limited->header("x-ratelimit-limit"), "10");
+  EXPECT_EQ(limited->header("x-ratelimit-remaining"), "0");
+  auto reset = std::stoll(limited->header("x-ratelimit-reset"));
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  EXPECT_GT(reset, now);
+  EXPECT_LE(reset, now + 61);
+}
+
+TEST(ArticleEndpoints, BodyLimitFlagIsEnforced) {
+  ServerProcess server({"--body-limit", "100"});
+  auto r = request(server.port(), "POST", "/ai/generate?prompt=x", std::string(200, 'a'));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+}
+
+TEST(ArticleEndpoints, SigtermDrainsInFlightRequestsThenExitsCleanly) {
+  ContextApi context;
+  ServerProcess server({"--context-url", context.url("/slow")});
+  RawConnection busy(server.port());
+  ASSERT_TRUE(busy.send("GET /generate?prompt=useful HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::this_thread::sleep_for(150ms);  // the context call is now in flight
+  server.signal(SIGTERM);
+  auto r = busy.read_response(5s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(json_of(*r).at("result"), "Late but useful context.");
+  EXPECT_EQ(server.wait_exit(5s), 0);
+  EXPECT_NE(server.log().find("stopped"), std::string::npos);
+}
+
+TEST(ArticleEndpoints, NewConnectionsAreRefusedAfterShutdown) {
+  ServerProcess server({});
+  auto port = server.port();
+  server.signal(SIGINT);
+  EXPECT_EQ(server.wait_exit(5s), 0);
+  EXPECT_THROW(RawConnection{port}, std::runtime_error);
+}
+
+}  // namespace
+}  // namespace sluice::test

@@ -1,0 +1,220 @@
+// The HTTP layer through real sockets: every kind of bad input has a defined outcome.
+#include "raw_http.hpp"
+#include "test_app.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+namespace sluice::http {
+namespace {
+
+using namespace std::chrono_literals;
+using test::RawConnection;
+
+namespace asio = boost::asio;
+
+class ServerTest : public ::testing::Test {
+ protected:
+  ServerTest() {
+    app.get("/health", [](Request&) -> asio::awaitable<Response> { co_return Response::json({{"status", "ok"}}); });
+    app.get("/echo", [](Request& req) -> asio::awaitable<Response> {
+      co_return Response::text(req.query("say").value_or(""));
+    });
+    app.post("/upload", [](Request& req) -> asio::awaitable<Response> {
+      co_return Response::json({{"bytes", req.body().size()}});
+    });
+    app.get("/boom", [](Request&) -> asio::awaitable<Response> {
+      throw std::runtime_error("handler bug");
+      co_return Response();
+    });
+    app.get("/slow", [this](Request&) -> asio::awaitable<Response> {
+      ++slow_started;
+      asio::steady_timer timer(co_await asio::this_coro::executor, 300ms);
+      co_await timer.async_wait(asio::use_awaitable);
+      co_return Response::json({{"slow", true}});
+    });
+  }
+
+  static ServerOptions small_limits() {
+    ServerOptions options;
+    options.body_limit = 1024;
+    options.read_timeout = 300ms;
+    return options;
+  }
+
+  App app{1};
+  std::atomic<int> slow_started{0};
+};
+
+boost::json::value json_of(const test::RawResponse& r) { return boost::json::parse(r.body); }
+
+TEST_F(ServerTest, ServesKeepAliveRequestsOnOneConnection) {
+  test::RunningApp server(app);
+  RawConnection c(server.port());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(c.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+    auto r = c.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->header("content-type"), "application/json");
+    EXPECT_EQ(r->body, R"({"status":"ok"})");
+  }
+}
+
+TEST_F(ServerTest, AnswersPipelinedRequestsInOrder) {
+  test::RunningApp server(app);
+  RawConnection c(server.port());
+  ASSERT_TRUE(c.send("GET /echo?say=one HTTP/1.1\r\nHost: x\r\n\r\nGET /echo?say=two HTTP/1.1\r\nHost: x\r\n\r\n"
+                     "GET /echo?say=three HTTP/1.1\r\nHost: x\r\n\r\n"));
+  for (auto expected : {"one", "two", "three"}) {
+    auto r = c.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->body, expected);
+  }
+}
+
+TEST_F(ServerTest, UnknownPathIs404Json) {
+  test::RunningApp server(app);
+  auto r = test::request(server.port(), "GET", "/missing");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_EQ(json_of(*r).at("code"), "not_found");
+  EXPECT_EQ(json_of(*r).at("detail"), "Not Found");
+}
+
+TEST_F(ServerTest, WrongMethodIs405WithAllow) {
+  test::RunningApp server(app);
+  auto r = test::request(server.port(), "DELETE", "/health");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 405);
+  EXPECT_EQ(r->header("allow"), "GET");
+  EXPECT_EQ(json_of(*r).at("code"), "method_not_allowed");
+}
+
+TEST_F(ServerTest, HandlerExceptionIs500AndServerKeepsServing) {
+  test::RunningApp server(app);
+  RawConnection c(server.port());
+  ASSERT_TRUE(c.send("GET /boom HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 500);
+  EXPECT_EQ(json_of(*r).at("code"), "internal_error");
+  EXPECT_EQ(r->body.find("handler bug"), std::string::npos) << "internals must not leak to clients";
+  ASSERT_TRUE(c.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto after = c.read_response();
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 200);
+}
+
+TEST_F(ServerTest, MalformedRequestIs400AndClose) {
+  test::RunningApp server(app);
+  RawConnection c(server.port());
+  ASSERT_TRUE(c.send("GET /health HTTP/1.1\r\nHost x-no-colon\r\n\r\n"));
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(json_of(*r).at("code"), "bad_request");
+  EXPECT_EQ(r->header("connection"), "close");
+  EXPECT_TRUE(c.is_closed_by_peer(2s));
+}
+
+TEST_F(ServerTest, OversizedHeaderBlockIs431) {
+  test::RunningApp server(app);
+  RawConnection c(server.port());
+  ASSERT_TRUE(c.send("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(17 * 1024, 'a') + "\r\n\r\n"));
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 431);
+  EXPECT_EQ(json_of(*r).at("code"), "request_header_fields_too_large");
+  EXPECT_TRUE(c.is_closed_by_peer(3s));
+}
+
+TEST_F(ServerTest, BodyOverLimitIs413BeforeTheBodyIsSent) {
+  test::RunningApp server(app, small_limits());
+  RawConnection c(server.port());
+  // Only the head is sent: the server must refuse on Content-Length alone.
+  ASSERT_TRUE(c.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 50000000\r\n\r\n"));
+  auto r = c.read_response(3s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_EQ(json_of(*r).at("code"), "payload_too_large");
+}
+
+TEST_F(ServerTest, BodyWithinLimitIsRead) {
+  test::RunningApp server(app, small_limits());
+  auto r = test::request(server.port(), "POST", "/upload", std::string(1000, 'x'));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(json_of(*r).at("bytes"), 1000);
+}
+
+TEST_F(ServerTest, ExpectContinueGetsA100First) {
+  test::RunningApp server(app);
+  RawConnection c(server.port());
+  ASSERT_TRUE(c.send("POST /upload HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"));
+  auto interim = c.read_response();
+  ASSERT_TRUE(interim);
+  EXPECT_EQ(interim->status, 100);
+  ASSERT_TRUE(c.send("hello"));
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(json_of(*r).at("bytes"), 5);
+}
+
+TEST_F(ServerTest, SlowClientIsClosedAtTheReadDeadline) {
+  test::RunningApp server(app, small_limits());
+  RawConnection c(server.port());
+  // Slowloris: a byte every 100 ms never completes the header; the 300 ms deadline is per request.
+  auto start = std::chrono::steady_clock::now();
+  bool closed = false;
+  for (char ch : std::string("GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")) {
+    if (!c.send(std::string(1, ch)) || c.is_closed_by_peer(100ms)) {
+      closed = true;
+      break;
+    }
+  }
+  EXPECT_TRUE(closed);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+}
+
+TEST_F(ServerTest, IdleKeepAliveConnectionIsClosedAtTheReadDeadline) {
+  test::RunningApp server(app, small_limits());
+  RawConnection c(server.port());
+  ASSERT_TRUE(c.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(c.read_response());
+  EXPECT_TRUE(c.is_closed_by_peer(2s));
+}
+
+TEST_F(ServerTest, Http10ClosesAfterTheResponse) {
+  test::RunningApp server(app);
+  RawConnection c(server.port());
+  ASSERT_TRUE(c.send("GET /health HTTP/1.0\r\n\r\n"));
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(c.is_closed_by_peer(2s));
+}
+
+TEST_F(ServerTest, GracefulStopFinishesInFlightRequests) {
+  auto server = std::make_unique<test::RunningApp>(app);
+  RawConnection busy(server->port());
+  RawConnection idle(server->port());
+  ASSERT_TRUE(busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
+  while (slow_started.load() == 0) std::this_thread::sleep_for(5ms);
+  std::thread stopper([&] { server.reset(); });  // stop() + join: returns once drained
+  auto r = busy.read_response(5s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->header("connection"), "close");
+  EXPECT_TRUE(idle.is_closed_by_peer(2s));
+  stopper.join();
+}
+
+
+}  // namespace
+}  // namespace sluice::http
