@@ -13,7 +13,10 @@
 #include <boost/url/parse.hpp>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -73,22 +76,42 @@ core::Result<Target> parse_target(std::string_view url) {
 
 }  // namespace
 
+/// Idle keep-alive connections as bare descriptors, not Asio sockets: a socket belongs to one
+/// io_context and must not outlive it, while the pool may outlive every event loop (and may
+/// hand a connection to any IO thread). Adopting a descriptor costs one epoll registration.
 struct HttpClient::Pool {
-  mutable std::mutex mutex;  // guards idle; each stream in it belongs to the IO thread of its key
-  std::unordered_map<std::string, std::vector<std::unique_ptr<beast::tcp_stream>>> idle;
+  struct Idle {
+    int fd;
+    tcp protocol;
+  };
+  mutable std::mutex mutex;  // guards idle
+  std::unordered_map<std::string, std::vector<Idle>> idle;
 
-  std::unique_ptr<beast::tcp_stream> take(const std::string& key) {
+  ~Pool() { close_all(); }
+
+  std::optional<Idle> take(const std::string& key) {
     std::lock_guard lock(mutex);
     auto it = idle.find(key);
-    if (it == idle.end() || it->second.empty()) return nullptr;
-    auto stream = std::move(it->second.back());
+    if (it == idle.end() || it->second.empty()) return std::nullopt;
+    auto connection = it->second.back();
     it->second.pop_back();
-    return stream;
+    return connection;
   }
-  void give_back(const std::string& key, std::unique_ptr<beast::tcp_stream> stream, std::size_t max_idle) {
-    std::lock_guard lock(mutex);
+  void give_back(const std::string& key, beast::tcp_stream& stream, std::size_t max_idle) {
+    error_code ec;
+    auto protocol = stream.socket().local_endpoint(ec).protocol();
+    if (ec) return;
+    std::unique_lock lock(mutex);
     auto& list = idle[key];
-    if (list.size() < max_idle) list.push_back(std::move(stream));
+    if (list.size() >= max_idle) return;  // the stream closes its socket when it goes
+    int fd = stream.release_socket().release(ec);
+    if (!ec) list.push_back({fd, protocol});
+  }
+  void close_all() {
+    std::lock_guard lock(mutex);
+    for (auto& [key, list] : idle)
+      for (auto& connection : list) ::close(connection.fd);
+    idle.clear();
   }
 };
 
@@ -102,10 +125,7 @@ std::size_t HttpClient::idle_connections() const {
   return total;
 }
 
-void HttpClient::close_idle() {
-  std::lock_guard lock(pool_->mutex);
-  pool_->idle.clear();
-}
+void HttpClient::close_idle() { pool_->close_all(); }
 
 std::shared_ptr<HttpClient> HttpClient::install(di::Container& container, ClientOptions options) {
   auto client = std::make_shared<HttpClient>(std::move(options));
@@ -188,25 +208,30 @@ asio::awaitable<core::Result<ClientResponse>> HttpClient::request(http::Verb met
   message.prepare_payload();
 
   auto executor = co_await asio::this_coro::executor;
-  // Keyed by the event loop too: a pooled socket is only ever used on the thread that owns it.
-  const auto key = fmt::format("{}|{}:{}", static_cast<const void*>(&asio::query(executor, asio::execution::context)),
-                               target->host, target->port);
+  const auto key = fmt::format("{}:{}", target->host, target->port);
 
   // Idle connections first; one the server has closed meanwhile is dropped and the next tried.
-  while (auto stream = pool_->take(key)) {
-    auto result = co_await exchange(*stream, message, deadline, options_.max_response_bytes);
+  while (auto idle = pool_->take(key)) {
+    beast::tcp_stream stream(executor);
+    error_code ec;
+    stream.socket().assign(idle->protocol, idle->fd, ec);
+    if (ec) {
+      ::close(idle->fd);
+      continue;
+    }
+    auto result = co_await exchange(stream, message, deadline, options_.max_response_bytes);
     if (!result.ec) {
-      if (result.is_reusable) pool_->give_back(key, std::move(stream), options_.max_idle_per_host);
+      if (result.is_reusable) pool_->give_back(key, stream, options_.max_idle_per_host);
       co_return std::move(result.response);
     }
     if (!is_stale_connection(result.ec) || !is_idempotent(method)) co_return failure(result.ec, target->host, target->port);
   }
 
-  auto stream = std::make_unique<beast::tcp_stream>(executor);
-  if (auto ec = co_await connect(*stream, *target, deadline)) co_return failure(ec, target->host, target->port);
-  auto result = co_await exchange(*stream, message, deadline, options_.max_response_bytes);
+  beast::tcp_stream stream(executor);
+  if (auto ec = co_await connect(stream, *target, deadline)) co_return failure(ec, target->host, target->port);
+  auto result = co_await exchange(stream, message, deadline, options_.max_response_bytes);
   if (result.ec) co_return failure(result.ec, target->host, target->port);
-  if (result.is_reusable) pool_->give_back(key, std::move(stream), options_.max_idle_per_host);
+  if (result.is_reusable) pool_->give_back(key, stream, options_.max_idle_per_host);
   co_return std::move(result.response);
 }
 

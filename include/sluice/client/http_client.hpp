@@ -18,7 +18,7 @@ namespace sluice::client {
 
 struct ClientOptions {
   std::chrono::milliseconds timeout{5'000};        // whole call: resolve, connect, send, receive
-  std::size_t max_idle_per_host = 256;             // idle keep-alive connections kept per host and thread
+  std::size_t max_idle_per_host = 256;             // idle keep-alive connections kept per host
   std::uint64_t max_response_bytes = 16 * 1024 * 1024;
   std::string user_agent = "sluice";
 };
@@ -29,8 +29,8 @@ struct ClientResponse {
   std::string content_type;
 };
 
-/// Calls other HTTP services from handlers without blocking the IO thread. Connections are
-/// pooled per (IO thread, host, port) so a connection is only ever used on its own thread.
+/// Calls other HTTP services from handlers without blocking the IO thread. Keep-alive
+/// connections are pooled per host and port and may be reused from any IO thread.
 /// Failures are values: `upstream_unavailable` (502) when the host cannot be reached,
 /// `upstream_timeout` (504) past the deadline, `upstream_error` (502) otherwise.
 class HttpClient {
@@ -47,7 +47,7 @@ class HttpClient {
 
   /// Idle pooled connections, all hosts and threads together.
   std::size_t idle_connections() const;
-  /// Drops every idle connection. Must run before the IO threads' event loops are destroyed.
+  /// Closes every idle connection.
   void close_idle();
 
   /// Registers a shared HttpClient in `container`, closed by a shutdown hook.

@@ -1,0 +1,26 @@
+# Multi-stage image: build with the same scripts a developer uses, run on a slim Debian 12.
+FROM debian:12 AS build
+WORKDIR /src
+COPY scripts/setup scripts/setup
+RUN scripts/setup
+COPY . .
+RUN cmake --preset release -DSLUICE_TESTS=OFF -DSLUICE_BENCH=OFF \
+ && cmake --build --preset release \
+ && strip build/release/sluice
+
+FROM debian:12-slim
+# Runtime libraries only: the shared Boost, spdlog and fmt libraries the binary links (see ldd).
+RUN apt-get update -qq \
+ && apt-get install -y -qq --no-install-recommends \
+      libboost-json1.81.0 libboost-url1.81.0 libboost-container1.81.0 libspdlog1.10 libfmt9 curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --create-home --home-dir /var/lib/sluice sluice
+COPY --from=build /src/build/release/sluice /usr/local/bin/sluice
+USER sluice
+WORKDIR /var/lib/sluice
+ENV SLUICE_DATA_DIR=/var/lib/sluice/data
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+  CMD curl -fsS http://127.0.0.1:8000/health || exit 1
+STOPSIGNAL SIGTERM
+CMD ["sluice", "serve", "--host", "0.0.0.0", "--port", "8000"]

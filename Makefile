@@ -1,0 +1,26 @@
+# The two commands a new user needs (see README.md):
+#   make run    set up, build and start the server on 127.0.0.1:8000 with embedded defaults
+#   make test   set up, build (warnings as errors) and run the whole test suite
+.PHONY: setup run test build bench clean
+
+setup:
+	scripts/setup
+
+build: setup
+	cmake --preset release
+	cmake --build --preset release
+
+run: build
+	build/release/sluice serve --host 127.0.0.1 --port 8000
+
+test: setup
+	cmake --preset ci
+	cmake --build --preset ci
+	ctest --preset ci
+
+bench:
+	scripts/setup --bench
+	bench/http.sh
+
+clean:
+	rm -rf build
