@@ -46,6 +46,7 @@ run() {
 
 # serve LABEL "COMMAND"  → starts it pinned to CPU 0, sets $server_pid
 serve() {
+  if curl -fs "http://127.0.0.1:$port/health" >/dev/null; then echo "port $port is already in use" >&2; exit 1; fi
   taskset -c 0 bash -c "exec $2" >/dev/null 2>&1 & server_pid=$!; pids+=("$server_pid")
   wait_up "$port" || { echo "$1 did not start" >&2; exit 1; }
 }
@@ -62,6 +63,9 @@ article() { # LABEL
 echo "system,scenario,connections,requests_per_s,p50_ms,p99_ms,errors,server_cpu_us_per_request"
 
 # The context APIs alone: the one used must sustain 256 connections / 20 ms = 12,800 requests/s.
+for p in $port $upstream_port; do
+  if curl -s -o /dev/null "http://127.0.0.1:$p/"; then echo "port $p is already in use" >&2; exit 1; fi
+done
 taskset -c 1 /usr/bin/python3 "$peers/fastapi/upstream.py" "$upstream_port" 20 >/dev/null 2>&1 & py=$!; pids+=("$py")
 sleep 1
 run upstream.py "$py" context 256 "http://127.0.0.1:$upstream_port/context?query=hi"

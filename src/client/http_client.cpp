@@ -97,11 +97,9 @@ struct HttpClient::Pool {
     it->second.pop_back();
     return connection;
   }
-  void give_back(const std::string& key, beast::tcp_stream& stream, std::size_t max_idle) {
+  void give_back(const std::string& key, beast::tcp_stream& stream, tcp protocol, std::size_t max_idle) {
     error_code ec;
-    auto protocol = stream.socket().local_endpoint(ec).protocol();
-    if (ec) return;
-    std::unique_lock lock(mutex);
+    std::lock_guard lock(mutex);
     auto& list = idle[key];
     if (list.size() >= max_idle) return;  // the stream closes its socket when it goes
     int fd = stream.release_socket().release(ec);
@@ -221,7 +219,7 @@ asio::awaitable<core::Result<ClientResponse>> HttpClient::request(http::Verb met
     }
     auto result = co_await exchange(stream, message, deadline, options_.max_response_bytes);
     if (!result.ec) {
-      if (result.is_reusable) pool_->give_back(key, stream, options_.max_idle_per_host);
+      if (result.is_reusable) pool_->give_back(key, stream, idle->protocol, options_.max_idle_per_host);
       co_return std::move(result.response);
     }
     if (!is_stale_connection(result.ec) || !is_idempotent(method)) co_return failure(result.ec, target->host, target->port);
@@ -231,7 +229,11 @@ asio::awaitable<core::Result<ClientResponse>> HttpClient::request(http::Verb met
   if (auto ec = co_await connect(stream, *target, deadline)) co_return failure(ec, target->host, target->port);
   auto result = co_await exchange(stream, message, deadline, options_.max_response_bytes);
   if (result.ec) co_return failure(result.ec, target->host, target->port);
-  if (result.is_reusable) pool_->give_back(key, stream, options_.max_idle_per_host);
+  if (result.is_reusable) {
+    error_code ec;
+    auto protocol = stream.socket().local_endpoint(ec).protocol();
+    if (!ec) pool_->give_back(key, stream, protocol, options_.max_idle_per_host);
+  }
   co_return std::move(result.response);
 }
 
