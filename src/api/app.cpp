@@ -11,24 +11,15 @@ App::App(std::size_t compute_threads)
 
 App::~App() = default;
 
-App& App::route(http::Verb method, std::string_view pattern, http::Handler handler) {
-  router_.add(method, pattern, std::move(handler));
-  return *this;
-}
-App& App::get(std::string_view pattern, http::Handler handler) {
-  return route(http::Verb::get, pattern, std::move(handler));
-}
-App& App::post(std::string_view pattern, http::Handler handler) {
-  return route(http::Verb::post, pattern, std::move(handler));
-}
-App& App::put(std::string_view pattern, http::Handler handler) {
-  return route(http::Verb::put, pattern, std::move(handler));
-}
-App& App::del(std::string_view pattern, http::Handler handler) {
-  return route(http::Verb::delete_, pattern, std::move(handler));
+void App::add(BoundRoute route) {
+  router_.add(route.operation.method, route.operation.path, std::move(route.handler));
+  operations_.push_back(std::move(route.operation));
 }
 
+boost::json::object App::openapi() const { return openapi_document(info_, operations_, schemas_); }
+
 void App::run(http::ServerOptions options, std::function<void(std::uint16_t)> on_listening) {
+  install_docs();
   container_.start();
   http::Server server(std::move(options), router_, container_, compute_);
   server.listen();

@@ -8,55 +8,64 @@
 #include "sluice/jobs/background_tasks.hpp"
 #include "sluice/limits/rate_limited.hpp"
 
-#include <boost/json/object.hpp>
-
-#include <charconv>
+#include <boost/describe/class.hpp>
 
 namespace sluice::app {
 
 namespace asio = boost::asio;
+using api::Depends;
+using api::Path;
+using api::Query;
+using core::ComputePool;
 using http::Request;
 using http::Response;
 
+struct Health {
+  std::string status;
+};
+BOOST_DESCRIBE_STRUCT(Health, (), (status))
+
+struct GenerateResult {
+  std::string result;
+};
+BOOST_DESCRIBE_STRUCT(GenerateResult, (), (result))
+
+struct ProcessingStarted {
+  std::string status;
+};
+BOOST_DESCRIBE_STRUCT(ProcessingStarted, (), (status))
+
+struct ModelResponse {
+  std::string response;
+};
+BOOST_DESCRIBE_STRUCT(ModelResponse, (), (response))
+
 namespace {
 
-core::Error missing_query(std::string name) {
-  return core::validation_error({{"missing", {"query", std::move(name)}, "Field required", nullptr}});
+asio::awaitable<Health> health() { co_return Health{"ok"}; }
+
+/// The article's pipeline: context over the async client, then the model on the compute pool.
+asio::awaitable<core::Result<GenerateResult>> generate(Query<"prompt", std::string> prompt,
+                                                       Depends<ContextSource> context_source,
+                                                       Depends<ai::ModelService> model, Depends<ComputePool> compute) {
+  auto context = co_await context_source->fetch(*prompt);
+  if (!context) co_return context.error();
+  auto result = co_await compute->run([&] { return model->generate(*prompt, *context); });
+  co_return GenerateResult{std::move(result)};
 }
 
-asio::awaitable<Response> health(Request&) { co_return Response::json({{"status", "ok"}}); }
-
-asio::awaitable<Response> generate(Request& req) {
-  auto prompt = req.query("prompt");
-  if (!prompt) co_return Response::error(missing_query("prompt"));
-  auto context = co_await req.depends<ContextSource>()->fetch(*prompt);
-  if (!context) co_return Response::error(context.error());
-  auto model = req.depends<ai::ModelService>();
-  auto result = co_await req.compute([&] { return model->generate(*prompt, context.value()); });
-  co_return Response::json({{"result", result}});
+asio::awaitable<ProcessingStarted> process_dataset(Path<"dataset_id", std::int64_t> dataset_id,
+                                                   Depends<jobs::BackgroundTasks> tasks,
+                                                   Depends<DatasetStats> stats) {
+  tasks->add("build_embeddings", [id = *dataset_id, stats = stats.value] { build_embeddings(id, *stats); });
+  co_return ProcessingStarted{"processing started"};
 }
 
-asio::awaitable<Response> process_dataset(Request& req) {
-  auto raw = *req.path_param("dataset_id");
-  std::int64_t dataset_id = 0;
-  auto [end, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), dataset_id);
-  if (ec != std::errc{} || end != raw.data() + raw.size())
-    co_return Response::error(core::validation_error(
-        {{"int_parsing", {"path", "dataset_id"}, "Input should be a valid integer, unable to parse string as an integer",
-          boost::json::string(raw)}}));
-  auto stats = req.depends<DatasetStats>();
-  req.depends<jobs::BackgroundTasks>()->add("build_embeddings", [dataset_id, stats] {
-    build_embeddings(dataset_id, *stats);
-  });
-  co_return Response::json({{"status", "processing started"}});
-}
-
-asio::awaitable<Response> ai_generate(Request& req) {
-  auto prompt = req.query("prompt");
-  if (!prompt) co_return Response::error(missing_query("prompt"));
-  auto model = req.depends<ai::ModelService>();
-  auto response = co_await req.compute([&] { return model->generate(*prompt, {}); });
-  co_return Response::json({{"response", response}});
+asio::awaitable<ModelResponse> ai_generate(Query<"prompt", std::string> prompt, Depends<ai::ModelService> model,
+                                           Depends<ComputePool> compute) {
+  // Awaited into a local first: GCC 12 miscompiles co_await inside a braced initialiser.
+  auto response = co_await compute->run([&] { return model->generate(*prompt, {}); });
+  co_return ModelResponse{std::move(response)};
 }
 
 asio::awaitable<Response> ai(Request&) { co_return Response::json({{"result", "ok"}}); }
@@ -77,11 +86,21 @@ void add_article_routes(App& app, const ServeOptions& options) {
   }
 
   auto ai_limiter = std::make_shared<limits::RateLimiter>(limits::RateLimit::parse(options.ai_rate_limit));
-  app.get("/health", health);
-  app.get("/generate", generate);
-  app.post("/datasets/{dataset_id}/process", process_dataset);
-  app.post("/ai/generate", ai_generate);
-  app.get("/ai", limits::rate_limited(ai_limiter, ai));
+  app.get("/health", health, {.summary = "Health", .tags = {"operations"}});
+  app.get("/generate", generate,
+          {.summary = "Generate with context",
+           .description = "Fetches context for the prompt from the context API, then runs the model on the compute "
+                          "pool. 502 when the context API is unreachable, 504 past its deadline.",
+           .tags = {"ai"}});
+  app.post("/datasets/{dataset_id}/process", process_dataset,
+           {.summary = "Process a dataset",
+            .description = "Schedules build_embeddings(dataset_id) to run after the response is sent.",
+            .tags = {"datasets"}});
+  app.post("/ai/generate", ai_generate, {.summary = "Generate with the injected model", .tags = {"ai"}});
+  app.get("/ai", limits::rate_limited(ai_limiter, ai),
+          {.summary = "Rate-limited endpoint",
+           .description = "Limited per client address (default 10/minute); over the limit: 429 with Retry-After.",
+           .tags = {"ai"}});
 }
 
 }  // namespace sluice::app

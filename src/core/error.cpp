@@ -16,10 +16,9 @@ boost::json::value Error::to_json() const {
 Error validation_error(const std::vector<FieldIssue>& issues) {
   boost::json::array detail;
   for (const auto& issue : issues) {
-    boost::json::array loc;
-    for (const auto& part : issue.loc) loc.emplace_back(part);
-    detail.emplace_back(boost::json::object{
-        {"type", issue.type}, {"loc", std::move(loc)}, {"msg", issue.msg}, {"input", issue.input}});
+    boost::json::object entry{{"type", issue.type}, {"loc", issue.loc}, {"msg", issue.msg}, {"input", issue.input}};
+    if (!issue.ctx.empty()) entry["ctx"] = issue.ctx;
+    detail.emplace_back(std::move(entry));
   }
   return {422, "validation_error", "Request validation failed", std::move(detail)};
 }

@@ -33,18 +33,55 @@ std::optional<std::string_view> Request::path_param(std::string_view name) const
   return std::nullopt;
 }
 
-std::optional<std::string> Request::query(std::string_view name) const {
-  if (query_.empty()) return std::nullopt;
-  std::string_view rest = query_;
-  while (!rest.empty()) {
-    auto amp = rest.find('&');
-    std::string_view pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+namespace {
+
+/// Calls visit(value) for each `name=value` pair whose decoded name is `name`; a malformed escape
+/// in the value reads as absent, so handlers report the parameter as missing.
+template <class Visit>
+void each_query_value(std::string_view query, std::string_view name, Visit visit) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
     auto eq = pair.find('=');
     auto key = detail::percent_decode(pair.substr(0, eq), true);
     if (!key || *key != name) continue;
-    // A malformed escape reads as absent, so handlers report the parameter as missing.
-    return detail::percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
+    auto value = detail::percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
+    if (value && !visit(std::move(*value))) return;
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> Request::query(std::string_view name) const {
+  std::optional<std::string> found;
+  each_query_value(query_, name, [&](std::string value) {
+    found = std::move(value);
+    return false;  // the first one
+  });
+  return found;
+}
+
+std::vector<std::string> Request::query_all(std::string_view name) const {
+  std::vector<std::string> values;
+  each_query_value(query_, name, [&](std::string value) {
+    values.push_back(std::move(value));
+    return true;
+  });
+  return values;
+}
+
+std::optional<std::string> Request::cookie(std::string_view name) const {
+  auto header = this->header("Cookie");
+  if (!header) return std::nullopt;
+  std::string_view rest = *header;
+  while (!rest.empty()) {
+    auto semi = rest.find(';');
+    std::string_view pair = rest.substr(0, semi);
+    rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    auto eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) return std::string(pair.substr(eq + 1));
   }
   return std::nullopt;
 }

@@ -1,19 +1,33 @@
 #pragma once
-// The application object: routes, services, lifespan and the server, in one place
-// (what `app = FastAPI()` is in Python).
+// The application object: routes, services, lifespan, documentation and the server, in one
+// place (what `app = FastAPI()` is in Python).
 
+#include "sluice/api/bind.hpp"
+#include "sluice/api/operation.hpp"
+#include "sluice/api/schema_registry.hpp"
 #include "sluice/core/compute_pool.hpp"
 #include "sluice/di/container.hpp"
 #include "sluice/http/router.hpp"
 #include "sluice/http/server.hpp"
 
-#include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace sluice::api {
+
+/// Where the generated documentation is served. Empty URLs switch a page off.
+struct DocsOptions {
+  std::string openapi_url = "/openapi.json";
+  std::string docs_url = "/docs";  // Swagger UI; its assets under <docs_url>/assets/
+  /// A node_modules directory holding swagger-ui-dist; empty: search SLUICE_DOCS_ASSETS,
+  /// ./node_modules and the directories around the executable.
+  std::filesystem::path assets_dir;
+};
 
 class App {
  public:
@@ -21,29 +35,60 @@ class App {
   explicit App(std::size_t compute_threads = 0);
   ~App();
 
-  App& get(std::string_view pattern, http::Handler handler);
-  App& post(std::string_view pattern, http::Handler handler);
-  App& put(std::string_view pattern, http::Handler handler);
-  App& del(std::string_view pattern, http::Handler handler);
-  App& route(http::Verb method, std::string_view pattern, http::Handler handler);
+  /// Registers a handler: a coroutine taking `http::Request&` and returning `http::Response`,
+  /// or a typed one whose parameters are Path/Query/Header/Cookie/Body/Depends values
+  /// (validated, 422 on failure) and whose result is a model or any Codec-supported value.
+  template <class F>
+  App& route(http::Verb method, std::string_view pattern, F handler, RouteDoc doc = {}) {
+    add(bind_route(std::move(handler), method, std::string(pattern), std::move(doc), schemas_));
+    return *this;
+  }
+  template <class F>
+  App& get(std::string_view pattern, F handler, RouteDoc doc = {}) {
+    return route(http::Verb::get, pattern, std::move(handler), std::move(doc));
+  }
+  template <class F>
+  App& post(std::string_view pattern, F handler, RouteDoc doc = {}) {
+    return route(http::Verb::post, pattern, std::move(handler), std::move(doc));
+  }
+  template <class F>
+  App& put(std::string_view pattern, F handler, RouteDoc doc = {}) {
+    return route(http::Verb::put, pattern, std::move(handler), std::move(doc));
+  }
+  template <class F>
+  App& del(std::string_view pattern, F handler, RouteDoc doc = {}) {
+    return route(http::Verb::delete_, pattern, std::move(handler), std::move(doc));
+  }
 
   /// Where services are registered (`services().add_singleton<T>(...)`) and lifespan hooks live.
   di::Container& services() { return container_; }
   core::ComputePool& compute() { return compute_; }
   const http::Router& router() const { return router_; }
+  ApiInfo& info() { return info_; }
+  DocsOptions& docs() { return docs_; }
+
+  /// The OpenAPI 3.1 document of every route registered so far.
+  boost::json::object openapi() const;
 
   /// Starts the services, serves until SIGINT/SIGTERM or stop(), drains in-flight requests,
-  /// then runs shutdown hooks and waits for queued compute work. `on_listening` gets the bound
+  /// waits for queued compute work, then runs shutdown hooks. `on_listening` gets the bound
   /// port once requests can be accepted. Throws if the address cannot be bound.
   void run(http::ServerOptions options, std::function<void(std::uint16_t port)> on_listening = {});
   /// Begins a graceful shutdown; safe from any thread, before or during run().
   void stop();
 
  private:
+  void add(BoundRoute route);
+  void install_docs();
+
   http::Router router_;
   di::Container container_;
   core::ComputePool compute_;
-  std::mutex server_mutex_;  // guards server_ between run() and stop() on other threads
+  SchemaRegistry schemas_;
+  std::vector<Operation> operations_;
+  ApiInfo info_;
+  DocsOptions docs_;
+  std::mutex server_mutex_;  // guards server_ and stop_requested_ between run() and stop()
   http::Server* server_ = nullptr;
   bool stop_requested_ = false;
 };

@@ -1,6 +1,8 @@
 #pragma once
 // The one error shape every layer returns and every client sees.
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include <string>
@@ -21,12 +23,13 @@ struct Error {
   boost::json::value to_json() const;
 };
 
-/// One entry of a 422 response, in FastAPI's shape: {"type","loc","msg","input"}.
+/// One entry of a 422 response, in FastAPI's shape: {"type","loc","msg","input"[,"ctx"]}.
 struct FieldIssue {
-  std::string type;              // "missing", "int_parsing", ...
-  std::vector<std::string> loc;  // {"query", "prompt"}
+  std::string type;             // "missing", "int_parsing", "string_too_short", ...
+  boost::json::array loc;       // ["query", "prompt"] or ["body", "items", 0, "name"]
   std::string msg;
   boost::json::value input = nullptr;
+  boost::json::object ctx = {};  // e.g. {"ge": 1}; omitted when empty
 };
 
 /// 422 `validation_error` whose `detail` lists every issue (FastAPI's body).

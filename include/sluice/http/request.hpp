@@ -36,6 +36,10 @@ class Request {
   std::optional<std::string_view> path_param(std::string_view name) const;
   /// The first value of query parameter `name`, percent-decoded (`+` read as space).
   std::optional<std::string> query(std::string_view name) const;
+  /// Every value of query parameter `name`, in order (`?tag=a&tag=b`).
+  std::vector<std::string> query_all(std::string_view name) const;
+  /// The value of cookie `name` from the Cookie header.
+  std::optional<std::string> cookie(std::string_view name) const;
   const boost::asio::ip::address& client_address() const { return client_; }
   const RawRequest& message() const { return message_; }
 

@@ -1,0 +1,49 @@
+#pragma once
+// What the OpenAPI document says about one route.
+
+#include "sluice/http/message.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <string>
+#include <vector>
+
+namespace sluice::api {
+
+/// Per-route options, as FastAPI's decorator arguments: `{.summary = "...", .status_code = 202}`.
+struct RouteDoc {
+  std::string summary;
+  std::string description;
+  std::vector<std::string> tags;
+  unsigned status_code = 200;  // status of a successful typed response
+  std::string response_description = "Successful Response";
+  bool deprecated = false;
+  bool include_in_schema = true;
+};
+
+struct Operation {
+  http::Verb method;
+  std::string path;
+  RouteDoc doc;
+  boost::json::array parameters;          // OpenAPI parameter objects
+  boost::json::value request_body = nullptr;  // schema of the JSON body, if any
+  bool is_body_required = false;
+  boost::json::value response = nullptr;  // schema of the success body; null: not described
+  bool validates_input = false;           // may answer 422
+};
+
+struct ApiInfo {
+  std::string title = "Sluice";
+  std::string version = "0.1.0";
+  std::string description;
+};
+
+class SchemaRegistry;
+
+/// The OpenAPI 3.1 document for `operations`, with `schemas` as components.
+boost::json::object openapi_document(const ApiInfo& info, const std::vector<Operation>& operations,
+                                     const SchemaRegistry& schemas);
+
+}  // namespace sluice::api
