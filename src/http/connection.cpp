@@ -85,6 +85,9 @@ asio::awaitable<Response> respond(RawRequest raw, const asio::ip::address& clien
   auto [path, query] = split_target(raw.target());
   if (path.empty() || path.front() != '/') co_return Response::error(core::bad_request("Invalid request target"));
   auto match = state.router.match(raw.method(), path);
+  if (!match.handler && raw.method() == Verb::head) {  // HEAD is GET without the body (RFC 9110)
+    if (auto get = state.router.match(Verb::get, path); get.handler) match = std::move(get);
+  }
   if (!match.handler) {
     if (match.allow.empty()) co_return Response::error(core::not_found("Not Found"));
     auto response = Response::error({405, "method_not_allowed", "Method Not Allowed", nullptr});
@@ -165,6 +168,7 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, Serve
     self.deadline = Clock::time_point::max();  // the handler's own awaits carry their deadlines
     const bool wants_keep_alive = parser.get().keep_alive();
     const unsigned version = parser.get().version();
+    const bool is_head = parser.get().method() == Verb::head;
     di::Scope scope(state.container);  // per-request dependencies; cleanups run after the write
     Response response = co_await respond(parser.release(), client, scope, state);
     auto& message = response.message();
@@ -172,7 +176,7 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, Serve
     message.version(version);
     message.keep_alive(wants_keep_alive && handler_allows_keep_alive && !worker.is_closing);
     self.deadline = Clock::now() + options.write_timeout;
-    auto [write_ec, written] = co_await asio::async_write(socket, writer.buffers(message), use_tuple);
+    auto [write_ec, written] = co_await asio::async_write(socket, writer.buffers(message, !is_head), use_tuple);
     if (write_ec || !message.keep_alive()) break;
   }
   socket.shutdown(tcp::socket::shutdown_send, ignored);

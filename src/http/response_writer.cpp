@@ -4,7 +4,7 @@
 
 namespace sluice::http::detail {
 
-std::array<boost::asio::const_buffer, 2> ResponseWriter::buffers(RawResponse& message) {
+std::array<boost::asio::const_buffer, 2> ResponseWriter::buffers(RawResponse& message, bool include_body) {
   message.content_length(message.body().size());
   head_.clear();
   head_ += message.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
@@ -22,6 +22,7 @@ std::array<boost::asio::const_buffer, 2> ResponseWriter::buffers(RawResponse& me
     head_ += "\r\n";
   }
   head_ += "\r\n";
+  if (!include_body) return {boost::asio::buffer(head_), boost::asio::const_buffer()};
   return {boost::asio::buffer(head_), boost::asio::buffer(message.body())};
 }
 

@@ -16,8 +16,9 @@ namespace sluice::http::detail {
 /// sends head and body with a single gather write.
 class ResponseWriter {
  public:
-  /// Adds Content-Length, then returns {head, body}; valid until the next call.
-  std::array<boost::asio::const_buffer, 2> buffers(RawResponse& message);
+  /// Adds Content-Length, then returns {head, body} (body empty for a HEAD request);
+  /// valid until the next call.
+  std::array<boost::asio::const_buffer, 2> buffers(RawResponse& message, bool include_body = true);
 
  private:
   std::string head_;

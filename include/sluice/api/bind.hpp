@@ -176,7 +176,7 @@ struct Param<Cookie<N, T, D>> {
 template <class T>
 struct Param<Body<T>> {
   using Stored = Body<T>;
-  static constexpr bool is_required = !absent_value<T, NoDefault{}>().has_value();
+  static constexpr bool is_required = !is_optional<T>::value;
   static std::optional<Stored> bind(http::Request& req, Issues& issues) {
     if (req.body().empty()) {
       if constexpr (is_required) {

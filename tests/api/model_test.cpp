@@ -1,0 +1,145 @@
+#include "sluice/api/model.hpp"
+
+#include <boost/describe/class.hpp>
+#include <boost/describe/enum.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <gtest/gtest.h>
+
+namespace sluice::api {
+namespace {
+
+namespace json = boost::json;
+
+BOOST_DEFINE_ENUM_CLASS(Role, system, user, assistant)
+
+struct Message {
+  Role role;
+  Field<std::string, MinLength<1>, MaxLength<20>> content;
+};
+BOOST_DESCRIBE_STRUCT(Message, (), (role, content))
+
+struct Chat {
+  Field<std::string, Pattern<"^[a-z0-9-]+$">> model;
+  Field<std::vector<Message>, MinLength<1>> messages;
+  Field<double, Ge<0.0>, Le<2.0>, WithDefault> temperature = 0.7;
+  Field<int, Gt<0>, Lt<4097>, WithDefault> max_tokens = 16;
+  std::optional<std::string> user;
+  bool stream = false;
+};
+BOOST_DESCRIBE_STRUCT(Chat, (), (model, messages, temperature, max_tokens, user, stream))
+
+struct Strict {
+  int id;
+  static constexpr bool forbid_extra_fields = true;
+};
+BOOST_DESCRIBE_STRUCT(Strict, (), (id))
+
+template <class T>
+std::optional<T> read(std::string_view text, Issues& issues) {
+  return Codec<T>::read(json::parse(text), issues, Loc{"body"});
+}
+
+TEST(Model, ReadsAValidModelWithDefaults) {
+  Issues issues;
+  auto chat = read<Chat>(R"({"model":"tiny-1","messages":[{"role":"user","content":"hi"}],"stream":true})", issues);
+  ASSERT_TRUE(chat) << issues.to_error().to_json();
+  EXPECT_EQ(*chat->model, "tiny-1");
+  EXPECT_EQ(chat->messages->at(0).role, Role::user);
+  EXPECT_EQ(*chat->messages->at(0).content, "hi");
+  EXPECT_DOUBLE_EQ(*chat->temperature, 0.7);
+  EXPECT_EQ(*chat->max_tokens, 16);
+  EXPECT_FALSE(chat->user.has_value());
+  EXPECT_TRUE(chat->stream);
+}
+
+TEST(Model, ReportsEveryFailureWithItsLocation) {
+  Issues issues;
+  auto chat = read<Chat>(
+      R"({"model":"Bad Model!","messages":[{"role":"robot","content":""},{"content":"x"}],)"
+      R"("temperature":3,"max_tokens":0,"stream":"maybe"})",
+      issues);
+  EXPECT_FALSE(chat);
+  std::vector<std::string> got;
+  for (const auto& issue : issues.list()) got.push_back(issue.type + " " + json::serialize(issue.loc));
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     R"(string_pattern_mismatch ["body","model"])",
+                     R"(enum ["body","messages",0,"role"])",
+                     R"(string_too_short ["body","messages",0,"content"])",
+                     R"(missing ["body","messages",1,"role"])",
+                     R"(less_than_equal ["body","temperature"])",
+                     R"(greater_than ["body","max_tokens"])",
+                     R"(bool_parsing ["body","stream"])",
+                 }));
+  EXPECT_EQ(issues.list()[1].msg, "Input should be 'system', 'user' or 'assistant'");
+  EXPECT_EQ(issues.list()[2].msg, "String should have at least 1 character");
+  EXPECT_EQ(json::serialize(issues.list()[4].ctx), R"({"le":2E0})");
+}
+
+TEST(Model, TypeErrorsUsePydanticNames) {
+  Issues issues;
+  EXPECT_FALSE(Codec<int>::read(json::parse("1.5"), issues, {}));
+  EXPECT_FALSE(Codec<int>::read(json::parse("true"), issues, {}));
+  EXPECT_FALSE(Codec<std::string>::read(json::parse("5"), issues, {}));
+  EXPECT_FALSE(Codec<std::vector<int>>::read(json::parse("{}"), issues, {}));
+  EXPECT_FALSE(Codec<Message>::read(json::parse("[]"), issues, {}));
+  EXPECT_FALSE(Codec<std::int8_t>::read(json::parse("300"), issues, {}));
+  std::vector<std::string> types;
+  for (const auto& issue : issues.list()) types.push_back(issue.type);
+  EXPECT_EQ(types, (std::vector<std::string>{"int_from_float", "int_type", "string_type", "list_type",
+                                             "model_attributes_type", "int_parsing_size"}));
+}
+
+TEST(Model, LaxScalarsAcceptWhatPydanticAccepts) {
+  Issues issues;
+  EXPECT_EQ(Codec<int>::read(json::parse("2.0"), issues, {}), 2);
+  EXPECT_EQ(Codec<int>::read(json::parse(R"("42")"), issues, {}), 42);
+  EXPECT_EQ(Codec<bool>::from_text("yes", issues, {}), true);
+  EXPECT_EQ(Codec<bool>::from_text("off", issues, {}), false);
+  EXPECT_EQ(Codec<double>::from_text("1e3", issues, {}), 1000.0);
+  EXPECT_TRUE(issues.empty());
+  EXPECT_FALSE(Codec<int>::from_text("12abc", issues, {}));
+  EXPECT_EQ(issues.list().back().type, "int_parsing");
+}
+
+TEST(Model, ExtraFieldsAreIgnoredUnlessForbidden) {
+  Issues issues;
+  EXPECT_TRUE(read<Message>(R"({"role":"user","content":"a","extra":1})", issues));
+  EXPECT_TRUE(issues.empty());
+  EXPECT_FALSE(read<Strict>(R"({"id":1,"extra":1})", issues));
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues.list()[0].type, "extra_forbidden");
+  EXPECT_EQ(json::serialize(issues.list()[0].loc), R"(["body","extra"])");
+}
+
+TEST(Model, WritesWhatItReads) {
+  Issues issues;
+  auto text = R"({"model":"m","messages":[{"role":"assistant","content":"ok"}],"temperature":1E0,"max_tokens":5,)"
+              R"("user":null,"stream":false})";
+  auto chat = read<Chat>(text, issues);
+  ASSERT_TRUE(chat);
+  EXPECT_EQ(Codec<Chat>::write(*chat), json::parse(text));
+}
+
+TEST(Model, SchemaDescribesFieldsConstraintsAndDefaults) {
+  SchemaRegistry registry;
+  EXPECT_EQ(json::serialize(Codec<Chat>::schema(registry)), R"({"$ref":"#/components/schemas/Chat"})");
+  const auto& chat = registry.schemas().at("Chat").as_object();
+  EXPECT_EQ(chat.at("required"), json::parse(R"(["model","messages","stream"])"));
+  const auto& props = chat.at("properties").as_object();
+  EXPECT_EQ(props.at("model"), json::parse(R"({"type":"string","pattern":"^[a-z0-9-]+$"})"));
+  EXPECT_EQ(props.at("messages").at("minItems"), 1);
+  EXPECT_EQ(props.at("messages").at("items"), json::parse(R"({"$ref":"#/components/schemas/Message"})"));
+  EXPECT_EQ(props.at("temperature"), json::parse(R"({"type":"number","minimum":0E0,"maximum":2E0,"default":7E-1})"));
+  EXPECT_EQ(props.at("max_tokens"),
+            json::parse(R"({"type":"integer","exclusiveMinimum":0,"exclusiveMaximum":4097,"default":16})"));
+  EXPECT_EQ(props.at("user"), json::parse(R"({"anyOf":[{"type":"string"},{"type":"null"}],"default":null})"));
+  EXPECT_EQ(registry.schemas().at("Role").at("enum"), json::parse(R"(["system","user","assistant"])"));
+  EXPECT_EQ(registry.schemas().at("Message").at("properties").at("content").at("maxLength"), 20);
+  SchemaRegistry strict;
+  Codec<Strict>::schema(strict);
+  EXPECT_EQ(strict.schemas().at("Strict").at("additionalProperties"), false);
+}
+
+}  // namespace
+}  // namespace sluice::api
