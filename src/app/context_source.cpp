@@ -1,7 +1,6 @@
 #include "context_source.hpp"
 
 #include <boost/json/parse.hpp>
-#include <boost/url/url.hpp>
 #include <fmt/format.h>
 
 namespace sluice::app {
@@ -30,9 +29,7 @@ RemoteContextSource::RemoteContextSource(std::shared_ptr<client::HttpClient> cli
     : client_(std::move(client)), url_(std::move(url)), timeout_(timeout) {}
 
 boost::asio::awaitable<core::Result<std::string>> RemoteContextSource::fetch(std::string query) {
-  boost::urls::url url(url_);
-  url.params().set("query", query);
-  auto answer = co_await client_->get(url.buffer(), timeout_);
+  auto answer = co_await client_->get(client::with_query(url_, "query", query), timeout_);
   if (!answer) co_return answer.error();
   if (answer->status < 200 || answer->status >= 300)
     co_return core::Error{502, "upstream_error", fmt::format("context API answered HTTP {}", answer->status), nullptr};

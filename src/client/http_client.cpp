@@ -11,6 +11,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
 #include <fmt/format.h>
 
 #include <unistd.h>
@@ -112,6 +113,12 @@ struct HttpClient::Pool {
     idle.clear();
   }
 };
+
+std::string with_query(std::string_view url, std::string_view key, std::string_view value) {
+  boost::urls::url parsed(url);
+  parsed.params().set(key, value);
+  return std::string(parsed.buffer());
+}
 
 HttpClient::HttpClient(ClientOptions options) : options_(std::move(options)), pool_(std::make_unique<Pool>()) {}
 HttpClient::~HttpClient() = default;

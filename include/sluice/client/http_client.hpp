@@ -29,6 +29,11 @@ struct ClientResponse {
   std::string content_type;
 };
 
+/// `url` with `key=value` set in its query string, percent-encoded:
+/// with_query("http://h/context", "query", "a b") → "http://h/context?query=a%20b".
+/// (No initializer-list form: GCC 12 rejects braced lists inside coroutines.)
+std::string with_query(std::string_view url, std::string_view key, std::string_view value);
+
 /// Calls other HTTP services from handlers without blocking the IO thread. Keep-alive
 /// connections are pooled per host and port and may be reused from any IO thread.
 /// Failures are values: `upstream_unavailable` (502) when the host cannot be reached,

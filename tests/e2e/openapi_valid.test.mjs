@@ -1,0 +1,32 @@
+// /openapi.json, validated by a real OpenAPI 3.1 validator (@seriousme/openapi-schema-validator).
+// Usage: node tests/e2e/openapi_valid.test.mjs path/to/sluice
+import assert from 'node:assert/strict';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { startServer } from './start_server.mjs';
+
+const server = await startServer(process.argv[2]);
+try {
+  const response = await fetch(`${server.url}/openapi.json`);
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('content-type'), /application\/json/);
+  const spec = await response.json();
+
+  const validator = new Validator();
+  const result = await validator.validate(spec);
+  assert.ok(result.valid, `invalid OpenAPI document: ${JSON.stringify(result.errors, null, 2)}`);
+  assert.equal(validator.version, '3.1');
+
+  // The article's endpoints, with what a client needs to call them.
+  for (const [path, method] of [['/health', 'get'], ['/generate', 'get'], ['/datasets/{dataset_id}/process', 'post'],
+                                ['/ai/generate', 'post'], ['/ai', 'get']])
+    assert.ok(spec.paths[path]?.[method], `${method.toUpperCase()} ${path} is documented`);
+  const prompt = spec.paths['/generate'].get.parameters.find((p) => p.name === 'prompt');
+  assert.deepEqual(prompt, { name: 'prompt', in: 'query', required: true, schema: { type: 'string' } });
+  const datasetId = spec.paths['/datasets/{dataset_id}/process'].post.parameters[0];
+  assert.equal(datasetId.schema.type, 'integer');
+  assert.ok(spec.paths['/generate'].get.responses['422'], '422 is documented');
+  assert.ok(spec.components.schemas.HTTPValidationError);
+  console.log(`openapi.json valid (OpenAPI ${spec.openapi}, ${Object.keys(spec.paths).length} paths)`);
+} finally {
+  server.stop();
+}
