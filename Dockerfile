@@ -2,9 +2,10 @@
 FROM debian:12 AS build
 WORKDIR /src
 COPY scripts/setup scripts/setup
-RUN scripts/setup
+COPY package.json package-lock.json ./
+RUN scripts/setup --build-only
 COPY . .
-RUN cmake --preset release -DSLUICE_TESTS=OFF -DSLUICE_BENCH=OFF \
+RUN cmake --preset release -DSLUICE_TESTS=OFF -DSLUICE_BENCH=OFF -DSLUICE_EXAMPLES=OFF \
  && cmake --build --preset release \
  && strip build/release/sluice
 
@@ -16,6 +17,8 @@ RUN apt-get update -qq \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --create-home --home-dir /var/lib/sluice sluice
 COPY --from=build /src/build/release/sluice /usr/local/bin/sluice
+# Swagger UI for /docs: found next to the binary at ../share/sluice/node_modules.
+COPY --from=build /src/node_modules/swagger-ui-dist /usr/local/share/sluice/node_modules/swagger-ui-dist
 USER sluice
 WORKDIR /var/lib/sluice
 ENV SLUICE_DATA_DIR=/var/lib/sluice/data
