@@ -171,7 +171,7 @@ struct Codec<E> {
     boost::mp11::mp_for_each<boost::describe::describe_enumerators<E>>([&](auto d) {
       if (i > 0) names += (++i == count) ? " or " : ", ";
       else ++i;
-      names += "'" + std::string(d.name) + "'";
+      names.append("'").append(d.name).append("'");
     });
     return names;
   }
