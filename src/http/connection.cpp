@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <charconv>
 #include <optional>
 
 namespace sluice::http::detail {
@@ -98,6 +99,74 @@ asio::awaitable<Response> respond(RawRequest raw, const asio::ip::address& clien
   co_return co_await call_handler(*match.handler, request);
 }
 
+/// Writes a streamed body as HTTP/1.1 chunks (or raw bytes for HTTP/1.0). Each write has the
+/// write deadline; between writes the producer may wait as long as it likes.
+class ChunkedWriter final : public StreamWriter {
+ public:
+  ChunkedWriter(tcp::socket& socket, Connection& self, const Worker& worker, bool is_chunked,
+                std::chrono::milliseconds timeout)
+      : socket_(socket), self_(self), worker_(worker), is_chunked_(is_chunked), timeout_(timeout) {}
+
+  asio::awaitable<bool> write(std::string_view data) override {
+    if (has_failed_) co_return false;
+    if (data.empty()) co_return true;
+    char size_line[24];
+    auto [end, ec] = std::to_chars(size_line, size_line + 16, data.size(), 16);
+    *end++ = '\r';
+    *end++ = '\n';
+    std::array<asio::const_buffer, 3> chunk{asio::buffer(size_line, static_cast<std::size_t>(end - size_line)),
+                                            asio::buffer(data), asio::buffer("\r\n", 2)};
+    self_.deadline = Clock::now() + timeout_;
+    error_code write_ec;
+    if (is_chunked_)
+      std::tie(write_ec, std::ignore) = co_await asio::async_write(socket_, chunk, use_tuple);
+    else
+      std::tie(write_ec, std::ignore) = co_await asio::async_write(socket_, asio::buffer(data), use_tuple);
+    self_.deadline = Clock::time_point::max();
+    has_failed_ = static_cast<bool>(write_ec);
+    co_return !has_failed_;
+  }
+
+  bool is_closing() const override { return worker_.is_closing; }
+
+  /// Ends the body; true when the connection may carry another request.
+  asio::awaitable<bool> finish() {
+    if (has_failed_) co_return false;
+    if (!is_chunked_) co_return false;
+    self_.deadline = Clock::now() + timeout_;
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer("0\r\n\r\n", 5), use_tuple);
+    co_return !ec;
+  }
+  void fail() { has_failed_ = true; }
+
+ private:
+  tcp::socket& socket_;
+  Connection& self_;
+  const Worker& worker_;
+  bool is_chunked_;
+  std::chrono::milliseconds timeout_;
+  bool has_failed_ = false;
+};
+
+/// Sends a streaming response; true when the connection may be kept alive.
+asio::awaitable<bool> send_stream(tcp::socket& socket, Connection& self, const Worker& worker, Response& response,
+                                  ResponseWriter& writer, std::chrono::milliseconds timeout) {
+  auto& message = response.message();
+  self.deadline = Clock::now() + timeout;
+  auto [ec, n] = co_await asio::async_write(socket, writer.stream_head(message), use_tuple);
+  if (ec) co_return false;
+  ChunkedWriter body(socket, self, worker, message.version() == 11, timeout);
+  try {
+    co_await response.producer()(body);
+  } catch (const std::exception& e) {
+    // The head is gone: the only honest signal left is to cut the stream short.
+    spdlog::error("streaming response failed: {}", e.what());
+    body.fail();
+  }
+  bool is_reusable = co_await body.finish();
+  co_return is_reusable && message.keep_alive();
+}
+
 }  // namespace
 
 void close_idle_connections(Worker& worker) {
@@ -175,6 +244,10 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, Serve
     const bool handler_allows_keep_alive = message.keep_alive();  // false if it set "Connection: close"
     message.version(version);
     message.keep_alive(wants_keep_alive && handler_allows_keep_alive && !worker.is_closing);
+    if (response.is_streaming() && !is_head) {
+      if (!co_await send_stream(socket, self, worker, response, writer, options.write_timeout)) break;
+      continue;
+    }
     self.deadline = Clock::now() + options.write_timeout;
     auto [write_ec, written] = co_await asio::async_write(socket, writer.buffers(message, !is_head), use_tuple);
     if (write_ec || !message.keep_alive()) break;

@@ -24,6 +24,14 @@ Response Response::error(const core::Error& error) {
   return json(error.to_json(), static_cast<Status>(error.status));
 }
 
+Response Response::stream(std::string_view content_type, StreamProducer producer, Status status) {
+  Response response(status);
+  response.message_.set(Field::content_type, content_type);
+  response.message_.set(Field::cache_control, "no-cache");
+  response.producer_ = std::move(producer);
+  return response;
+}
+
 Response& Response::set_header(Field name, std::string_view value) {
   message_.set(name, value);
   return *this;

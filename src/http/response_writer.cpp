@@ -6,6 +6,20 @@ namespace sluice::http::detail {
 
 std::array<boost::asio::const_buffer, 2> ResponseWriter::buffers(RawResponse& message, bool include_body) {
   message.content_length(message.body().size());
+  write_head(message);
+  if (!include_body) return {boost::asio::buffer(head_), boost::asio::const_buffer()};
+  return {boost::asio::buffer(head_), boost::asio::buffer(message.body())};
+}
+
+boost::asio::const_buffer ResponseWriter::stream_head(RawResponse& message) {
+  message.erase(Field::content_length);
+  if (message.version() == 11) message.set(Field::transfer_encoding, "chunked");
+  else message.keep_alive(false);  // HTTP/1.0: the end of the body is the end of the connection
+  write_head(message);
+  return boost::asio::buffer(head_);
+}
+
+void ResponseWriter::write_head(const RawResponse& message) {
   head_.clear();
   head_ += message.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
   char code[8];
@@ -22,8 +36,6 @@ std::array<boost::asio::const_buffer, 2> ResponseWriter::buffers(RawResponse& me
     head_ += "\r\n";
   }
   head_ += "\r\n";
-  if (!include_body) return {boost::asio::buffer(head_), boost::asio::const_buffer()};
-  return {boost::asio::buffer(head_), boost::asio::buffer(message.body())};
 }
 
 }  // namespace sluice::http::detail

@@ -19,8 +19,11 @@ class ResponseWriter {
   /// Adds Content-Length, then returns {head, body} (body empty for a HEAD request);
   /// valid until the next call.
   std::array<boost::asio::const_buffer, 2> buffers(RawResponse& message, bool include_body = true);
+  /// The head of a streamed response: chunked (HTTP/1.1) or close-delimited (HTTP/1.0).
+  boost::asio::const_buffer stream_head(RawResponse& message);
 
  private:
+  void write_head(const RawResponse& message);
   std::string head_;
 };
 

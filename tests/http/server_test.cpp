@@ -2,6 +2,8 @@
 #include "raw_http.hpp"
 #include "test_app.hpp"
 
+#include "sluice/http/sse.hpp"
+
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -31,6 +33,15 @@ class ServerTest : public ::testing::Test {
     app.get("/boom", [](Request&) -> asio::awaitable<Response> {
       throw std::runtime_error("handler bug");
       co_return Response();
+    });
+    app.get("/events", [](Request&) -> asio::awaitable<Response> {
+      co_return Response::stream("text/event-stream", [](StreamWriter& out) -> asio::awaitable<void> {
+        for (int i = 1; i <= 3; ++i) {
+          asio::steady_timer pause(co_await asio::this_coro::executor, 10ms);
+          co_await pause.async_wait(asio::use_awaitable);
+          if (!co_await out.write(sse_event(std::to_string(i), "tick"))) co_return;
+        }
+      });
     });
     app.get("/slow", [this](Request&) -> asio::awaitable<Response> {
       ++slow_started;
@@ -88,6 +99,34 @@ TEST_F(ServerTest, HeadAnswersLikeGetWithoutTheBody) {
   EXPECT_EQ(head->status, 200);
   EXPECT_EQ(head->header("content-length"), "15");
   EXPECT_EQ(head->body.substr(0, 8), "HTTP/1.1") << "no body bytes were sent for HEAD";
+}
+
+TEST_F(ServerTest, StreamsChunkedEventsThenKeepsTheConnection) {
+  test::RunningApp server(app);
+  RawConnection c(server.port());
+  ASSERT_TRUE(c.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::string raw;
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  // Read until the terminating zero-length chunk.
+  while (raw.find("\r\n0\r\n\r\n") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    auto part = c.read_some(1s);
+    if (part.empty()) break;
+    raw += part;
+  }
+  EXPECT_NE(raw.find("Transfer-Encoding: chunked"), std::string::npos) << raw;
+  EXPECT_NE(raw.find("Content-Type: text/event-stream"), std::string::npos);
+  EXPECT_NE(raw.find("event: tick\ndata: 1\n\n"), std::string::npos);
+  EXPECT_NE(raw.find("event: tick\ndata: 3\n\n"), std::string::npos);
+  EXPECT_LT(raw.find("data: 1"), raw.find("data: 2"));
+  ASSERT_TRUE(c.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto after = c.read_response();
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 200);
+}
+
+TEST(SseEvent, FramesEveryLine) {
+  EXPECT_EQ(sse_event("a\nb", "progress", "7"), "event: progress\nid: 7\ndata: a\ndata: b\n\n");
+  EXPECT_EQ(sse_event("{}"), "data: {}\n\n");
 }
 
 TEST_F(ServerTest, UnknownPathIs404Json) {

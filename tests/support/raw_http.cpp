@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 namespace sluice::test {
 
@@ -79,6 +80,11 @@ std::optional<RawResponse> RawConnection::read_response(std::chrono::millisecond
   response.body = buffer_.substr(head_end + 4, length);
   buffer_.erase(0, head_end + 4 + length);
   return response;
+}
+
+std::string RawConnection::read_some(std::chrono::milliseconds timeout) {
+  if (buffer_.empty()) fill(std::chrono::steady_clock::now() + timeout);
+  return std::exchange(buffer_, {});
 }
 
 bool RawConnection::is_closed_by_peer(std::chrono::milliseconds timeout) {

@@ -31,6 +31,8 @@ class RawConnection {
   bool send(const std::string& bytes);
   /// Reads one response (Content-Length framed); nullopt on close or after `timeout`.
   std::optional<RawResponse> read_response(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  /// Whatever bytes arrive next (buffered first), or "" after `timeout` or on close.
+  std::string read_some(std::chrono::milliseconds timeout);
   /// True when the server closes the connection within `timeout` (read returns 0 or a reset).
   bool is_closed_by_peer(std::chrono::milliseconds timeout);
 

@@ -4,12 +4,28 @@
 #include "sluice/core/error.hpp"
 #include "sluice/http/message.hpp"
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/json/value.hpp>
+
+#include <functional>
 
 #include <string>
 #include <string_view>
 
 namespace sluice::http {
+
+/// Where a streaming response writes its body, chunk by chunk.
+class StreamWriter {
+ public:
+  virtual ~StreamWriter() = default;
+  /// Sends `data` now; false once the client has gone (stop producing then).
+  virtual boost::asio::awaitable<bool> write(std::string_view data) = 0;
+  /// True once the server is shutting down: long-lived streams should finish.
+  virtual bool is_closing() const = 0;
+};
+
+/// Produces a streaming body; runs on the connection's IO thread after the head is sent.
+using StreamProducer = std::function<boost::asio::awaitable<void>(StreamWriter&)>;
 
 /// An HTTP response under construction: status, headers, body.
 class Response {
@@ -22,6 +38,8 @@ class Response {
                        Status status = Status::ok);
   /// The shared error shape `{"code","message","detail"}` with the error's status.
   static Response error(const core::Error& error);
+  /// A body produced while it is sent (chunked transfer encoding), e.g. Server-Sent Events.
+  static Response stream(std::string_view content_type, StreamProducer producer, Status status = Status::ok);
 
   Response& set_header(Field name, std::string_view value);
   Response& set_header(std::string_view name, std::string_view value);
@@ -30,9 +48,12 @@ class Response {
   std::string_view body() const { return message_.body(); }
   std::string_view header(std::string_view name) const;
   RawResponse& message() { return message_; }
+  bool is_streaming() const { return static_cast<bool>(producer_); }
+  StreamProducer& producer() { return producer_; }
 
  private:
   RawResponse message_;
+  StreamProducer producer_;
 };
 
 }  // namespace sluice::http
