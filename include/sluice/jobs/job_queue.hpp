@@ -1,0 +1,122 @@
+#pragma once
+// The durable job queue: job types and their handlers, enqueueing, and the workers that run
+// them (in `sluice serve`, or in `sluice worker` processes sharing the same store).
+
+#include "sluice/core/compute_pool.hpp"
+#include "sluice/jobs/job_store.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace sluice::jobs {
+
+/// Thrown by JobContext::throw_if_cancelled(): the job stops as cancelled (or as a timed-out
+/// attempt), not as a failure of the handler.
+class JobCancelled : public std::runtime_error {
+ public:
+  JobCancelled() : std::runtime_error("job cancelled") {}
+};
+
+/// What a running handler sees of its job.
+class JobContext {
+ public:
+  JobContext(Claim claim, JobStore& store);
+
+  const Job& job() const { return claim_.job; }
+  const boost::json::value& payload() const { return claim_.job.payload; }
+  /// Progress as a fraction in [0, 1] with a message; writes are throttled to 10 per second.
+  void progress(double fraction, const std::string& message = {});
+  /// True once cancellation was requested, the attempt timed out or the lease was lost.
+  bool is_cancelled() const { return is_cancelled_.load(); }
+  void throw_if_cancelled() const {
+    if (is_cancelled()) throw JobCancelled();
+  }
+
+ private:
+  friend class Workers;
+  Claim claim_;
+  JobStore& store_;
+  std::atomic<bool> is_cancelled_{false};
+  std::atomic<bool> has_timed_out_{false};
+  std::atomic<bool> was_cancel_requested_{false};
+  std::chrono::steady_clock::time_point deadline_;
+  std::chrono::steady_clock::time_point last_progress_{};
+};
+
+/// Runs one job: returns its result, throws to fail the attempt.
+using JobHandler = std::function<boost::json::value(JobContext&)>;
+
+class JobQueue {
+ public:
+  explicit JobQueue(std::shared_ptr<JobStore> store);
+
+  /// Registers the handler for a job type (before workers start).
+  void handle(std::string type, JobHandler handler);
+  const JobHandler* handler(const std::string& type) const;
+
+  Job enqueue(std::string type, boost::json::value payload, const EnqueueOptions& options = {});
+  JobStore& store() { return *store_; }
+
+  /// Wakes local idle workers (enqueue does this itself).
+  void notify();
+  /// Blocks up to `wait` for notify(); returns early when woken.
+  void wait_for_work(Millis wait);
+
+ private:
+  std::shared_ptr<JobStore> store_;
+  std::unordered_map<std::string, JobHandler> handlers_;
+  std::mutex wake_mutex_;  // guards wake_count_
+  std::condition_variable wake_;
+  std::uint64_t wake_count_ = 0;
+};
+
+struct WorkerOptions {
+  std::size_t concurrency = 1;  // jobs run at once (one thread each)
+  Millis lease{30'000};         // renewed every lease/3 while a job runs
+  Millis poll_interval{50};     // idle wait between claims (local enqueues wake workers at once)
+  std::string name;             // appears in job records; default host:pid
+};
+
+/// Worker threads claiming and running jobs, plus one heartbeat thread renewing their leases,
+/// relaying cancellation and enforcing per-attempt timeouts. Handlers run on worker threads,
+/// never on IO threads, so they may do CPU-heavy work directly.
+class Workers {
+ public:
+  Workers(JobQueue& queue, WorkerOptions options);
+  ~Workers();
+  void start();
+  /// Stops claiming, signals running handlers to stop, and joins. Jobs cut short keep their
+  /// lease until it expires, then run again elsewhere: nothing is lost.
+  void stop();
+  std::size_t running() const;
+
+ private:
+  void work_loop();
+  void heartbeat_loop();
+  void run(Claim claim);
+  /// Retries a store write while the store is unreachable (e.g. Redis restarting).
+  template <class F>
+  bool settle(F write);
+
+  JobQueue& queue_;
+  WorkerOptions options_;
+  std::atomic<bool> is_stopping_{false};
+  std::mutex stop_mutex_;  // with stop_signal_: wakes the heartbeat thread for stop()
+  std::condition_variable stop_signal_;
+  std::vector<std::thread> threads_;
+  mutable std::mutex active_mutex_;  // guards active_
+  std::vector<JobContext*> active_;
+};
+
+/// Delay before retry `attempt` (1-based): backoff · 2^(attempt-1), ±50% jitter, at most 1 h.
+Millis retry_delay(const Job& job);
+
+}  // namespace sluice::jobs

@@ -1,0 +1,55 @@
+#pragma once
+// Where durable jobs live. Every backend passes the same conformance suite
+// (tests/jobs/job_store_conformance.hpp). Calls block briefly (disk or network): call them from
+// worker threads or through a storage pool, never on an IO thread.
+
+#include "sluice/jobs/job.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice::jobs {
+
+class JobStore {
+ public:
+  virtual ~JobStore() = default;
+
+  /// Stores a new queued job; with an idempotency key already used, returns that job instead.
+  virtual Job enqueue(std::string type, boost::json::value payload, const EnqueueOptions& options) = 0;
+  virtual std::optional<Job> get(const std::string& id) = 0;
+  /// Newest first.
+  virtual std::vector<Job> list(const JobFilter& filter) = 0;
+
+  /// Takes the next due job (highest priority, then oldest) for `worker`, leasing it for
+  /// `lease`. Running jobs whose lease has expired are re-queued (or dead-lettered when out of
+  /// attempts) first, so a dead worker's job is never lost.
+  virtual std::optional<Claim> claim(const std::string& worker, Millis lease) = 0;
+  /// Extends the lease; false when it was lost (expired and taken over, or the job finished).
+  /// Sets `cancel_requested` when someone asked to cancel the job.
+  virtual bool heartbeat(const Claim& claim, Millis lease, bool& cancel_requested) = 0;
+  virtual bool report_progress(const Claim& claim, double fraction, const std::string& message) = 0;
+  virtual bool complete(const Claim& claim, const boost::json::value& result) = 0;
+  /// Records a failed attempt: retried after `retry_delay` while attempts remain, else failed
+  /// for good (kept, with its error, as a dead letter).
+  virtual bool fail(const Claim& claim, const std::string& error, Millis retry_delay) = 0;
+  /// The running job stopped because it was cancelled.
+  virtual bool mark_cancelled(const Claim& claim) = 0;
+
+  /// Queued or retrying → cancelled at once; running → cancellation requested (the handler
+  /// sees it through its context and stops).
+  virtual CancelOutcome cancel(const std::string& id) = 0;
+
+  /// Number of jobs per state (for metrics and tests).
+  virtual std::vector<std::pair<JobState, std::size_t>> counts() = 0;
+  /// Whether the backend answers (for /ready).
+  virtual bool is_healthy() = 0;
+};
+
+/// SQLite (WAL) in one file; the embedded default. Several processes may share the file.
+std::shared_ptr<JobStore> open_sqlite_store(const std::string& path);
+/// Redis at `url` (redis://host:port[/db]), for several machines sharing the work.
+std::shared_ptr<JobStore> open_redis_store(const std::string& url, const std::string& prefix = "sluice:jobs:");
+
+}  // namespace sluice::jobs

@@ -1,0 +1,162 @@
+#pragma once
+// The Redis job store's operations, each one Lua script so that it is atomic on the server.
+// Layout under the prefix P: P..'job:'..id (hash), P..'ready' (zset: -priority*1e12 + seq),
+// P..'delayed' (zset: run_at ms), P..'leases' (zset: lease_until ms), P..'all' (zset: seq),
+// P..'idem:'..key (string → id), P..'seq' (counter). Time comes from the Redis server (TIME)
+// so that leases agree across machines. ARGV[1] is always the prefix.
+
+namespace sluice::jobs::redis_scripts {
+
+inline constexpr const char* kCommon = R"lua(
+local p = ARGV[1]
+local function now_ms() local t = redis.call('TIME'); return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) end
+local function ready_score(j) return -tonumber(redis.call('HGET', j, 'priority')) * 1e12 + tonumber(redis.call('HGET', j, 'seq')) end
+local function holds(j, token) return redis.call('HGET', j, 'lease_token') == token and redis.call('HGET', j, 'state') == 'running' end
+)lua";
+
+// ARGV: p, id, type, payload, priority, max_attempts, backoff_ms, timeout_ms, delay_ms, idempotency_key
+inline constexpr const char* kEnqueue = R"lua(
+local key = ARGV[10]
+if key ~= '' then
+  local existing = redis.call('GET', p .. 'idem:' .. key)
+  if existing then return existing end
+end
+local id = ARGV[2]
+local j = p .. 'job:' .. id
+if redis.call('EXISTS', j) == 1 then return id end
+local now = now_ms()
+local seq = redis.call('INCR', p .. 'seq')
+local run_at = now + tonumber(ARGV[9])
+redis.call('HSET', j, 'id', id, 'type', ARGV[3], 'payload', ARGV[4], 'state', 'queued', 'seq', seq,
+  'priority', ARGV[5], 'attempts', 0, 'max_attempts', ARGV[6], 'backoff_ms', ARGV[7], 'timeout_ms', ARGV[8],
+  'run_at', run_at, 'created_at', now, 'updated_at', now, 'started_at', 0, 'finished_at', 0, 'progress', 0,
+  'progress_message', '', 'last_error', '', 'result', 'null', 'cancel_requested', 0, 'idempotency_key', key,
+  'worker', '', 'lease_token', '', 'lease_until', 0)
+if tonumber(ARGV[9]) > 0 then redis.call('ZADD', p .. 'delayed', run_at, id)
+else redis.call('ZADD', p .. 'ready', ready_score(j), id) end
+redis.call('ZADD', p .. 'all', seq, id)
+if key ~= '' then redis.call('SET', p .. 'idem:' .. key, id) end
+return id
+)lua";
+
+// ARGV: p, worker, lease_ms, token → the claimed job's fields (HGETALL) or nil
+inline constexpr const char* kClaim = R"lua(
+local now = now_ms()
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', '(' .. now)) do
+  local j = p .. 'job:' .. id
+  redis.call('ZREM', p .. 'leases', id)
+  local attempts = tonumber(redis.call('HGET', j, 'attempts'))
+  local max_attempts = tonumber(redis.call('HGET', j, 'max_attempts'))
+  local lost = 'lease expired: the worker stopped heartbeating'
+  if attempts >= max_attempts then
+    redis.call('HSET', j, 'state', 'failed', 'last_error', lost, 'lease_token', '', 'finished_at', now, 'updated_at', now)
+  else
+    redis.call('HSET', j, 'state', 'retrying', 'last_error', lost, 'lease_token', '', 'run_at', now, 'updated_at', now)
+    redis.call('ZADD', p .. 'ready', ready_score(j), id)
+  end
+end
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'delayed', '-inf', now, 'LIMIT', 0, 100)) do
+  redis.call('ZREM', p .. 'delayed', id)
+  redis.call('ZADD', p .. 'ready', ready_score(p .. 'job:' .. id), id)
+end
+local popped = redis.call('ZPOPMIN', p .. 'ready', 1)
+if #popped == 0 then return nil end
+local id = popped[1]
+local j = p .. 'job:' .. id
+redis.call('HINCRBY', j, 'attempts', 1)
+if tonumber(redis.call('HGET', j, 'started_at')) == 0 then redis.call('HSET', j, 'started_at', now) end
+redis.call('HSET', j, 'state', 'running', 'worker', ARGV[2], 'lease_token', ARGV[4],
+  'lease_until', now + tonumber(ARGV[3]), 'updated_at', now)
+redis.call('ZADD', p .. 'leases', now + tonumber(ARGV[3]), id)
+return redis.call('HGETALL', j)
+)lua";
+
+// ARGV: p, id, token, lease_ms → cancel_requested (0/1), or -1 when the lease is lost
+inline constexpr const char* kHeartbeat = R"lua(
+local j = p .. 'job:' .. ARGV[2]
+if not holds(j, ARGV[3]) then return -1 end
+local now = now_ms()
+redis.call('HSET', j, 'lease_until', now + tonumber(ARGV[4]), 'updated_at', now)
+redis.call('ZADD', p .. 'leases', now + tonumber(ARGV[4]), ARGV[2])
+return tonumber(redis.call('HGET', j, 'cancel_requested'))
+)lua";
+
+// ARGV: p, id, token, fraction, message → 1 or 0
+inline constexpr const char* kProgress = R"lua(
+local j = p .. 'job:' .. ARGV[2]
+if not holds(j, ARGV[3]) then return 0 end
+redis.call('HSET', j, 'progress', ARGV[4], 'progress_message', ARGV[5], 'updated_at', now_ms())
+return 1
+)lua";
+
+// ARGV: p, id, token, outcome ('succeeded' | 'failed' | 'cancelled'), result or error, retry_delay_ms → 1 or 0
+inline constexpr const char* kFinish = R"lua(
+local id = ARGV[2]
+local j = p .. 'job:' .. id
+if not holds(j, ARGV[3]) then return 0 end
+local now = now_ms()
+redis.call('ZREM', p .. 'leases', id)
+local outcome = ARGV[4]
+if outcome == 'succeeded' then
+  redis.call('HSET', j, 'state', 'succeeded', 'progress', 1, 'result', ARGV[5], 'finished_at', now, 'lease_token', '', 'updated_at', now)
+elseif outcome == 'cancelled' then
+  redis.call('HSET', j, 'state', 'cancelled', 'finished_at', now, 'lease_token', '', 'updated_at', now)
+elseif tonumber(redis.call('HGET', j, 'attempts')) >= tonumber(redis.call('HGET', j, 'max_attempts')) then
+  redis.call('HSET', j, 'state', 'failed', 'last_error', ARGV[5], 'finished_at', now, 'lease_token', '', 'updated_at', now)
+else
+  local run_at = now + tonumber(ARGV[6])
+  redis.call('HSET', j, 'state', 'retrying', 'last_error', ARGV[5], 'run_at', run_at, 'lease_token', '', 'updated_at', now)
+  redis.call('ZADD', p .. 'delayed', run_at, id)
+end
+return 1
+)lua";
+
+// ARGV: p, id → 'not_found' | 'cancelled' | 'requested' | 'already_finished'
+inline constexpr const char* kCancel = R"lua(
+local id = ARGV[2]
+local j = p .. 'job:' .. id
+local state = redis.call('HGET', j, 'state')
+if not state then return 'not_found' end
+local now = now_ms()
+if state == 'succeeded' or state == 'failed' or state == 'cancelled' then return 'already_finished' end
+if state == 'running' then
+  redis.call('HSET', j, 'cancel_requested', 1, 'updated_at', now)
+  return 'requested'
+end
+redis.call('ZREM', p .. 'ready', id)
+redis.call('ZREM', p .. 'delayed', id)
+redis.call('HSET', j, 'state', 'cancelled', 'cancel_requested', 1, 'finished_at', now, 'updated_at', now)
+return 'cancelled'
+)lua";
+
+// ARGV: p, state ('' any), type ('' any), limit, offset → list of HGETALL replies, newest first
+inline constexpr const char* kList = R"lua(
+local out, skipped = {}, 0
+local limit, offset = tonumber(ARGV[4]), tonumber(ARGV[5])
+for _, id in ipairs(redis.call('ZREVRANGE', p .. 'all', 0, -1)) do
+  local j = p .. 'job:' .. id
+  local fields = redis.call('HMGET', j, 'state', 'type')
+  if (ARGV[2] == '' or fields[1] == ARGV[2]) and (ARGV[3] == '' or fields[2] == ARGV[3]) then
+    if skipped < offset then skipped = skipped + 1
+    else
+      out[#out + 1] = redis.call('HGETALL', j)
+      if #out >= limit then break end
+    end
+  end
+end
+return out
+)lua";
+
+// ARGV: p → flat list state, count, state, count, ...
+inline constexpr const char* kCounts = R"lua(
+local counts = {}
+for _, id in ipairs(redis.call('ZRANGE', p .. 'all', 0, -1)) do
+  local state = redis.call('HGET', p .. 'job:' .. id, 'state')
+  if state then counts[state] = (counts[state] or 0) + 1 end
+end
+local out = {}
+for state, n in pairs(counts) do out[#out + 1] = state; out[#out + 1] = n end
+return out
+)lua";
+
+}  // namespace sluice::jobs::redis_scripts

@@ -1,0 +1,291 @@
+// The embedded job store: one SQLite file in WAL mode. One connection per process, guarded by
+// one mutex; SQLite's file locks (with a busy timeout) arbitrate between processes.
+#include "sqlite.hpp"
+
+#include "sluice/jobs/job_store.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <mutex>
+
+namespace sluice::jobs {
+
+namespace {
+
+constexpr std::string_view kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS jobs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  state TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  max_attempts INTEGER NOT NULL,
+  backoff_ms INTEGER NOT NULL,
+  timeout_ms INTEGER NOT NULL,
+  run_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  started_at INTEGER NOT NULL DEFAULT 0,
+  finished_at INTEGER NOT NULL DEFAULT 0,
+  progress REAL NOT NULL DEFAULT 0,
+  progress_message TEXT NOT NULL DEFAULT '',
+  last_error TEXT NOT NULL DEFAULT '',
+  result TEXT NOT NULL DEFAULT 'null',
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  idempotency_key TEXT UNIQUE,
+  worker TEXT NOT NULL DEFAULT '',
+  lease_token TEXT NOT NULL DEFAULT '',
+  lease_until INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs(state, priority DESC, seq) WHERE state IN ('queued', 'retrying');
+CREATE INDEX IF NOT EXISTS jobs_leases ON jobs(lease_until) WHERE state = 'running';
+CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs(state, seq);
+)sql";
+
+constexpr std::string_view kColumns =
+    "id, type, payload, state, priority, attempts, max_attempts, backoff_ms, timeout_ms, run_at, created_at, "
+    "updated_at, started_at, finished_at, progress, progress_message, last_error, result, cancel_requested, "
+    "coalesce(idempotency_key, ''), worker";
+
+Job read_job(const sqlite::Statement& row) {
+  Job job;
+  job.id = row.text(0);
+  job.type = row.text(1);
+  job.payload = boost::json::parse(row.text(2));
+  job.state = parse_job_state(row.text(3)).value_or(JobState::failed);
+  job.priority = static_cast<int>(row.integer(4));
+  job.attempts = static_cast<int>(row.integer(5));
+  job.max_attempts = static_cast<int>(row.integer(6));
+  job.backoff_ms = row.integer(7);
+  job.timeout_ms = row.integer(8);
+  job.run_at_ms = row.integer(9);
+  job.created_at_ms = row.integer(10);
+  job.updated_at_ms = row.integer(11);
+  job.started_at_ms = row.integer(12);
+  job.finished_at_ms = row.integer(13);
+  job.progress = row.real(14);
+  job.progress_message = row.text(15);
+  job.last_error = row.text(16);
+  job.result = boost::json::parse(row.text(17));
+  job.is_cancel_requested = row.integer(18) != 0;
+  job.idempotency_key = row.text(19);
+  job.worker = row.text(20);
+  return job;
+}
+
+class SqliteStore final : public JobStore {
+ public:
+  explicit SqliteStore(const std::string& path) : db_(path) {
+    db_.exec("PRAGMA journal_mode=WAL");
+    // WAL + NORMAL: a commit survives a process crash (kill -9); only an OS crash or power loss
+    // can lose the last transactions. That is the durability the job queue promises.
+    db_.exec("PRAGMA synchronous=NORMAL");
+    db_.exec(kSchema);
+  }
+
+  Job enqueue(std::string type, boost::json::value payload, const EnqueueOptions& options) override {
+    std::lock_guard lock(mutex_);
+    sqlite::Transaction tx(db_);
+    if (!options.idempotency_key.empty()) {
+      sqlite::Statement existing(db_.handle(), select_where("idempotency_key = ?1"));
+      existing.bind(1, options.idempotency_key);
+      if (existing.step()) return read_job(existing);
+    }
+    Job job;
+    job.id = new_job_id();
+    job.type = std::move(type);
+    job.payload = std::move(payload);
+    job.priority = options.priority;
+    job.max_attempts = std::max(1, options.max_attempts);
+    job.backoff_ms = options.backoff.count();
+    job.timeout_ms = options.timeout.count();
+    job.created_at_ms = job.updated_at_ms = now_ms();
+    job.run_at_ms = job.created_at_ms + options.delay.count();
+    job.idempotency_key = options.idempotency_key;
+    sqlite::Statement insert(db_.handle(),
+                             "INSERT INTO jobs (id, type, payload, state, priority, max_attempts, backoff_ms, "
+                             "timeout_ms, run_at, created_at, updated_at, idempotency_key) "
+                             "VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)");
+    insert.bind(1, job.id).bind(2, job.type).bind(3, boost::json::serialize(job.payload));
+    insert.bind(4, std::int64_t{job.priority}).bind(5, std::int64_t{job.max_attempts}).bind(6, job.backoff_ms);
+    insert.bind(7, job.timeout_ms).bind(8, job.run_at_ms).bind(9, job.created_at_ms);
+    if (job.idempotency_key.empty()) insert.bind_null(10);
+    else insert.bind(10, job.idempotency_key);
+    insert.run();
+    tx.commit();
+    return job;
+  }
+
+  std::optional<Job> get(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    sqlite::Statement query(db_.handle(), select_where("id = ?1"));
+    query.bind(1, id);
+    if (!query.step()) return std::nullopt;
+    return read_job(query);
+  }
+
+  std::vector<Job> list(const JobFilter& filter) override {
+    std::lock_guard lock(mutex_);
+    sqlite::Statement query(db_.handle(), std::string("SELECT ") + std::string(kColumns) +
+                                              " FROM jobs WHERE (?1 = '' OR state = ?1) AND (?2 = '' OR type = ?2) "
+                                              "ORDER BY seq DESC LIMIT ?3 OFFSET ?4");
+    query.bind(1, filter.state ? to_string(*filter.state) : std::string_view{}).bind(2, filter.type);
+    query.bind(3, static_cast<std::int64_t>(filter.limit)).bind(4, static_cast<std::int64_t>(filter.offset));
+    std::vector<Job> jobs;
+    while (query.step()) jobs.push_back(read_job(query));
+    return jobs;
+  }
+
+  std::optional<Claim> claim(const std::string& worker, Millis lease) override {
+    std::lock_guard lock(mutex_);
+    sqlite::Transaction tx(db_);
+    const auto now = now_ms();
+    requeue_expired(now);
+    sqlite::Statement next(db_.handle(), select_where("state IN ('queued', 'retrying') AND run_at <= ?1") +
+                                             " ORDER BY priority DESC, seq LIMIT 1");
+    next.bind(1, now);
+    if (!next.step()) {
+      tx.commit();
+      return std::nullopt;
+    }
+    Claim claim{read_job(next), new_job_id()};
+    next.reset();
+    Job& job = claim.job;
+    job.state = JobState::running;
+    job.attempts += 1;
+    job.worker = worker;
+    if (job.started_at_ms == 0) job.started_at_ms = now;
+    job.updated_at_ms = now;
+    sqlite::Statement take(db_.handle(),
+                           "UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = ?2, lease_token = ?3, "
+                           "lease_until = ?4, started_at = CASE started_at WHEN 0 THEN ?5 ELSE started_at END, "
+                           "updated_at = ?5 WHERE id = ?1");
+    take.bind(1, job.id).bind(2, worker).bind(3, claim.token).bind(4, now + lease.count()).bind(5, now).run();
+    tx.commit();
+    return claim;
+  }
+
+  bool heartbeat(const Claim& claim, Millis lease, bool& cancel_requested) override {
+    std::lock_guard lock(mutex_);
+    const auto now = now_ms();
+    sqlite::Statement renew(db_.handle(),
+                            "UPDATE jobs SET lease_until = ?3, updated_at = ?4 WHERE id = ?1 AND lease_token = ?2 "
+                            "AND state = 'running' RETURNING cancel_requested");
+    renew.bind(1, claim.job.id).bind(2, claim.token).bind(3, now + lease.count()).bind(4, now);
+    if (!renew.step()) return false;
+    cancel_requested = renew.integer(0) != 0;
+    renew.run();
+    return true;
+  }
+
+  bool report_progress(const Claim& claim, double fraction, const std::string& message) override {
+    return update_held(claim, "progress = ?3, progress_message = ?4", [&](sqlite::Statement& s) {
+      s.bind(3, fraction).bind(4, message);
+    });
+  }
+
+  bool complete(const Claim& claim, const boost::json::value& result) override {
+    return update_held(claim, "state = 'succeeded', progress = 1, result = ?3, finished_at = ?4, lease_token = ''",
+                       [&](sqlite::Statement& s) { s.bind(3, boost::json::serialize(result)).bind(4, now_ms()); });
+  }
+
+  bool fail(const Claim& claim, const std::string& error, Millis retry_delay) override {
+    const bool is_last = claim.job.attempts >= claim.job.max_attempts;
+    const auto now = now_ms();
+    if (is_last)
+      return update_held(claim, "state = 'failed', last_error = ?3, finished_at = ?4, lease_token = ''",
+                         [&](sqlite::Statement& s) { s.bind(3, error).bind(4, now); });
+    return update_held(claim, "state = 'retrying', last_error = ?3, run_at = ?4, lease_token = ''",
+                       [&](sqlite::Statement& s) { s.bind(3, error).bind(4, now + retry_delay.count()); });
+  }
+
+  bool mark_cancelled(const Claim& claim) override {
+    return update_held(claim, "state = 'cancelled', finished_at = ?3, lease_token = ''",
+                       [&](sqlite::Statement& s) { s.bind(3, now_ms()); });
+  }
+
+  CancelOutcome cancel(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    sqlite::Transaction tx(db_);
+    sqlite::Statement query(db_.handle(), "SELECT state FROM jobs WHERE id = ?1");
+    query.bind(1, id);
+    if (!query.step()) return CancelOutcome::not_found;
+    auto state = parse_job_state(query.text(0)).value_or(JobState::failed);
+    query.reset();
+    CancelOutcome outcome;
+    if (is_terminal(state)) {
+      outcome = CancelOutcome::already_finished;
+    } else if (state == JobState::running) {
+      sqlite::Statement request(db_.handle(), "UPDATE jobs SET cancel_requested = 1, updated_at = ?2 WHERE id = ?1");
+      request.bind(1, id).bind(2, now_ms()).run();
+      outcome = CancelOutcome::requested;
+    } else {
+      sqlite::Statement now_cancel(db_.handle(),
+                                   "UPDATE jobs SET state = 'cancelled', cancel_requested = 1, finished_at = ?2, "
+                                   "updated_at = ?2 WHERE id = ?1");
+      now_cancel.bind(1, id).bind(2, now_ms()).run();
+      outcome = CancelOutcome::cancelled;
+    }
+    tx.commit();
+    return outcome;
+  }
+
+  std::vector<std::pair<JobState, std::size_t>> counts() override {
+    std::lock_guard lock(mutex_);
+    sqlite::Statement query(db_.handle(), "SELECT state, count(*) FROM jobs GROUP BY state");
+    std::vector<std::pair<JobState, std::size_t>> out;
+    while (query.step())
+      if (auto state = parse_job_state(query.text(0)))
+        out.emplace_back(*state, static_cast<std::size_t>(query.integer(1)));
+    return out;
+  }
+
+  bool is_healthy() override {
+    try {
+      std::lock_guard lock(mutex_);
+      sqlite::Statement ping(db_.handle(), "SELECT 1");
+      return ping.step();
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+
+ private:
+  static std::string select_where(std::string_view condition) {
+    return std::string("SELECT ") + std::string(kColumns) + " FROM jobs WHERE " + std::string(condition);
+  }
+
+  /// A running job whose lease ran out lost its worker: another attempt, or a dead letter.
+  void requeue_expired(std::int64_t now) {
+    sqlite::Statement retry(db_.handle(),
+                            "UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'retrying' "
+                            "END, last_error = 'lease expired: the worker stopped heartbeating', lease_token = '', "
+                            "run_at = ?1, updated_at = ?1, finished_at = CASE WHEN attempts >= max_attempts THEN ?1 "
+                            "ELSE 0 END WHERE state = 'running' AND lease_until < ?1");
+    retry.bind(1, now).run();
+  }
+
+  /// Updates a job only while `claim` still holds it.
+  template <class Bind>
+  bool update_held(const Claim& claim, std::string_view assignments, Bind bind) {
+    std::lock_guard lock(mutex_);
+    sqlite::Statement update(db_.handle(), "UPDATE jobs SET " + std::string(assignments) +
+                                               ", updated_at = " + std::to_string(now_ms()) +
+                                               " WHERE id = ?1 AND lease_token = ?2 AND state = 'running'");
+    update.bind(1, claim.job.id).bind(2, claim.token);
+    bind(update);
+    return update.run() == 1;
+  }
+
+  std::mutex mutex_;  // guards db_: one statement at a time on this connection
+  sqlite::Database db_;
+};
+
+}  // namespace
+
+std::shared_ptr<JobStore> open_sqlite_store(const std::string& path) { return std::make_shared<SqliteStore>(path); }
+
+}  // namespace sluice::jobs
