@@ -8,23 +8,24 @@
 
 namespace sluice::app {
 
-void build_embeddings(std::int64_t dataset_id, DatasetStats& stats) {
-  if (dataset_id < 1) {
-    ++stats.failed;
-    throw std::invalid_argument("dataset " + std::to_string(dataset_id) + " does not exist");
-  }
-  // Until datasets are stored (the jobs issue), the "documents" are synthetic: 1,000 texts of
-  // the dataset, folded into 64 FNV-1a feature buckets. Deterministic and cheap, but real work.
+boost::json::value build_embeddings(std::int64_t dataset_id, std::int64_t documents, jobs::JobContext& job) {
+  if (dataset_id < 1) throw std::invalid_argument("dataset " + std::to_string(dataset_id) + " does not exist");
   std::uint64_t buckets[64] = {};
-  for (int document = 0; document < 1000; ++document) {
-    std::string text = "dataset " + std::to_string(dataset_id) + " document " + std::to_string(document);
-    std::uint64_t hash = 1469598103934665603ull;
-    for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
-    buckets[hash % 64] += 1;
+  constexpr std::int64_t kChunk = 1000;
+  for (std::int64_t start = 0; start < documents; start += kChunk) {
+    job.throw_if_cancelled();
+    for (std::int64_t document = start; document < std::min(documents, start + kChunk); ++document) {
+      std::string text = "dataset " + std::to_string(dataset_id) + " document " + std::to_string(document);
+      std::uint64_t hash = 1469598103934665603ull;  // FNV-1a
+      for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
+      buckets[hash % 64] += 1;
+    }
+    job.progress(static_cast<double>(std::min(documents, start + kChunk)) / static_cast<double>(documents),
+                 std::to_string(std::min(documents, start + kChunk)) + "/" + std::to_string(documents) + " documents");
   }
-  ++stats.built;
-  spdlog::info("build_embeddings({}) finished: 1000 documents in {} buckets", dataset_id,
-               std::count_if(std::begin(buckets), std::end(buckets), [](auto n) { return n > 0; }));
+  auto used = std::count_if(std::begin(buckets), std::end(buckets), [](auto n) { return n > 0; });
+  spdlog::info("build_embeddings({}) finished: {} documents in {} buckets", dataset_id, documents, used);
+  return {{"dataset_id", dataset_id}, {"documents", documents}, {"buckets_used", used}};
 }
 
 }  // namespace sluice::app

@@ -1,5 +1,6 @@
-// `sluice`: the ready-made AI backend. Subcommands: serve, version.
+// `sluice`: the ready-made AI backend. Subcommands: serve, worker, version.
 
+#include "job_service.hpp"
 #include "routes.hpp"
 #include "serve_options.hpp"
 
@@ -8,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 
@@ -15,16 +17,36 @@ namespace {
 
 int serve(const sluice::app::ServeOptions& options) {
   sluice::core::configure_logging(options.log_level);
-  std::filesystem::create_directories(options.data_dir);
+  std::filesystem::create_directories(options.jobs.data_dir);
   sluice::App app(options.compute_threads);
   sluice::app::add_article_routes(app, options);
   app.run(options.server, [&](std::uint16_t port) {
     // Scripts and tests wait for this exact line on stdout to know the port.
     std::printf("sluice listening on http://%s:%u\n", options.server.host.c_str(), port);
     std::fflush(stdout);
-    spdlog::info("listening on {}:{} (data dir {}, context {})", options.server.host, port, options.data_dir,
+    spdlog::info("listening on {}:{} (data dir {}, context {})", options.server.host, port, options.jobs.data_dir,
                  options.context_url.empty() ? "built-in" : options.context_url);
   });
+  spdlog::info("stopped");
+  return 0;
+}
+
+/// A standalone worker process: runs jobs from the shared store until SIGINT/SIGTERM.
+int work(const sluice::app::JobOptions& options, const std::string& log_level) {
+  sluice::core::configure_logging(log_level);
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts: they inherit it
+  sluice::app::JobService jobs(options);
+  jobs.start_workers();
+  std::printf("sluice worker running\n");
+  std::fflush(stdout);
+  int received = 0;
+  sigwait(&signals, &received);
+  spdlog::info("received signal {}: stopping workers", received);
+  jobs.stop_workers();
   spdlog::info("stopped");
   return 0;
 }
@@ -35,15 +57,24 @@ int main(int argc, char** argv) {
   CLI::App cli{"Sluice: a high-performance backend for AI systems"};
   cli.require_subcommand(1);
   sluice::app::ServeOptions options;
-  auto* serve_command = cli.add_subcommand("serve", "Run the HTTP server");
+  auto* serve_command = cli.add_subcommand("serve", "Run the HTTP server (with in-process job workers)");
   sluice::app::add_serve_flags(*serve_command, options);
+
+  sluice::app::JobOptions worker_options{.workers = sluice::core::available_cpus()};
+  std::string worker_log_level = "info";
+  auto* worker_command = cli.add_subcommand("worker", "Run job workers against the shared job store");
+  sluice::app::add_job_flags(*worker_command, worker_options);
+  worker_command->add_option("--log-level", worker_log_level, "trace, debug, info, warn, error, critical or off")
+      ->envname("SLUICE_LOG_LEVEL");
+
   cli.add_subcommand("version", "Print the version")->callback([] { std::puts("sluice 0.1.0"); });
   CLI11_PARSE(cli, argc, argv);
-  if (!serve_command->parsed()) return 0;
   try {
-    return serve(options);
+    if (serve_command->parsed()) return serve(options);
+    if (worker_command->parsed()) return work(worker_options, worker_log_level);
   } catch (const std::exception& e) {
-    spdlog::critical("sluice serve failed: {}", e.what());
+    spdlog::critical("sluice failed: {}", e.what());
     return 1;
   }
+  return 0;
 }

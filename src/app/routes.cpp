@@ -1,11 +1,11 @@
 #include "routes.hpp"
 
 #include "context_source.hpp"
-#include "datasets.hpp"
+#include "job_routes.hpp"
+#include "job_service.hpp"
 
 #include "sluice/ai/model_service.hpp"
 #include "sluice/client/http_client.hpp"
-#include "sluice/jobs/background_tasks.hpp"
 #include "sluice/limits/rate_limited.hpp"
 
 #include <boost/describe/class.hpp>
@@ -14,7 +14,6 @@ namespace sluice::app {
 
 namespace asio = boost::asio;
 using api::Depends;
-using api::Path;
 using api::Query;
 using core::ComputePool;
 using http::Request;
@@ -29,11 +28,6 @@ struct GenerateResult {
   std::string result;
 };
 BOOST_DESCRIBE_STRUCT(GenerateResult, (), (result))
-
-struct ProcessingStarted {
-  std::string status;
-};
-BOOST_DESCRIBE_STRUCT(ProcessingStarted, (), (status))
 
 struct ModelResponse {
   std::string response;
@@ -54,13 +48,6 @@ asio::awaitable<core::Result<GenerateResult>> generate(Query<"prompt", std::stri
   co_return GenerateResult{std::move(result)};
 }
 
-asio::awaitable<ProcessingStarted> process_dataset(Path<"dataset_id", std::int64_t> dataset_id,
-                                                   Depends<jobs::BackgroundTasks> tasks,
-                                                   Depends<DatasetStats> stats) {
-  tasks->add("build_embeddings", [id = *dataset_id, stats = stats.value] { build_embeddings(id, *stats); });
-  co_return ProcessingStarted{"processing started"};
-}
-
 asio::awaitable<ModelResponse> ai_generate(Query<"prompt", std::string> prompt, Depends<ai::ModelService> model,
                                            Depends<ComputePool> compute) {
   // Awaited into a local first: GCC 12 miscompiles co_await inside a braced initialiser.
@@ -75,8 +62,10 @@ asio::awaitable<Response> ai(Request&) { co_return Response::json({{"result", "o
 void add_article_routes(App& app, const ServeOptions& options) {
   auto& services = app.services();
   services.add_singleton<ai::ModelService>(std::make_shared<ai::BuiltinModel>());
-  services.add_singleton<DatasetStats>(std::make_shared<DatasetStats>());
-  jobs::BackgroundTasks::install(services, app.compute());
+  auto jobs = std::make_shared<JobService>(options.jobs);
+  services.add_singleton<JobService>(jobs);
+  services.on_startup([jobs] { jobs->start_workers(); });
+  services.on_shutdown([jobs] { jobs->stop_workers(); });
   if (options.context_url.empty()) {
     services.add_singleton<ContextSource>(std::make_shared<LocalContextSource>());
   } else {
@@ -92,10 +81,7 @@ void add_article_routes(App& app, const ServeOptions& options) {
            .description = "Fetches context for the prompt from the context API, then runs the model on the compute "
                           "pool. 502 when the context API is unreachable, 504 past its deadline.",
            .tags = {"ai"}});
-  app.post("/datasets/{dataset_id}/process", process_dataset,
-           {.summary = "Process a dataset",
-            .description = "Schedules build_embeddings(dataset_id) to run after the response is sent.",
-            .tags = {"datasets"}});
+  add_job_routes(app);
   app.post("/ai/generate", ai_generate, {.summary = "Generate with the injected model", .tags = {"ai"}});
   app.get("/ai", limits::rate_limited(ai_limiter, ai),
           {.summary = "Rate-limited endpoint",

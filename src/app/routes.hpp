@@ -7,9 +7,9 @@
 
 namespace sluice::app {
 
-/// Registers the services the routes need (model, HTTP client, context source, background
-/// tasks, dataset stats) and the routes: GET /health, GET /generate, POST
-/// /datasets/{dataset_id}/process, POST /ai/generate, GET /ai.
+/// Registers the services the routes need (model, HTTP client, context source, job system)
+/// and the routes: GET /health, GET /generate, POST /datasets/{dataset_id}/process and /jobs,
+/// POST /ai/generate, GET /ai.
 void add_article_routes(App& app, const ServeOptions& options);
 
 }  // namespace sluice::app

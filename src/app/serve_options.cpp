@@ -36,9 +36,7 @@ void add_serve_flags(CLI::App& command, ServeOptions& o) {
       ->envname("SLUICE_CONTEXT_URL");
   add_millis(command, "--context-timeout-ms", o.context_timeout,
              "Deadline for the context call; past it /generate answers 504", "SLUICE_CONTEXT_TIMEOUT_MS");
-  command.add_option("--data-dir", o.data_dir, "Directory for the server's data (created if missing)")
-      ->envname("SLUICE_DATA_DIR")
-      ->capture_default_str();
+  add_job_flags(command, o.jobs);
   command.add_option("--body-limit", o.server.body_limit, "Largest request body in bytes; larger → 413")
       ->envname("SLUICE_BODY_LIMIT")
       ->capture_default_str();
@@ -53,6 +51,26 @@ void add_serve_flags(CLI::App& command, ServeOptions& o) {
   command.add_option("--log-level", o.log_level, "trace, debug, info, warn, error, critical or off")
       ->envname("SLUICE_LOG_LEVEL")
       ->capture_default_str();
+}
+
+void add_job_flags(CLI::App& command, JobOptions& o) {
+  command.add_option("--data-dir", o.data_dir, "Directory for the server's data, e.g. the SQLite job database")
+      ->envname("SLUICE_DATA_DIR")
+      ->capture_default_str();
+  command.add_option("--redis-url", o.redis_url, "Redis for the job queue (redis://host:port[/db]); empty = SQLite")
+      ->envname("SLUICE_REDIS_URL");
+  command.add_option("--job-workers", o.workers, "Jobs run at once by this process (0: enqueue only)")
+      ->envname("SLUICE_JOB_WORKERS")
+      ->capture_default_str();
+  add_millis(command, "--job-lease-ms", o.lease,
+             "A running job's lease; a worker silent this long loses its job to another", "SLUICE_JOB_LEASE_MS");
+  command.add_option("--job-max-attempts", o.max_attempts, "Attempts per job before it is dead-lettered")
+      ->envname("SLUICE_JOB_MAX_ATTEMPTS")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  add_millis(command, "--job-backoff-ms", o.backoff, "First retry delay (doubles per attempt, ±50% jitter)",
+             "SLUICE_JOB_BACKOFF_MS");
+  add_millis(command, "--job-timeout-ms", o.timeout, "Time limit of one attempt", "SLUICE_JOB_TIMEOUT_MS");
 }
 
 }  // namespace sluice::app

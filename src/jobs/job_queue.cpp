@@ -173,7 +173,8 @@ void Workers::run(Claim claim) {
 }
 
 void Workers::heartbeat_loop() {
-  const auto interval = std::max(Millis(20), options_.lease / 3);
+  // At least every second, so that a cancel request reaches the handler promptly.
+  const auto interval = std::clamp(options_.lease / 3, Millis(20), Millis(1000));
   while (!is_stopping_) {
     {
       std::unique_lock wait(stop_mutex_);

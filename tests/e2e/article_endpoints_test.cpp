@@ -1,5 +1,6 @@
 // The article's endpoints, end to end: the real `sluice` binary, a real context API on
 // loopback (a Sluice app in this process), and plain sockets in between.
+#include "job_polling.hpp"
 #include "raw_http.hpp"
 #include "server_process.hpp"
 #include "test_app.hpp"
@@ -20,8 +21,6 @@ using namespace std::chrono_literals;
 namespace asio = boost::asio;
 using http::Request;
 using http::Response;
-
-boost::json::value json_of(const RawResponse& r) { return boost::json::parse(r.body); }
 
 /// The context API /generate calls: fast, slow, and a record of what it was asked.
 class ContextApi {
@@ -119,12 +118,17 @@ TEST(ArticleEndpoints, DeadUpstreamIs502) {
   EXPECT_EQ(health->status, 200);
 }
 
-TEST(ArticleEndpoints, ProcessDatasetRunsTheTaskAfterTheResponse) {
+TEST(ArticleEndpoints, ProcessDatasetEnqueuesADurableJob) {
   ServerProcess server({});
   auto r = request(server.port(), "POST", "/datasets/7/process");
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 200);
-  EXPECT_EQ(r->body, R"({"status":"processing started"})");
+  EXPECT_EQ(r->status, 202);
+  auto body = json_of(*r);
+  EXPECT_EQ(body.at("status"), "processing started");
+  auto id = std::string(body.at("job_id").as_string());
+  auto job = wait_for_job(server.port(), id);
+  EXPECT_EQ(job.at("state"), "succeeded");
+  EXPECT_EQ(job.at("result"), boost::json::parse(R"({"dataset_id":7,"documents":1000,"buckets_used":64})"));
   EXPECT_TRUE(server.wait_for_log("build_embeddings(7) finished", 5s)) << server.log();
 }
 
@@ -139,13 +143,15 @@ TEST(ArticleEndpoints, ProcessDatasetRejectsNonIntegerIds) {
   EXPECT_EQ(issue.at("input"), "seven");
 }
 
-TEST(ArticleEndpoints, FailingBackgroundTaskIsLoggedAndServerKeepsServing) {
-  ServerProcess server({});
+TEST(ArticleEndpoints, FailingJobIsRetriedThenDeadLetteredAndServerKeepsServing) {
+  ServerProcess server({"--job-max-attempts", "2", "--job-backoff-ms", "50"});
   auto r = request(server.port(), "POST", "/datasets/0/process");
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 200);
-  EXPECT_TRUE(server.wait_for_log("background task build_embeddings failed: dataset 0 does not exist", 5s))
-      << server.log();
+  EXPECT_EQ(r->status, 202);
+  auto job = wait_for_job(server.port(), std::string(json_of(*r).at("job_id").as_string()));
+  EXPECT_EQ(job.at("state"), "failed");
+  EXPECT_EQ(job.at("attempts"), 2);
+  EXPECT_EQ(job.at("last_error"), "dataset 0 does not exist");
   auto health = request(server.port(), "GET", "/health");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -17,15 +18,24 @@
 
 namespace sluice::test {
 
-ServerProcess::ServerProcess(const std::vector<std::string>& args) {
+ServerProcess::ServerProcess(const std::vector<std::string>& args, Mode mode) {
   char log_template[] = "/tmp/sluice-e2e-XXXXXX";
   int log_fd = ::mkstemp(log_template);
   log_path_ = log_template;
   int out[2];
   if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
 
-  std::vector<std::string> argv_storage{SLUICE_BINARY, "serve", "--host", "127.0.0.1", "--port", "0",
-                                        "--data-dir", "/tmp/sluice-e2e-data"};
+  std::vector<std::string> argv_storage{SLUICE_BINARY};
+  if (mode == Mode::serve) argv_storage.insert(argv_storage.end(), {"serve", "--host", "127.0.0.1", "--port", "0"});
+  else argv_storage.push_back("worker");
+  auto given = std::find(args.begin(), args.end(), "--data-dir");
+  if (given != args.end() && given + 1 != args.end()) {
+    data_dir_ = *(given + 1);
+  } else {
+    char dir_template[] = "/tmp/sluice-e2e-data-XXXXXX";
+    data_dir_ = ::mkdtemp(dir_template);
+    argv_storage.insert(argv_storage.end(), {"--data-dir", data_dir_});
+  }
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   pid_ = ::fork();
   if (pid_ == 0) {
@@ -41,7 +51,8 @@ ServerProcess::ServerProcess(const std::vector<std::string>& args) {
   ::close(out[1]);
   ::close(log_fd);
 
-  // The server prints "sluice listening on http://127.0.0.1:PORT" once it accepts connections.
+  // The server prints "sluice listening on http://127.0.0.1:PORT" once it accepts connections;
+  // a worker prints "sluice worker running".
   std::string seen;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (seen.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
@@ -53,6 +64,11 @@ ServerProcess::ServerProcess(const std::vector<std::string>& args) {
     seen.append(chunk, static_cast<std::size_t>(n));
   }
   ::close(out[0]);
+  if (mode == Mode::worker) {
+    if (seen.find("worker running") == std::string::npos)
+      throw std::runtime_error("sluice worker did not start: " + seen + "\n" + log());
+    return;
+  }
   auto colon = seen.rfind(':');
   if (seen.find("listening") == std::string::npos || colon == std::string::npos)
     throw std::runtime_error("sluice did not start: " + seen + "\n" + log());

@@ -11,14 +11,18 @@ namespace sluice::test {
 
 class ServerProcess {
  public:
-  /// Runs `sluice serve --host 127.0.0.1 --port 0 <args>` and waits for it to listen.
-  explicit ServerProcess(const std::vector<std::string>& args);
+  enum class Mode { serve, worker };
+  /// Runs `sluice serve --host 127.0.0.1 --port 0 <args>` and waits for it to listen, or
+  /// `sluice worker <args>` and waits for it to run. Without --data-dir in `args`, the process
+  /// gets a fresh temporary one (see data_dir()).
+  explicit ServerProcess(const std::vector<std::string>& args, Mode mode = Mode::serve);
   /// Kills the process if it is still running.
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   std::uint16_t port() const { return port_; }
+  const std::string& data_dir() const { return data_dir_; }
   /// Sends `signal` to the server.
   void signal(int signal);
   /// Waits for the process to exit; its exit status, or nullopt after `timeout`.
@@ -32,6 +36,7 @@ class ServerProcess {
   int pid_ = -1;
   std::uint16_t port_ = 0;
   std::string log_path_;
+  std::string data_dir_;
 };
 
 }  // namespace sluice::test

@@ -80,7 +80,7 @@ class JobQueue {
 
 struct WorkerOptions {
   std::size_t concurrency = 1;  // jobs run at once (one thread each)
-  Millis lease{30'000};         // renewed every lease/3 while a job runs
+  Millis lease{30'000};         // renewed every min(lease/3, 1 s) while a job runs
   Millis poll_interval{50};     // idle wait between claims (local enqueues wake workers at once)
   std::string name;             // appears in job records; default host:pid
 };

@@ -1,0 +1,49 @@
+#include "job_service.hpp"
+
+#include "datasets.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+namespace sluice::app {
+
+namespace {
+std::shared_ptr<jobs::JobStore> open_store(const JobOptions& options) {
+  if (!options.redis_url.empty()) return jobs::open_redis_store(options.redis_url);
+  std::filesystem::create_directories(options.data_dir);
+  return jobs::open_sqlite_store((std::filesystem::path(options.data_dir) / "sluice.db").string());
+}
+}  // namespace
+
+JobService::JobService(const JobOptions& options)
+    : options_(options), queue_(std::make_unique<jobs::JobQueue>(open_store(options))) {
+  defaults_.max_attempts = options.max_attempts;
+  defaults_.backoff = options.backoff;
+  defaults_.timeout = options.timeout;
+  register_job_handlers(*queue_);
+}
+
+void JobService::start_workers() {
+  if (options_.workers == 0) return;
+  workers_ = std::make_unique<jobs::Workers>(
+      *queue_, jobs::WorkerOptions{.concurrency = options_.workers, .lease = options_.lease});
+  workers_->start();
+  spdlog::info("{} job worker(s) running on {}", options_.workers,
+               options_.redis_url.empty() ? "SQLite" : options_.redis_url);
+}
+
+void JobService::stop_workers() {
+  if (workers_) workers_->stop();
+}
+
+void register_job_handlers(jobs::JobQueue& queue) {
+  queue.handle("build_embeddings", [](jobs::JobContext& job) -> boost::json::value {
+    const auto& payload = job.payload().as_object();
+    return build_embeddings(payload.at("dataset_id").to_number<std::int64_t>(),
+                            payload.contains("documents") ? payload.at("documents").to_number<std::int64_t>() : 1000,
+                            job);
+  });
+}
+
+}  // namespace sluice::app

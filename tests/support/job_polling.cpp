@@ -1,0 +1,38 @@
+#include "job_polling.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include <thread>
+
+namespace sluice::test {
+
+boost::json::value json_of(const RawResponse& response) { return boost::json::parse(response.body); }
+
+boost::json::value wait_for_job(std::uint16_t port, const std::string& id, std::chrono::milliseconds limit,
+                                std::function<bool(const boost::json::value&)> done) {
+  if (!done)
+    done = [](const boost::json::value& job) {
+      auto state = job.at("state").as_string();
+      return state == "succeeded" || state == "failed" || state == "cancelled";
+    };
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  boost::json::value job = nullptr;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto r = request(port, "GET", "/jobs/" + id);
+    if (!r || r->status != 200) return nullptr;
+    job = json_of(*r);
+    if (done(job)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return job;
+}
+
+std::string process_dataset(std::uint16_t port, long dataset_id, long documents, const std::string& extra_headers) {
+  auto r = request(port, "POST",
+                   "/datasets/" + std::to_string(dataset_id) + "/process?documents=" + std::to_string(documents), "",
+                   extra_headers);
+  if (!r || r->status != 202) return "";
+  return std::string(json_of(*r).at("job_id").as_string());
+}
+
+}  // namespace sluice::test
