@@ -1,4 +1,5 @@
 #include "sluice/jobs/job.hpp"
+#include "sluice/jobs/job_store.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -56,6 +57,29 @@ std::string new_job_id() {
     for (int i = 0; i < 16; ++i) id[static_cast<std::size_t>(half * 16 + i)] = hex[(bits >> (i * 4)) & 0xF];
   }
   return id;
+}
+
+std::vector<Job> JobStore::enqueue_batch(std::vector<NewJob> jobs) {
+  std::vector<Job> out;
+  out.reserve(jobs.size());
+  for (auto& job : jobs) out.push_back(enqueue(std::move(job.type), std::move(job.payload), job.options));
+  return out;
+}
+
+std::vector<Claim> JobStore::claim_batch(const std::string& worker, Millis lease, std::size_t max) {
+  std::vector<Claim> out;
+  while (out.size() < max) {
+    auto claim = this->claim(worker, lease);
+    if (!claim) break;
+    out.push_back(std::move(*claim));
+  }
+  return out;
+}
+
+std::size_t JobStore::complete_batch(const std::vector<std::pair<Claim, boost::json::value>>& done) {
+  std::size_t held = 0;
+  for (const auto& [claim, result] : done) held += complete(claim, result) ? 1 : 0;
+  return held;
 }
 
 }  // namespace sluice::jobs

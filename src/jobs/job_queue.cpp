@@ -27,7 +27,45 @@ void JobContext::progress(double fraction, const std::string& message) {
   }
 }
 
-JobQueue::JobQueue(std::shared_ptr<JobStore> store) : store_(std::move(store)) {}
+struct JobQueue::Pending {
+  NewJob job;
+  std::promise<Job> done;
+};
+
+JobQueue::JobQueue(std::shared_ptr<JobStore> store) : store_(std::move(store)) {
+  committer_ = std::thread([this] { commit_loop(); });
+}
+
+JobQueue::~JobQueue() {
+  {
+    std::lock_guard lock(pending_mutex_);
+    is_closing_ = true;
+  }
+  pending_signal_.notify_all();
+  committer_.join();
+}
+
+void JobQueue::commit_loop() {
+  std::unique_lock lock(pending_mutex_);
+  for (;;) {
+    pending_signal_.wait(lock, [&] { return is_closing_ || !pending_.empty(); });
+    if (pending_.empty()) return;  // closing, nothing left
+    std::vector<Pending*> batch;
+    batch.swap(pending_);
+    lock.unlock();
+    std::vector<NewJob> jobs;
+    jobs.reserve(batch.size());
+    for (auto* item : batch) jobs.push_back(std::move(item->job));
+    try {
+      auto stored = store_->enqueue_batch(std::move(jobs));
+      notify();  // once per batch: waking every worker per job made them race for single jobs
+      for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(stored[i]));
+    } catch (...) {
+      for (auto* item : batch) item->done.set_exception(std::current_exception());
+    }
+    lock.lock();
+  }
+}
 
 void JobQueue::handle(std::string type, JobHandler handler) { handlers_[std::move(type)] = std::move(handler); }
 
@@ -37,9 +75,14 @@ const JobHandler* JobQueue::handler(const std::string& type) const {
 }
 
 Job JobQueue::enqueue(std::string type, boost::json::value payload, const EnqueueOptions& options) {
-  auto job = store_->enqueue(std::move(type), std::move(payload), options);
-  notify();
-  return job;
+  Pending pending{{std::move(type), std::move(payload), options}, {}};
+  auto stored = pending.done.get_future();
+  {
+    std::lock_guard lock(pending_mutex_);
+    pending_.push_back(&pending);
+  }
+  pending_signal_.notify_one();
+  return stored.get();
 }
 
 void JobQueue::notify() {
@@ -100,21 +143,57 @@ std::size_t Workers::running() const {
 }
 
 void Workers::work_loop() {
+  // Claim one job at a time; while jobs prove quick, claim more per round trip (up to 64), so
+  // tiny jobs are not dominated by store round trips and long ones never wait behind others.
+  std::size_t batch = 1;
+  std::vector<std::pair<Claim, boost::json::value>> done;
   while (!is_stopping_) {
-    std::optional<Claim> claim;
+    std::vector<Claim> claims;
     try {
-      claim = queue_.store().claim(options_.name, options_.lease);
+      claims = queue_.store().claim_batch(options_.name, options_.lease, batch);
     } catch (const std::exception& e) {
       spdlog::warn("worker: cannot claim jobs: {}", e.what());
       queue_.wait_for_work(Millis(500));
       continue;
     }
-    if (!claim) {
+    if (claims.empty()) {
+      batch = 1;
       queue_.wait_for_work(options_.poll_interval);
       continue;
     }
-    run(std::move(*claim));
+    // Every claimed job is registered at once so that the heartbeat renews those still waiting.
+    std::vector<std::unique_ptr<JobContext>> contexts;
+    {
+      std::lock_guard lock(active_mutex_);
+      for (auto& claim : claims) {
+        contexts.push_back(std::make_unique<JobContext>(std::move(claim), queue_.store()));
+        active_.push_back(contexts.back().get());
+      }
+    }
+    auto started = SteadyClock::now();
+    for (auto& context : contexts) {
+      if (!is_stopping_) run(*context, done);  // not started at shutdown: the lease hands it on
+      if (SteadyClock::now() - started > Millis(10)) flush(done);
+    }
+    flush(done);
+    {
+      std::lock_guard lock(active_mutex_);
+      for (auto& context : contexts) std::erase(active_, context.get());
+    }
+    auto per_job = (SteadyClock::now() - started) / contexts.size();
+    batch = per_job < Millis(2) ? std::min<std::size_t>(batch * 2, 64) : 1;
   }
+}
+
+void Workers::flush(std::vector<std::pair<Claim, boost::json::value>>& done) {
+  if (done.empty()) return;
+  std::size_t held = 0;
+  settle([&] {
+    held = queue_.store().complete_batch(done);
+    return true;
+  });
+  completed_ += held;
+  done.clear();
 }
 
 template <class F>
@@ -130,21 +209,16 @@ bool Workers::settle(F write) {
   return false;  // the lease will expire and the job will run again: late, never lost
 }
 
-void Workers::run(Claim claim) {
+void Workers::run(JobContext& context, std::vector<std::pair<Claim, boost::json::value>>& done) {
   auto& store = queue_.store();
-  JobContext context(std::move(claim), store);
   const Claim& held = context.claim_;
-  {
-    std::lock_guard lock(active_mutex_);
-    active_.push_back(&context);
-  }
   const JobHandler* handler = queue_.handler(held.job.type);
   std::string error;
   boost::json::value result;
   bool has_result = false;
   if (!handler) {
     error = "no handler registered for job type '" + held.job.type + "'";
-  } else {
+  } else if (!context.is_cancelled()) {
     try {
       result = (*handler)(context);
       has_result = true;
@@ -155,15 +229,11 @@ void Workers::run(Claim claim) {
       error = "handler threw a non-standard exception";
     }
   }
-  {
-    std::lock_guard lock(active_mutex_);
-    std::erase(active_, &context);
-  }
   if (context.has_timed_out_) return;  // the heartbeat thread already failed this attempt
   if (context.was_cancel_requested_ && !has_result) {
     settle([&] { return store.mark_cancelled(held); });
   } else if (has_result) {
-    settle([&] { return store.complete(held, result); });
+    done.emplace_back(held, std::move(result));
   } else if (!error.empty()) {
     spdlog::warn("job {} ({}) attempt {}/{} failed: {}", held.job.id, held.job.type, held.job.attempts,
                  held.job.max_attempts, error);

@@ -15,31 +15,33 @@ local function holds(j, token) return redis.call('HGET', j, 'lease_token') == to
 )lua";
 
 // ARGV: p, id, type, payload, priority, max_attempts, backoff_ms, timeout_ms, delay_ms, idempotency_key
+// → {id, 1} when stored now, {id, 0} when it existed (idempotency key, or a retried call)
 inline constexpr const char* kEnqueue = R"lua(
 local key = ARGV[10]
 if key ~= '' then
   local existing = redis.call('GET', p .. 'idem:' .. key)
-  if existing then return existing end
+  if existing then return {existing, 0} end
 end
 local id = ARGV[2]
 local j = p .. 'job:' .. id
-if redis.call('EXISTS', j) == 1 then return id end
+if redis.call('EXISTS', j) == 1 then return {id, 0} end
 local now = now_ms()
 local seq = redis.call('INCR', p .. 'seq')
 local run_at = now + tonumber(ARGV[9])
+-- Fields still at their defaults (0, '', null) are left out: fewer writes and smaller replies;
+-- readers treat a missing field as its default.
 redis.call('HSET', j, 'id', id, 'type', ARGV[3], 'payload', ARGV[4], 'state', 'queued', 'seq', seq,
   'priority', ARGV[5], 'attempts', 0, 'max_attempts', ARGV[6], 'backoff_ms', ARGV[7], 'timeout_ms', ARGV[8],
-  'run_at', run_at, 'created_at', now, 'updated_at', now, 'started_at', 0, 'finished_at', 0, 'progress', 0,
-  'progress_message', '', 'last_error', '', 'result', 'null', 'cancel_requested', 0, 'idempotency_key', key,
-  'worker', '', 'lease_token', '', 'lease_until', 0)
+  'run_at', run_at, 'created_at', now, 'updated_at', now)
+if key ~= '' then redis.call('HSET', j, 'idempotency_key', key) end
 if tonumber(ARGV[9]) > 0 then redis.call('ZADD', p .. 'delayed', run_at, id)
-else redis.call('ZADD', p .. 'ready', ready_score(j), id) end
+else redis.call('ZADD', p .. 'ready', -tonumber(ARGV[5]) * 1e12 + seq, id) end
 redis.call('ZADD', p .. 'all', seq, id)
 if key ~= '' then redis.call('SET', p .. 'idem:' .. key, id) end
-return id
+return {id, 1}
 )lua";
 
-// ARGV: p, worker, lease_ms, token → the claimed job's fields (HGETALL) or nil
+// ARGV: p, worker, lease_ms, token prefix, max → the claimed jobs (HGETALL each), tokens token..i
 inline constexpr const char* kClaim = R"lua(
 local now = now_ms()
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', '(' .. now)) do
@@ -59,16 +61,19 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'delayed', '-inf', now, 'LI
   redis.call('ZREM', p .. 'delayed', id)
   redis.call('ZADD', p .. 'ready', ready_score(p .. 'job:' .. id), id)
 end
-local popped = redis.call('ZPOPMIN', p .. 'ready', 1)
-if #popped == 0 then return nil end
-local id = popped[1]
-local j = p .. 'job:' .. id
-redis.call('HINCRBY', j, 'attempts', 1)
-if tonumber(redis.call('HGET', j, 'started_at')) == 0 then redis.call('HSET', j, 'started_at', now) end
-redis.call('HSET', j, 'state', 'running', 'worker', ARGV[2], 'lease_token', ARGV[4],
-  'lease_until', now + tonumber(ARGV[3]), 'updated_at', now)
-redis.call('ZADD', p .. 'leases', now + tonumber(ARGV[3]), id)
-return redis.call('HGETALL', j)
+local claimed = {}
+local popped = redis.call('ZPOPMIN', p .. 'ready', tonumber(ARGV[5]))
+for i = 1, #popped, 2 do
+  local id = popped[i]
+  local j = p .. 'job:' .. id
+  redis.call('HINCRBY', j, 'attempts', 1)
+  if not redis.call('HGET', j, 'started_at') then redis.call('HSET', j, 'started_at', now) end
+  redis.call('HSET', j, 'state', 'running', 'worker', ARGV[2], 'lease_token', ARGV[4] .. ((i + 1) / 2),
+    'lease_until', now + tonumber(ARGV[3]), 'updated_at', now)
+  redis.call('ZADD', p .. 'leases', now + tonumber(ARGV[3]), id)
+  claimed[#claimed + 1] = redis.call('HGETALL', j)
+end
+return claimed
 )lua";
 
 // ARGV: p, id, token, lease_ms → cancel_requested (0/1), or -1 when the lease is lost
@@ -78,7 +83,7 @@ if not holds(j, ARGV[3]) then return -1 end
 local now = now_ms()
 redis.call('HSET', j, 'lease_until', now + tonumber(ARGV[4]), 'updated_at', now)
 redis.call('ZADD', p .. 'leases', now + tonumber(ARGV[4]), ARGV[2])
-return tonumber(redis.call('HGET', j, 'cancel_requested'))
+return tonumber(redis.call('HGET', j, 'cancel_requested') or 0)
 )lua";
 
 // ARGV: p, id, token, fraction, message → 1 or 0

@@ -12,7 +12,6 @@
 
 #include <array>
 #include <charconv>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -43,32 +42,32 @@ std::int64_t to_int(const std::string& text) {
 }
 
 Job job_from_fields(const redisReply* reply) {
-  std::map<std::string, std::string> f;
-  for (std::size_t i = 0; i + 1 < reply->elements; i += 2)
-    f[std::string(reply->element[i]->str, reply->element[i]->len)] =
-        std::string(reply->element[i + 1]->str, reply->element[i + 1]->len);
   Job job;
-  job.id = f["id"];
-  job.type = f["type"];
-  job.payload = boost::json::parse(f["payload"]);
-  job.state = parse_job_state(f["state"]).value_or(JobState::failed);
-  job.priority = static_cast<int>(to_int(f["priority"]));
-  job.attempts = static_cast<int>(to_int(f["attempts"]));
-  job.max_attempts = static_cast<int>(to_int(f["max_attempts"]));
-  job.backoff_ms = to_int(f["backoff_ms"]);
-  job.timeout_ms = to_int(f["timeout_ms"]);
-  job.run_at_ms = to_int(f["run_at"]);
-  job.created_at_ms = to_int(f["created_at"]);
-  job.updated_at_ms = to_int(f["updated_at"]);
-  job.started_at_ms = to_int(f["started_at"]);
-  job.finished_at_ms = to_int(f["finished_at"]);
-  job.progress = f["progress"].empty() ? 0 : std::stod(f["progress"]);
-  job.progress_message = f["progress_message"];
-  job.last_error = f["last_error"];
-  job.result = boost::json::parse(f["result"].empty() ? "null" : f["result"]);
-  job.is_cancel_requested = f["cancel_requested"] == "1";
-  job.idempotency_key = f["idempotency_key"];
-  job.worker = f["worker"];
+  for (std::size_t i = 0; i + 1 < reply->elements; i += 2) {
+    std::string_view name(reply->element[i]->str, reply->element[i]->len);
+    std::string value(reply->element[i + 1]->str, reply->element[i + 1]->len);
+    if (name == "id") job.id = std::move(value);
+    else if (name == "type") job.type = std::move(value);
+    else if (name == "payload") job.payload = boost::json::parse(value);
+    else if (name == "state") job.state = parse_job_state(value).value_or(JobState::failed);
+    else if (name == "priority") job.priority = static_cast<int>(to_int(value));
+    else if (name == "attempts") job.attempts = static_cast<int>(to_int(value));
+    else if (name == "max_attempts") job.max_attempts = static_cast<int>(to_int(value));
+    else if (name == "backoff_ms") job.backoff_ms = to_int(value);
+    else if (name == "timeout_ms") job.timeout_ms = to_int(value);
+    else if (name == "run_at") job.run_at_ms = to_int(value);
+    else if (name == "created_at") job.created_at_ms = to_int(value);
+    else if (name == "updated_at") job.updated_at_ms = to_int(value);
+    else if (name == "started_at") job.started_at_ms = to_int(value);
+    else if (name == "finished_at") job.finished_at_ms = to_int(value);
+    else if (name == "progress") job.progress = value.empty() ? 0 : std::stod(value);
+    else if (name == "progress_message") job.progress_message = std::move(value);
+    else if (name == "last_error") job.last_error = std::move(value);
+    else if (name == "result") job.result = boost::json::parse(value.empty() ? "null" : value);
+    else if (name == "cancel_requested") job.is_cancel_requested = value == "1";
+    else if (name == "idempotency_key") job.idempotency_key = std::move(value);
+    else if (name == "worker") job.worker = std::move(value);
+  }
   return job;
 }
 
@@ -95,14 +94,44 @@ class RedisStore final : public JobStore {
   }
 
   Job enqueue(std::string type, boost::json::value payload, const EnqueueOptions& options) override {
-    auto id = new_job_id();
-    auto reply = run(enqueue_, {id, type, boost::json::serialize(payload), std::to_string(options.priority),
-                                std::to_string(std::max(1, options.max_attempts)),
-                                std::to_string(options.backoff.count()), std::to_string(options.timeout.count()),
-                                std::to_string(options.delay.count()), options.idempotency_key});
-    auto job = get(std::string(reply->str, reply->len));
-    if (!job) throw RedisError("job vanished right after enqueue");
-    return *job;
+    std::vector<NewJob> one;
+    one.push_back({std::move(type), std::move(payload), options});
+    return enqueue_batch(std::move(one)).front();
+  }
+
+  std::vector<Job> enqueue_batch(std::vector<NewJob> jobs) override {
+    std::vector<Job> out;
+    std::vector<std::vector<std::string>> calls;
+    const auto now = now_ms();
+    for (auto& item : jobs) {
+      const auto& options = item.options;
+      Job job;
+      job.id = new_job_id();
+      job.type = std::move(item.type);
+      job.payload = std::move(item.payload);
+      job.priority = options.priority;
+      job.max_attempts = std::max(1, options.max_attempts);
+      job.backoff_ms = options.backoff.count();
+      job.timeout_ms = options.timeout.count();
+      job.created_at_ms = job.updated_at_ms = now;  // the server's clock writes the stored times
+      job.run_at_ms = now + options.delay.count();
+      job.idempotency_key = options.idempotency_key;
+      calls.push_back({job.id, job.type, boost::json::serialize(job.payload), std::to_string(job.priority),
+                       std::to_string(job.max_attempts), std::to_string(job.backoff_ms),
+                       std::to_string(job.timeout_ms), std::to_string(options.delay.count()), job.idempotency_key});
+      out.push_back(std::move(job));
+    }
+    // Every script call is idempotent on the job id, so a batch cut by a reconnect can be resent.
+    auto replies = pipeline(enqueue_, calls);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      const redisReply* reply = replies[i].get();
+      bool is_new = reply->element[1]->integer == 1;
+      if (!is_new) {
+        auto existing = get(std::string(reply->element[0]->str, reply->element[0]->len));
+        if (existing) out[i] = std::move(*existing);
+      }
+    }
+    return out;
   }
 
   std::optional<Job> get(const std::string& id) override {
@@ -120,10 +149,27 @@ class RedisStore final : public JobStore {
   }
 
   std::optional<Claim> claim(const std::string& worker, Millis lease) override {
+    auto claims = claim_batch(worker, lease, 1);
+    if (claims.empty()) return std::nullopt;
+    return std::move(claims.front());
+  }
+
+  std::vector<Claim> claim_batch(const std::string& worker, Millis lease, std::size_t max) override {
     auto token = new_job_id();
-    auto reply = run(claim_, {worker, std::to_string(lease.count()), token});
-    if (reply->type == REDIS_REPLY_NIL) return std::nullopt;
-    return Claim{job_from_fields(reply.get()), token};
+    auto reply = run(claim_, {worker, std::to_string(lease.count()), token, std::to_string(max)});
+    std::vector<Claim> claims;
+    for (std::size_t i = 0; i < reply->elements; ++i)
+      claims.push_back({job_from_fields(reply->element[i]), token + std::to_string(i + 1)});
+    return claims;
+  }
+
+  std::size_t complete_batch(const std::vector<std::pair<Claim, boost::json::value>>& done) override {
+    std::vector<std::vector<std::string>> calls;
+    for (const auto& [claim, result] : done)
+      calls.push_back({claim.job.id, claim.token, "succeeded", boost::json::serialize(result), "0"});
+    std::size_t held = 0;
+    for (const auto& reply : pipeline(finish_, calls)) held += reply->integer == 1 ? 1 : 0;
+    return held;
   }
 
   bool heartbeat(const Claim& claim, Millis lease, bool& cancel_requested) override {
@@ -223,6 +269,40 @@ class RedisStore final : public JobStore {
       spdlog::warn("redis: {}; reconnecting", e.what());
       connect();
       return raw(args);
+    }
+  }
+
+  /// Sends one script call per entry of `calls` in one round trip (hiredis pipelining).
+  std::vector<Reply> pipeline(Script& script, const std::vector<std::vector<std::string>>& calls) {
+    std::lock_guard lock(mutex_);
+    for (int attempt = 0;; ++attempt) {
+      try {
+        if (!context_) connect();
+        for (const auto& call : calls) {
+          std::vector<const char*> argv{"EVALSHA", script.sha.c_str(), "0", prefix_.c_str()};
+          std::vector<std::size_t> lengths{7, script.sha.size(), 1, prefix_.size()};
+          for (const auto& a : call) {
+            argv.push_back(a.data());
+            lengths.push_back(a.size());
+          }
+          redisAppendCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), lengths.data());
+        }
+        std::vector<Reply> replies;
+        for (std::size_t i = 0; i < calls.size(); ++i) {
+          void* raw_reply = nullptr;
+          if (redisGetReply(context_, &raw_reply) != REDIS_OK)
+            throw RedisError(std::string("Redis connection failed: ") + context_->errstr);
+          Reply reply(static_cast<redisReply*>(raw_reply));
+          if (reply->type == REDIS_REPLY_ERROR) throw std::runtime_error(std::string(reply->str, reply->len));
+          replies.push_back(std::move(reply));
+        }
+        return replies;
+      } catch (const std::exception& e) {
+        if (attempt > 0) throw;
+        // Broken connection, or NOSCRIPT after a restart: reconnect (reloading scripts), resend.
+        spdlog::warn("redis: {}; reconnecting", e.what());
+        connect();
+      }
     }
   }
 

@@ -7,7 +7,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <memory>
 #include <mutex>
+#include <unordered_map>
 
 namespace sluice::jobs {
 
@@ -42,7 +44,6 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs(state, priority DESC, seq) WHERE state IN ('queued', 'retrying');
 CREATE INDEX IF NOT EXISTS jobs_leases ON jobs(lease_until) WHERE state = 'running';
-CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs(state, seq);
 )sql";
 
 constexpr std::string_view kColumns =
@@ -87,36 +88,51 @@ class SqliteStore final : public JobStore {
   }
 
   Job enqueue(std::string type, boost::json::value payload, const EnqueueOptions& options) override {
+    std::vector<NewJob> one;
+    one.push_back({std::move(type), std::move(payload), options});
+    return enqueue_batch(std::move(one)).front();
+  }
+
+  std::vector<Job> enqueue_batch(std::vector<NewJob> jobs) override {
     std::lock_guard lock(mutex_);
     sqlite::Transaction tx(db_);
-    if (!options.idempotency_key.empty()) {
-      sqlite::Statement existing(db_.handle(), select_where("idempotency_key = ?1"));
-      existing.bind(1, options.idempotency_key);
-      if (existing.step()) return read_job(existing);
-    }
-    Job job;
-    job.id = new_job_id();
-    job.type = std::move(type);
-    job.payload = std::move(payload);
-    job.priority = options.priority;
-    job.max_attempts = std::max(1, options.max_attempts);
-    job.backoff_ms = options.backoff.count();
-    job.timeout_ms = options.timeout.count();
-    job.created_at_ms = job.updated_at_ms = now_ms();
-    job.run_at_ms = job.created_at_ms + options.delay.count();
-    job.idempotency_key = options.idempotency_key;
-    sqlite::Statement insert(db_.handle(),
-                             "INSERT INTO jobs (id, type, payload, state, priority, max_attempts, backoff_ms, "
+    auto& existing = cached(select_where("idempotency_key = ?1"));
+    auto& insert = cached("INSERT INTO jobs (id, type, payload, state, priority, max_attempts, backoff_ms, "
                              "timeout_ms, run_at, created_at, updated_at, idempotency_key) "
-                             "VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)");
-    insert.bind(1, job.id).bind(2, job.type).bind(3, boost::json::serialize(job.payload));
-    insert.bind(4, std::int64_t{job.priority}).bind(5, std::int64_t{job.max_attempts}).bind(6, job.backoff_ms);
-    insert.bind(7, job.timeout_ms).bind(8, job.run_at_ms).bind(9, job.created_at_ms);
-    if (job.idempotency_key.empty()) insert.bind_null(10);
-    else insert.bind(10, job.idempotency_key);
-    insert.run();
+                          "VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)");
+    std::vector<Job> out;
+    out.reserve(jobs.size());
+    for (auto& item : jobs) {
+      const auto& options = item.options;
+      if (!options.idempotency_key.empty()) {
+        existing.bind(1, options.idempotency_key);
+        bool found = existing.step();
+        if (found) out.push_back(read_job(existing));
+        existing.reset();
+        if (found) continue;
+      }
+      Job job;
+      job.id = new_job_id();
+      job.type = std::move(item.type);
+      job.payload = std::move(item.payload);
+      job.priority = options.priority;
+      job.max_attempts = std::max(1, options.max_attempts);
+      job.backoff_ms = options.backoff.count();
+      job.timeout_ms = options.timeout.count();
+      job.created_at_ms = job.updated_at_ms = now_ms();
+      job.run_at_ms = job.created_at_ms + options.delay.count();
+      job.idempotency_key = options.idempotency_key;
+      insert.bind(1, job.id).bind(2, job.type).bind(3, boost::json::serialize(job.payload));
+      insert.bind(4, std::int64_t{job.priority}).bind(5, std::int64_t{job.max_attempts}).bind(6, job.backoff_ms);
+      insert.bind(7, job.timeout_ms).bind(8, job.run_at_ms).bind(9, job.created_at_ms);
+      if (job.idempotency_key.empty()) insert.bind_null(10);
+      else insert.bind(10, job.idempotency_key);
+      insert.run();
+      insert.reset();
+      out.push_back(std::move(job));
+    }
     tx.commit();
-    return job;
+    return out;
   }
 
   std::optional<Job> get(const std::string& id) override {
@@ -140,40 +156,63 @@ class SqliteStore final : public JobStore {
   }
 
   std::optional<Claim> claim(const std::string& worker, Millis lease) override {
+    auto claims = claim_batch(worker, lease, 1);
+    if (claims.empty()) return std::nullopt;
+    return std::move(claims.front());
+  }
+
+  std::vector<Claim> claim_batch(const std::string& worker, Millis lease, std::size_t max) override {
     std::lock_guard lock(mutex_);
     sqlite::Transaction tx(db_);
     const auto now = now_ms();
     requeue_expired(now);
-    sqlite::Statement next(db_.handle(), select_where("state IN ('queued', 'retrying') AND run_at <= ?1") +
-                                             " ORDER BY priority DESC, seq LIMIT 1");
-    next.bind(1, now);
-    if (!next.step()) {
-      tx.commit();
-      return std::nullopt;
-    }
-    Claim claim{read_job(next), new_job_id()};
+    auto& next = cached(select_where("state IN ('queued', 'retrying') AND run_at <= ?1") +
+                        " ORDER BY priority DESC, seq LIMIT ?2");
+    next.bind(1, now).bind(2, static_cast<std::int64_t>(max));
+    std::vector<Claim> claims;
+    while (next.step()) claims.push_back({read_job(next), new_job_id()});
     next.reset();
-    Job& job = claim.job;
-    job.state = JobState::running;
-    job.attempts += 1;
-    job.worker = worker;
-    if (job.started_at_ms == 0) job.started_at_ms = now;
-    job.updated_at_ms = now;
-    sqlite::Statement take(db_.handle(),
-                           "UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = ?2, lease_token = ?3, "
-                           "lease_until = ?4, started_at = CASE started_at WHEN 0 THEN ?5 ELSE started_at END, "
-                           "updated_at = ?5 WHERE id = ?1");
-    take.bind(1, job.id).bind(2, worker).bind(3, claim.token).bind(4, now + lease.count()).bind(5, now).run();
+    auto& take = cached(
+        "UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = ?2, lease_token = ?3, "
+        "lease_until = ?4, started_at = CASE started_at WHEN 0 THEN ?5 ELSE started_at END, updated_at = ?5 "
+        "WHERE id = ?1");
+    for (auto& claim : claims) {
+      Job& job = claim.job;
+      job.state = JobState::running;
+      job.attempts += 1;
+      job.worker = worker;
+      if (job.started_at_ms == 0) job.started_at_ms = now;
+      job.updated_at_ms = now;
+      take.bind(1, job.id).bind(2, worker).bind(3, claim.token).bind(4, now + lease.count()).bind(5, now).run();
+      take.reset();
+    }
     tx.commit();
-    return claim;
+    return claims;
+  }
+
+  std::size_t complete_batch(const std::vector<std::pair<Claim, boost::json::value>>& done) override {
+    std::lock_guard lock(mutex_);
+    sqlite::Transaction tx(db_);
+    auto& update = cached(
+        "UPDATE jobs SET state = 'succeeded', progress = 1, result = ?3, finished_at = ?4, lease_token = '', "
+        "updated_at = ?4 WHERE id = ?1 AND lease_token = ?2 AND state = 'running'");
+    std::size_t held = 0;
+    const auto now = now_ms();
+    for (const auto& [claim, result] : done) {
+      update.bind(1, claim.job.id).bind(2, claim.token).bind(3, boost::json::serialize(result)).bind(4, now);
+      held += static_cast<std::size_t>(update.run());
+      update.reset();
+    }
+    tx.commit();
+    return held;
   }
 
   bool heartbeat(const Claim& claim, Millis lease, bool& cancel_requested) override {
     std::lock_guard lock(mutex_);
     const auto now = now_ms();
-    sqlite::Statement renew(db_.handle(),
-                            "UPDATE jobs SET lease_until = ?3, updated_at = ?4 WHERE id = ?1 AND lease_token = ?2 "
-                            "AND state = 'running' RETURNING cancel_requested");
+    auto& renew = cached(
+        "UPDATE jobs SET lease_until = ?3, updated_at = ?4 WHERE id = ?1 AND lease_token = ?2 AND state = 'running' "
+        "RETURNING cancel_requested");
     renew.bind(1, claim.job.id).bind(2, claim.token).bind(3, now + lease.count()).bind(4, now);
     if (!renew.step()) return false;
     cancel_requested = renew.integer(0) != 0;
@@ -260,8 +299,7 @@ class SqliteStore final : public JobStore {
 
   /// A running job whose lease ran out lost its worker: another attempt, or a dead letter.
   void requeue_expired(std::int64_t now) {
-    sqlite::Statement retry(db_.handle(),
-                            "UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'retrying' "
+    auto& retry = cached("UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'retrying' "
                             "END, last_error = 'lease expired: the worker stopped heartbeating', lease_token = '', "
                             "run_at = ?1, updated_at = ?1, finished_at = CASE WHEN attempts >= max_attempts THEN ?1 "
                             "ELSE 0 END WHERE state = 'running' AND lease_until < ?1");
@@ -280,8 +318,18 @@ class SqliteStore final : public JobStore {
     return update.run() == 1;
   }
 
-  std::mutex mutex_;  // guards db_: one statement at a time on this connection
+  /// A statement prepared once per connection (parsing SQL cost more than running it), reset
+  /// and unbound, ready to use.
+  sqlite::Statement& cached(const std::string& sql) {
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) it = statements_.emplace(sql, std::make_unique<sqlite::Statement>(db_.handle(), sql)).first;
+    it->second->reset();
+    return *it->second;
+  }
+
+  std::mutex mutex_;  // guards db_ and statements_: one statement at a time on this connection
   sqlite::Database db_;
+  std::unordered_map<std::string, std::unique_ptr<sqlite::Statement>> statements_;
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -57,11 +58,15 @@ using JobHandler = std::function<boost::json::value(JobContext&)>;
 class JobQueue {
  public:
   explicit JobQueue(std::shared_ptr<JobStore> store);
+  ~JobQueue();
 
   /// Registers the handler for a job type (before workers start).
   void handle(std::string type, JobHandler handler);
   const JobHandler* handler(const std::string& type) const;
 
+  /// Stores a job and wakes local workers. Concurrent calls are group-committed: while one
+  /// batch is written, the next one gathers, so a burst costs one transaction (or one Redis
+  /// round trip) per batch instead of one per job.
   Job enqueue(std::string type, boost::json::value payload, const EnqueueOptions& options = {});
   JobStore& store() { return *store_; }
 
@@ -71,8 +76,16 @@ class JobQueue {
   void wait_for_work(Millis wait);
 
  private:
+  void commit_loop();
+
   std::shared_ptr<JobStore> store_;
   std::unordered_map<std::string, JobHandler> handlers_;
+  struct Pending;
+  std::mutex pending_mutex_;  // guards pending_ and is_closing_
+  std::condition_variable pending_signal_;
+  std::vector<Pending*> pending_;
+  bool is_closing_ = false;
+  std::thread committer_;
   std::mutex wake_mutex_;  // guards wake_count_
   std::condition_variable wake_;
   std::uint64_t wake_count_ = 0;
@@ -97,11 +110,16 @@ class Workers {
   /// lease until it expires, then run again elsewhere: nothing is lost.
   void stop();
   std::size_t running() const;
+  /// Jobs these workers have completed successfully so far.
+  std::uint64_t completed() const { return completed_.load(); }
 
  private:
   void work_loop();
   void heartbeat_loop();
-  void run(Claim claim);
+  /// Runs one claimed job; a success is appended to `done` (completed in batches), every other
+  /// outcome is written at once.
+  void run(JobContext& context, std::vector<std::pair<Claim, boost::json::value>>& done);
+  void flush(std::vector<std::pair<Claim, boost::json::value>>& done);
   /// Retries a store write while the store is unreachable (e.g. Redis restarting).
   template <class F>
   bool settle(F write);
@@ -114,6 +132,7 @@ class Workers {
   std::vector<std::thread> threads_;
   mutable std::mutex active_mutex_;  // guards active_
   std::vector<JobContext*> active_;
+  std::atomic<std::uint64_t> completed_{0};
 };
 
 /// Delay before retry `attempt` (1-based): backoff · 2^(attempt-1), ±50% jitter, at most 1 h.

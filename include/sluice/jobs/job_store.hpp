@@ -12,6 +12,13 @@
 
 namespace sluice::jobs {
 
+/// One job to enqueue, for enqueue_batch.
+struct NewJob {
+  std::string type;
+  boost::json::value payload;
+  EnqueueOptions options;
+};
+
 class JobStore {
  public:
   virtual ~JobStore() = default;
@@ -40,6 +47,14 @@ class JobStore {
   /// Queued or retrying → cancelled at once; running → cancellation requested (the handler
   /// sees it through its context and stops).
   virtual CancelOutcome cancel(const std::string& id) = 0;
+
+  // Batches: the same semantics as one call per item, in one transaction or round trip. The
+  // defaults loop; backends override them because per-job round trips dominate small jobs.
+  virtual std::vector<Job> enqueue_batch(std::vector<NewJob> jobs);
+  /// Up to `max` due jobs, each with its own lease.
+  virtual std::vector<Claim> claim_batch(const std::string& worker, Millis lease, std::size_t max);
+  /// Completes each held claim with its result; returns how many were still held.
+  virtual std::size_t complete_batch(const std::vector<std::pair<Claim, boost::json::value>>& done);
 
   /// Number of jobs per state (for metrics and tests).
   virtual std::vector<std::pair<JobState, std::size_t>> counts() = 0;
