@@ -34,8 +34,10 @@ void App::run(http::ServerOptions options, std::function<void(std::uint16_t)> on
     std::lock_guard lock(server_mutex_);
     server_ = nullptr;
   }
-  compute_.join();  // background work queued by the last requests completes before services stop
+  // Shutdown hooks first (they stop job workers, whose handlers run on the compute pool), then
+  // the compute pool finishes what the last requests queued.
   container_.stop();
+  compute_.join();
 }
 
 void App::stop() {

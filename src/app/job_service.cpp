@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <future>
 
 namespace sluice::app {
 
@@ -24,10 +25,19 @@ JobService::JobService(const JobOptions& options)
   register_job_handlers(*queue_);
 }
 
-void JobService::start_workers() {
+void JobService::start_workers(core::ComputePool* compute) {
   if (options_.workers == 0) return;
-  workers_ = std::make_unique<jobs::Workers>(
-      *queue_, jobs::WorkerOptions{.concurrency = options_.workers, .lease = options_.lease});
+  jobs::WorkerOptions worker_options{.concurrency = options_.workers, .lease = options_.lease};
+  if (compute)
+    worker_options.run_handler = [compute](const std::function<void()>& handler) {
+      std::promise<void> done;
+      compute->post([&] {
+        handler();  // never throws: the worker wraps the job's handler
+        done.set_value();
+      });
+      done.get_future().wait();
+    };
+  workers_ = std::make_unique<jobs::Workers>(*queue_, std::move(worker_options));
   workers_->start();
   spdlog::info("{} job worker(s) running on {}", options_.workers,
                options_.redis_url.empty() ? "SQLite" : options_.redis_url);

@@ -24,8 +24,9 @@ class JobService {
     return storage_.run(std::move(fn));
   }
 
-  /// Starts `options.workers` in-process workers (none when 0).
-  void start_workers();
+  /// Starts `options.workers` in-process workers (none when 0); with `compute`, their handlers
+  /// run on that pool.
+  void start_workers(core::ComputePool* compute = nullptr);
   void stop_workers();
 
  private:

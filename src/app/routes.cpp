@@ -64,7 +64,7 @@ void add_article_routes(App& app, const ServeOptions& options) {
   services.add_singleton<ai::ModelService>(std::make_shared<ai::BuiltinModel>());
   auto jobs = std::make_shared<JobService>(options.jobs);
   services.add_singleton<JobService>(jobs);
-  services.on_startup([jobs] { jobs->start_workers(); });
+  services.on_startup([jobs, compute = &app.compute()] { jobs->start_workers(compute); });
   services.on_shutdown([jobs] { jobs->stop_workers(); });
   if (options.context_url.empty()) {
     services.add_singleton<ContextSource>(std::make_shared<LocalContextSource>());

@@ -219,15 +219,19 @@ void Workers::run(JobContext& context, std::vector<std::pair<Claim, boost::json:
   if (!handler) {
     error = "no handler registered for job type '" + held.job.type + "'";
   } else if (!context.is_cancelled()) {
-    try {
-      result = (*handler)(context);
-      has_result = true;
-    } catch (const JobCancelled&) {
-    } catch (const std::exception& e) {
-      error = e.what();
-    } catch (...) {
-      error = "handler threw a non-standard exception";
-    }
+    auto call = [&] {
+      try {
+        result = (*handler)(context);
+        has_result = true;
+      } catch (const JobCancelled&) {
+      } catch (const std::exception& e) {
+        error = e.what();
+      } catch (...) {
+        error = "handler threw a non-standard exception";
+      }
+    };
+    if (options_.run_handler) options_.run_handler(call);
+    else call();
   }
   if (context.has_timed_out_) return;  // the heartbeat thread already failed this attempt
   if (context.was_cancel_requested_ && !has_result) {

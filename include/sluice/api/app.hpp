@@ -71,7 +71,7 @@ class App {
   boost::json::object openapi() const;
 
   /// Starts the services, serves until SIGINT/SIGTERM or stop(), drains in-flight requests,
-  /// waits for queued compute work, then runs shutdown hooks. `on_listening` gets the bound
+  /// runs shutdown hooks, then waits for queued compute work. `on_listening` gets the bound
   /// port once requests can be accepted. Throws if the address cannot be bound.
   void run(http::ServerOptions options, std::function<void(std::uint16_t port)> on_listening = {});
   /// Begins a graceful shutdown; safe from any thread, before or during run().

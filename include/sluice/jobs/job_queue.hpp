@@ -96,6 +96,10 @@ struct WorkerOptions {
   Millis lease{30'000};         // renewed every min(lease/3, 1 s) while a job runs
   Millis poll_interval{50};     // idle wait between claims (local enqueues wake workers at once)
   std::string name;             // appears in job records; default host:pid
+  /// Where handlers run: given a handler call, runs it and returns when it is done. Empty: on
+  /// the worker thread. `sluice serve` runs them on its compute pool, so job work and model work
+  /// share one CPU budget instead of oversubscribing the cores.
+  std::function<void(const std::function<void()>&)> run_handler;
 };
 
 /// Worker threads claiming and running jobs, plus one heartbeat thread renewing their leases,
