@@ -3,6 +3,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <algorithm>
 #include <array>
 #include <random>
 
@@ -59,27 +60,31 @@ std::string new_job_id() {
   return id;
 }
 
-std::vector<Job> JobStore::enqueue_batch(std::vector<NewJob> jobs) {
-  std::vector<Job> out;
-  out.reserve(jobs.size());
-  for (auto& job : jobs) out.push_back(enqueue(std::move(job.type), std::move(job.payload), job.options));
-  return out;
+Job make_queued_job(std::string type, boost::json::value payload, const EnqueueOptions& options, std::int64_t now) {
+  Job job;
+  job.id = new_job_id();
+  job.type = std::move(type);
+  job.payload = std::move(payload);
+  job.priority = options.priority;
+  job.max_attempts = std::max(1, options.max_attempts);
+  job.backoff_ms = options.backoff.count();
+  job.timeout_ms = options.timeout.count();
+  job.created_at_ms = job.updated_at_ms = now;
+  job.run_at_ms = now + options.delay.count();
+  job.idempotency_key = options.idempotency_key;
+  return job;
 }
 
-std::vector<Claim> JobStore::claim_batch(const std::string& worker, Millis lease, std::size_t max) {
-  std::vector<Claim> out;
-  while (out.size() < max) {
-    auto claim = this->claim(worker, lease);
-    if (!claim) break;
-    out.push_back(std::move(*claim));
-  }
-  return out;
+Job JobStore::enqueue(std::string type, boost::json::value payload, const EnqueueOptions& options) {
+  std::vector<NewJob> one;
+  one.push_back({std::move(type), std::move(payload), options});
+  return enqueue_batch(std::move(one)).front();
 }
 
-std::size_t JobStore::complete_batch(const std::vector<std::pair<Claim, boost::json::value>>& done) {
-  std::size_t held = 0;
-  for (const auto& [claim, result] : done) held += complete(claim, result) ? 1 : 0;
-  return held;
+std::optional<Claim> JobStore::claim(const std::string& worker, Millis lease) {
+  auto claims = claim_batch(worker, lease, 1);
+  if (claims.empty()) return std::nullopt;
+  return std::move(claims.front());
 }
 
 }  // namespace sluice::jobs

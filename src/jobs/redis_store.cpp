@@ -93,29 +93,14 @@ class RedisStore final : public JobStore {
     if (context_) redisFree(context_);
   }
 
-  Job enqueue(std::string type, boost::json::value payload, const EnqueueOptions& options) override {
-    std::vector<NewJob> one;
-    one.push_back({std::move(type), std::move(payload), options});
-    return enqueue_batch(std::move(one)).front();
-  }
-
   std::vector<Job> enqueue_batch(std::vector<NewJob> jobs) override {
     std::vector<Job> out;
     std::vector<std::vector<std::string>> calls;
     const auto now = now_ms();
     for (auto& item : jobs) {
       const auto& options = item.options;
-      Job job;
-      job.id = new_job_id();
-      job.type = std::move(item.type);
-      job.payload = std::move(item.payload);
-      job.priority = options.priority;
-      job.max_attempts = std::max(1, options.max_attempts);
-      job.backoff_ms = options.backoff.count();
-      job.timeout_ms = options.timeout.count();
-      job.created_at_ms = job.updated_at_ms = now;  // the server's clock writes the stored times
-      job.run_at_ms = now + options.delay.count();
-      job.idempotency_key = options.idempotency_key;
+      // Returned as built here; the stored times come from the Redis server's clock.
+      Job job = make_queued_job(std::move(item.type), std::move(item.payload), options, now);
       calls.push_back({job.id, job.type, boost::json::serialize(job.payload), std::to_string(job.priority),
                        std::to_string(job.max_attempts), std::to_string(job.backoff_ms),
                        std::to_string(job.timeout_ms), std::to_string(options.delay.count()), job.idempotency_key});
@@ -146,12 +131,6 @@ class RedisStore final : public JobStore {
     std::vector<Job> jobs;
     for (std::size_t i = 0; i < reply->elements; ++i) jobs.push_back(job_from_fields(reply->element[i]));
     return jobs;
-  }
-
-  std::optional<Claim> claim(const std::string& worker, Millis lease) override {
-    auto claims = claim_batch(worker, lease, 1);
-    if (claims.empty()) return std::nullopt;
-    return std::move(claims.front());
   }
 
   std::vector<Claim> claim_batch(const std::string& worker, Millis lease, std::size_t max) override {

@@ -87,12 +87,6 @@ class SqliteStore final : public JobStore {
     db_.exec(kSchema);
   }
 
-  Job enqueue(std::string type, boost::json::value payload, const EnqueueOptions& options) override {
-    std::vector<NewJob> one;
-    one.push_back({std::move(type), std::move(payload), options});
-    return enqueue_batch(std::move(one)).front();
-  }
-
   std::vector<Job> enqueue_batch(std::vector<NewJob> jobs) override {
     std::lock_guard lock(mutex_);
     sqlite::Transaction tx(db_);
@@ -111,17 +105,7 @@ class SqliteStore final : public JobStore {
         existing.reset();
         if (found) continue;
       }
-      Job job;
-      job.id = new_job_id();
-      job.type = std::move(item.type);
-      job.payload = std::move(item.payload);
-      job.priority = options.priority;
-      job.max_attempts = std::max(1, options.max_attempts);
-      job.backoff_ms = options.backoff.count();
-      job.timeout_ms = options.timeout.count();
-      job.created_at_ms = job.updated_at_ms = now_ms();
-      job.run_at_ms = job.created_at_ms + options.delay.count();
-      job.idempotency_key = options.idempotency_key;
+      Job job = make_queued_job(std::move(item.type), std::move(item.payload), options, now_ms());
       insert.bind(1, job.id).bind(2, job.type).bind(3, boost::json::serialize(job.payload));
       insert.bind(4, std::int64_t{job.priority}).bind(5, std::int64_t{job.max_attempts}).bind(6, job.backoff_ms);
       insert.bind(7, job.timeout_ms).bind(8, job.run_at_ms).bind(9, job.created_at_ms);
@@ -153,12 +137,6 @@ class SqliteStore final : public JobStore {
     std::vector<Job> jobs;
     while (query.step()) jobs.push_back(read_job(query));
     return jobs;
-  }
-
-  std::optional<Claim> claim(const std::string& worker, Millis lease) override {
-    auto claims = claim_batch(worker, lease, 1);
-    if (claims.empty()) return std::nullopt;
-    return std::move(claims.front());
   }
 
   std::vector<Claim> claim_batch(const std::string& worker, Millis lease, std::size_t max) override {

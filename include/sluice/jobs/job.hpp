@@ -77,4 +77,7 @@ enum class CancelOutcome { not_found, cancelled, requested, already_finished };
 std::int64_t now_ms();
 std::string new_job_id();
 
+/// A queued job as enqueue creates it: a fresh id, the options applied, times from `now`.
+Job make_queued_job(std::string type, boost::json::value payload, const EnqueueOptions& options, std::int64_t now);
+
 }  // namespace sluice::jobs

@@ -24,7 +24,7 @@ class JobStore {
   virtual ~JobStore() = default;
 
   /// Stores a new queued job; with an idempotency key already used, returns that job instead.
-  virtual Job enqueue(std::string type, boost::json::value payload, const EnqueueOptions& options) = 0;
+  Job enqueue(std::string type, boost::json::value payload, const EnqueueOptions& options);
   virtual std::optional<Job> get(const std::string& id) = 0;
   /// Newest first.
   virtual std::vector<Job> list(const JobFilter& filter) = 0;
@@ -32,7 +32,7 @@ class JobStore {
   /// Takes the next due job (highest priority, then oldest) for `worker`, leasing it for
   /// `lease`. Running jobs whose lease has expired are re-queued (or dead-lettered when out of
   /// attempts) first, so a dead worker's job is never lost.
-  virtual std::optional<Claim> claim(const std::string& worker, Millis lease) = 0;
+  std::optional<Claim> claim(const std::string& worker, Millis lease);
   /// Extends the lease; false when it was lost (expired and taken over, or the job finished).
   /// Sets `cancel_requested` when someone asked to cancel the job.
   virtual bool heartbeat(const Claim& claim, Millis lease, bool& cancel_requested) = 0;
@@ -48,13 +48,13 @@ class JobStore {
   /// sees it through its context and stops).
   virtual CancelOutcome cancel(const std::string& id) = 0;
 
-  // Batches: the same semantics as one call per item, in one transaction or round trip. The
-  // defaults loop; backends override them because per-job round trips dominate small jobs.
-  virtual std::vector<Job> enqueue_batch(std::vector<NewJob> jobs);
+  // Batches: the same semantics as one call per item, in one transaction or round trip
+  // (per-job round trips dominate small jobs); enqueue() and claim() are one-item batches.
+  virtual std::vector<Job> enqueue_batch(std::vector<NewJob> jobs) = 0;
   /// Up to `max` due jobs, each with its own lease.
-  virtual std::vector<Claim> claim_batch(const std::string& worker, Millis lease, std::size_t max);
+  virtual std::vector<Claim> claim_batch(const std::string& worker, Millis lease, std::size_t max) = 0;
   /// Completes each held claim with its result; returns how many were still held.
-  virtual std::size_t complete_batch(const std::vector<std::pair<Claim, boost::json::value>>& done);
+  virtual std::size_t complete_batch(const std::vector<std::pair<Claim, boost::json::value>>& done) = 0;
 
   /// Number of jobs per state (for metrics and tests).
   virtual std::vector<std::pair<JobState, std::size_t>> counts() = 0;
