@@ -21,7 +21,7 @@ boost::json::object App::openapi() const { return openapi_document(info_, operat
 void App::run(http::ServerOptions options, std::function<void(std::uint16_t)> on_listening) {
   install_docs();
   container_.start();
-  http::Server server(std::move(options), router_, container_, compute_);
+  http::Server server(std::move(options), router_, container_, compute_, middleware_, observers_);
   server.listen();
   {
     std::lock_guard lock(server_mutex_);

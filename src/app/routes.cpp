@@ -3,6 +3,7 @@
 #include "context_source.hpp"
 #include "job_routes.hpp"
 #include "job_service.hpp"
+#include "operations.hpp"
 
 #include "sluice/ai/model_service.hpp"
 #include "sluice/client/http_client.hpp"
@@ -82,6 +83,7 @@ void add_article_routes(App& app, const ServeOptions& options) {
                           "pool. 502 when the context API is unreachable, 504 past its deadline.",
            .tags = {"ai"}});
   add_job_routes(app);
+  add_operations(app, options);
   app.post("/ai/generate", ai_generate, {.summary = "Generate with the injected model", .tags = {"ai"}});
   app.get("/ai", limits::rate_limited(ai_limiter, ai),
           {.summary = "Rate-limited endpoint",

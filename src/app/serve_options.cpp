@@ -51,6 +51,7 @@ void add_serve_flags(CLI::App& command, ServeOptions& o) {
   command.add_option("--log-level", o.log_level, "trace, debug, info, warn, error, critical or off")
       ->envname("SLUICE_LOG_LEVEL")
       ->capture_default_str();
+  command.add_flag("--access-log", o.access_log, "Log one JSON line per request")->envname("SLUICE_ACCESS_LOG");
 }
 
 void add_job_flags(CLI::App& command, JobOptions& o) {

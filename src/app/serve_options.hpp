@@ -29,6 +29,7 @@ struct ServeOptions {
   JobOptions jobs{.workers = core::available_cpus()};
   std::string ai_rate_limit = "10/minute";
   std::string log_level = "info";
+  bool access_log = false;
 };
 
 /// Adds the `serve` flags to `command`, writing into `options` when parsed.

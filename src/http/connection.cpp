@@ -11,7 +11,9 @@
 #include <boost/beast/http/read.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
+#include <random>
 #include <charconv>
 #include <optional>
 
@@ -62,6 +64,21 @@ asio::awaitable<void> refuse(tcp::socket& socket, Connection& self, const core::
   }
 }
 
+/// The client's X-Request-ID when it is sane (1–128 visible ASCII characters), else a new one.
+std::string request_id_for(const Request& request) {
+  if (auto sent = request.header("X-Request-ID"); sent && !sent->empty() && sent->size() <= 128 &&
+                                                  std::all_of(sent->begin(), sent->end(), [](unsigned char c) {
+                                                    return c > 32 && c < 127;
+                                                  }))
+    return std::string(*sent);
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string id(16, '0');
+  auto bits = random();
+  for (std::size_t i = 0; i < 16; ++i) id[i] = hex[(bits >> (i * 4)) & 0xF];
+  return id;
+}
+
 bool expects_continue(const RawRequest& request) {
   auto it = request.find(Field::expect);
   return it != request.end() && beast::iequals(it->value(), "100-continue");
@@ -80,7 +97,8 @@ asio::awaitable<Response> call_handler(const Handler& handler, Request& request)
   co_return Response::error(core::internal_error());
 }
 
-/// Routes one parsed request and runs its handler; `scope` outlives the response write.
+/// Routes one parsed request and runs it through the middleware chain; `scope` outlives the
+/// response write.
 asio::awaitable<Response> respond(RawRequest raw, const asio::ip::address& client, di::Scope& scope,
                                   ServerState& state) {
   auto [path, query] = split_target(raw.target());
@@ -89,14 +107,25 @@ asio::awaitable<Response> respond(RawRequest raw, const asio::ip::address& clien
   if (!match.handler && raw.method() == Verb::head) {  // HEAD is GET without the body (RFC 9110)
     if (auto get = state.router.match(Verb::get, path); get.handler) match = std::move(get);
   }
-  if (!match.handler) {
-    if (match.allow.empty()) co_return Response::error(core::not_found("Not Found"));
-    auto response = Response::error({405, "method_not_allowed", "Method Not Allowed", nullptr});
-    response.set_header(Field::allow, match.allow);
-    co_return response;
-  }
   Request request(std::move(raw), std::move(match.params), client, scope, state.compute);
-  co_return co_await call_handler(*match.handler, request);
+  request.set_route(match.pattern, match.handler, std::move(match.allow));
+  if (state.options.request_ids) request.set_request_id(request_id_for(request));
+  const auto start = Clock::now();
+  for (const auto& observer : state.observers)
+    if (observer.on_request) observer.on_request(request);
+  std::optional<Response> response;
+  try {
+    response.emplace(co_await state.pipeline(request));
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: middleware failed: {}", std::string_view(beast_http::to_string(request.method())),
+                  request.target(), e.what());
+    response.emplace(Response::error(core::internal_error()));
+  }
+  if (state.options.request_ids) response->set_header("X-Request-ID", request.request_id());
+  const auto elapsed = Clock::now() - start;
+  for (const auto& observer : state.observers)
+    if (observer.on_response) observer.on_response(request, *response, elapsed);
+  co_return std::move(*response);
 }
 
 /// Writes a streamed body as HTTP/1.1 chunks (or raw bytes for HTTP/1.0). Each write has the
@@ -168,6 +197,21 @@ asio::awaitable<bool> send_stream(tcp::socket& socket, Connection& self, const W
 }
 
 }  // namespace
+
+asio::awaitable<Response> dispatch_route(Request& request) {
+  if (const Handler* handler = request.handler()) co_return co_await call_handler(*handler, request);
+  if (request.allowed_methods().empty()) co_return Response::error(core::not_found("Not Found"));
+  auto response = Response::error({405, "method_not_allowed", "Method Not Allowed", nullptr});
+  response.set_header(Field::allow, request.allowed_methods());
+  co_return response;
+}
+
+Handler build_pipeline(std::vector<Middleware> middleware) {
+  Handler next = dispatch_route;
+  for (auto it = middleware.rbegin(); it != middleware.rend(); ++it)
+    next = [layer = std::move(*it), inner = std::move(next)](Request& request) { return layer(request, inner); };
+  return next;
+}
 
 void close_idle_connections(Worker& worker) {
   worker.is_closing = true;

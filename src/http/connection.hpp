@@ -46,8 +46,17 @@ struct ServerState {
   const Router& router;
   di::Container& container;
   core::ComputePool& compute;
+  Handler pipeline;  // the middleware chain around route dispatch, built once
+  std::vector<RequestObserver> observers;
   std::atomic<std::size_t> live_connections{0};
 };
+
+/// The end of every middleware chain: the matched route's handler, or the 404/405 answer.
+/// A handler's exception becomes a logged 500.
+boost::asio::awaitable<Response> dispatch_route(Request& request);
+
+/// Composes `middleware` (outermost first) around dispatch_route.
+Handler build_pipeline(std::vector<Middleware> middleware);
 
 /// Serves one connection until it closes: keep-alive, pipelining, limits, deadlines.
 boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket, Worker& worker,

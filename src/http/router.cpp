@@ -49,6 +49,7 @@ Router::Match Router::match(Verb method, std::string_view path) const {
     for (const Route* route : it->second) {
       if (route->method == method) {
         result.handler = &route->handler;
+        result.pattern = route->pattern;
         return result;
       }
       append_allow(result.allow, route->method);
@@ -77,6 +78,7 @@ Router::Match Router::match(Verb method, std::string_view path) const {
       continue;
     }
     result.handler = &route->handler;
+    result.pattern = route->pattern;
     result.params = std::move(params);
     result.allow.clear();
     return result;

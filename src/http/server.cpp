@@ -22,9 +22,11 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 struct Server::Impl {
-  Impl(ServerOptions opts, const Router& router, di::Container& container, core::ComputePool& compute)
+  Impl(ServerOptions opts, const Router& router, di::Container& container, core::ComputePool& compute,
+       std::vector<Middleware> middleware, std::vector<RequestObserver> observers)
       : options(std::move(opts)),
-        state{options, router, container, compute},
+        state{options, router, container, compute, detail::build_pipeline(std::move(middleware)),
+              std::move(observers)},
         workers(options.io_threads == 0 ? core::available_cpus() : options.io_threads) {
     for (auto& worker : workers) guards.emplace_back(asio::make_work_guard(worker.io));
   }
@@ -90,8 +92,10 @@ struct Server::Impl {
   bool is_stopping = false;  // acceptor worker's thread only
 };
 
-Server::Server(ServerOptions options, const Router& router, di::Container& container, core::ComputePool& compute)
-    : impl_(std::make_unique<Impl>(std::move(options), router, container, compute)) {}
+Server::Server(ServerOptions options, const Router& router, di::Container& container, core::ComputePool& compute,
+               std::vector<Middleware> middleware, std::vector<RequestObserver> observers)
+    : impl_(std::make_unique<Impl>(std::move(options), router, container, compute, std::move(middleware),
+                                   std::move(observers))) {}
 
 Server::~Server() = default;
 

@@ -60,6 +60,18 @@ class App {
     return route(http::Verb::delete_, pattern, std::move(handler), std::move(doc));
   }
 
+  /// Adds middleware around every request; the first added is the outermost.
+  App& use(http::Middleware middleware) {
+    middleware_.push_back(std::move(middleware));
+    return *this;
+  }
+
+  /// Adds an observer of every request (metrics, access logs): cheaper than middleware.
+  App& observe(http::RequestObserver observer) {
+    observers_.push_back(std::move(observer));
+    return *this;
+  }
+
   /// Where services are registered (`services().add_singleton<T>(...)`) and lifespan hooks live.
   di::Container& services() { return container_; }
   core::ComputePool& compute() { return compute_; }
@@ -86,6 +98,8 @@ class App {
   core::ComputePool compute_;
   SchemaRegistry schemas_;
   std::vector<Operation> operations_;
+  std::vector<http::Middleware> middleware_;
+  std::vector<http::RequestObserver> observers_;
   ApiInfo info_;
   DocsOptions docs_;
   std::mutex server_mutex_;  // guards server_ and stop_requested_ between run() and stop()

@@ -3,6 +3,7 @@
 
 #include "sluice/core/compute_pool.hpp"
 #include "sluice/di/container.hpp"
+#include "sluice/http/handler.hpp"
 #include "sluice/http/message.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -41,6 +42,11 @@ class Request {
   /// The value of cookie `name` from the Cookie header.
   std::optional<std::string> cookie(std::string_view name) const;
   const boost::asio::ip::address& client_address() const { return client_; }
+  /// The matched route's pattern ("/jobs/{job_id}"); empty when no route matched.
+  std::string_view route() const { return route_; }
+  /// This request's id (X-Request-ID), once the request-id middleware has set it.
+  const std::string& request_id() const { return request_id_; }
+  void set_request_id(std::string id) { request_id_ = std::move(id); }
   const RawRequest& message() const { return message_; }
 
   /// The dependency of type T for this request (FastAPI's `Depends`).
@@ -55,6 +61,16 @@ class Request {
   }
   di::Scope& scope() { return scope_; }
 
+  /// Set by the server after routing: what the end of the middleware chain runs.
+  void set_route(std::string_view pattern, const Handler* handler, std::string allowed_methods) {
+    route_ = pattern;
+    handler_ = handler;
+    allowed_methods_ = std::move(allowed_methods);
+  }
+  const Handler* handler() const { return handler_; }
+  /// When no handler matched but the path exists under other methods: "GET, POST".
+  const std::string& allowed_methods() const { return allowed_methods_; }
+
  private:
   RawRequest message_;
   std::string_view path_;
@@ -63,6 +79,10 @@ class Request {
   boost::asio::ip::address client_;
   di::Scope& scope_;
   core::ComputePool& compute_;
+  std::string_view route_;
+  std::string request_id_;
+  const Handler* handler_ = nullptr;
+  std::string allowed_methods_;
 };
 
 /// Splits a request target into path and query (without the '?').

@@ -1,6 +1,7 @@
 #pragma once
 // Method + path → handler, with `{name}` path parameters.
 
+#include "sluice/http/handler.hpp"
 #include "sluice/http/request.hpp"
 #include "sluice/http/response.hpp"
 
@@ -14,9 +15,6 @@
 #include <vector>
 
 namespace sluice::http {
-
-/// A route handler: a coroutine from request to response.
-using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
 
 /// A registered route, as documentation generators and tests see it.
 struct RouteInfo {
@@ -34,6 +32,7 @@ class Router {
 
   struct Match {
     const Handler* handler = nullptr;  // null: no route for this method (see `allow`)
+    std::string_view pattern;          // the matched route's pattern, e.g. "/jobs/{job_id}"
     std::vector<PathParam> params;
     std::string allow;  // when the path exists under other methods: "GET, POST"
   };

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace sluice::http {
 
@@ -23,13 +24,18 @@ struct ServerOptions {
   std::chrono::milliseconds write_timeout{30'000};
   std::chrono::milliseconds shutdown_timeout{10'000};  // in-flight requests get this long to finish
   bool handle_signals = true;  // SIGINT/SIGTERM begin a graceful shutdown
+  /// X-Request-ID: keep the client's (1–128 visible ASCII characters) or make one; it is
+  /// `req.request_id()` and goes back on the response.
+  bool request_ids = true;
 };
 
 /// Serves `router` on `io_threads` event loops, one io_context per thread; each connection
 /// lives on one thread, so a connection's state needs no locks.
 class Server {
  public:
-  Server(ServerOptions options, const Router& router, di::Container& container, core::ComputePool& compute);
+  /// `middleware` wraps every parsed request, outermost first; `observers` watch them.
+  Server(ServerOptions options, const Router& router, di::Container& container, core::ComputePool& compute,
+         std::vector<Middleware> middleware = {}, std::vector<RequestObserver> observers = {});
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

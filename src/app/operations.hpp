@@ -1,0 +1,14 @@
+#pragma once
+// Operations endpoints and middleware: X-Request-ID, HTTP metrics, access log, /metrics, /ready.
+
+#include "serve_options.hpp"
+
+#include "sluice/api/app.hpp"
+
+namespace sluice::app {
+
+/// Installs the observability middleware and GET /metrics and GET /ready. Needs the JobService
+/// and the model registered first.
+void add_operations(App& app, const ServeOptions& options);
+
+}  // namespace sluice::app
