@@ -71,11 +71,13 @@ std::string request_id_for(const Request& request) {
                                                     return c > 32 && c < 127;
                                                   }))
     return std::string(*sent);
-  thread_local std::mt19937_64 random{std::random_device{}()};
+  // A random per-thread prefix and a per-thread counter: unique without a random draw per request.
+  thread_local const std::uint64_t prefix = std::random_device{}() & 0xFFFFFFFFu;
+  thread_local std::uint32_t counter = 0;
+  std::uint64_t bits = (prefix << 32) | ++counter;
   static constexpr char hex[] = "0123456789abcdef";
   std::string id(16, '0');
-  auto bits = random();
-  for (std::size_t i = 0; i < 16; ++i) id[i] = hex[(bits >> (i * 4)) & 0xF];
+  for (std::size_t i = 0; i < 16; ++i) id[15 - i] = hex[(bits >> (i * 4)) & 0xF];
   return id;
 }
 
@@ -100,7 +102,7 @@ asio::awaitable<Response> call_handler(const Handler& handler, Request& request)
 /// Routes one parsed request and runs it through the middleware chain; `scope` outlives the
 /// response write.
 asio::awaitable<Response> respond(RawRequest raw, const asio::ip::address& client, di::Scope& scope,
-                                  ServerState& state) {
+                                  ServerState& state, std::string& request_id) {
   auto [path, query] = split_target(raw.target());
   if (path.empty() || path.front() != '/') co_return Response::error(core::bad_request("Invalid request target"));
   auto match = state.router.match(raw.method(), path);
@@ -121,7 +123,7 @@ asio::awaitable<Response> respond(RawRequest raw, const asio::ip::address& clien
                   request.target(), e.what());
     response.emplace(Response::error(core::internal_error()));
   }
-  if (state.options.request_ids) response->set_header("X-Request-ID", request.request_id());
+  request_id = request.request_id();  // the writer adds the header: no field allocation per response
   const auto elapsed = Clock::now() - start;
   for (const auto& observer : state.observers)
     if (observer.on_response) observer.on_response(request, *response, elapsed);
@@ -179,10 +181,11 @@ class ChunkedWriter final : public StreamWriter {
 
 /// Sends a streaming response; true when the connection may be kept alive.
 asio::awaitable<bool> send_stream(tcp::socket& socket, Connection& self, const Worker& worker, Response& response,
-                                  ResponseWriter& writer, std::chrono::milliseconds timeout) {
+                                  ResponseWriter& writer, std::chrono::milliseconds timeout,
+                                  const std::string& request_id) {
   auto& message = response.message();
   self.deadline = Clock::now() + timeout;
-  auto [ec, n] = co_await asio::async_write(socket, writer.stream_head(message), use_tuple);
+  auto [ec, n] = co_await asio::async_write(socket, writer.stream_head(message, request_id), use_tuple);
   if (ec) co_return false;
   ChunkedWriter body(socket, self, worker, message.version() == 11, timeout);
   try {
@@ -283,17 +286,19 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, Serve
     const unsigned version = parser.get().version();
     const bool is_head = parser.get().method() == Verb::head;
     di::Scope scope(state.container);  // per-request dependencies; cleanups run after the write
-    Response response = co_await respond(parser.release(), client, scope, state);
+    std::string request_id;
+    Response response = co_await respond(parser.release(), client, scope, state, request_id);
     auto& message = response.message();
     const bool handler_allows_keep_alive = message.keep_alive();  // false if it set "Connection: close"
     message.version(version);
     message.keep_alive(wants_keep_alive && handler_allows_keep_alive && !worker.is_closing);
     if (response.is_streaming() && !is_head) {
-      if (!co_await send_stream(socket, self, worker, response, writer, options.write_timeout)) break;
+      if (!co_await send_stream(socket, self, worker, response, writer, options.write_timeout, request_id)) break;
       continue;
     }
     self.deadline = Clock::now() + options.write_timeout;
-    auto [write_ec, written] = co_await asio::async_write(socket, writer.buffers(message, !is_head), use_tuple);
+    auto [write_ec, written] =
+        co_await asio::async_write(socket, writer.buffers(message, !is_head, request_id), use_tuple);
     if (write_ec || !message.keep_alive()) break;
   }
   socket.shutdown(tcp::socket::shutdown_send, ignored);

@@ -4,22 +4,23 @@
 
 namespace sluice::http::detail {
 
-std::array<boost::asio::const_buffer, 2> ResponseWriter::buffers(RawResponse& message, bool include_body) {
+std::array<boost::asio::const_buffer, 2> ResponseWriter::buffers(RawResponse& message, bool include_body,
+                                                                 std::string_view request_id) {
   message.content_length(message.body().size());
-  write_head(message);
+  write_head(message, request_id);
   if (!include_body) return {boost::asio::buffer(head_), boost::asio::const_buffer()};
   return {boost::asio::buffer(head_), boost::asio::buffer(message.body())};
 }
 
-boost::asio::const_buffer ResponseWriter::stream_head(RawResponse& message) {
+boost::asio::const_buffer ResponseWriter::stream_head(RawResponse& message, std::string_view request_id) {
   message.erase(Field::content_length);
   if (message.version() == 11) message.set(Field::transfer_encoding, "chunked");
   else message.keep_alive(false);  // HTTP/1.0: the end of the body is the end of the connection
-  write_head(message);
+  write_head(message, request_id);
   return boost::asio::buffer(head_);
 }
 
-void ResponseWriter::write_head(const RawResponse& message) {
+void ResponseWriter::write_head(const RawResponse& message, std::string_view request_id) {
   head_.clear();
   head_ += message.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
   char code[8];
@@ -35,6 +36,7 @@ void ResponseWriter::write_head(const RawResponse& message) {
     head_ += std::string_view(field.value());
     head_ += "\r\n";
   }
+  if (!request_id.empty()) head_.append("X-Request-ID: ").append(request_id).append("\r\n");
   head_ += "\r\n";
 }
 

@@ -18,12 +18,14 @@ class ResponseWriter {
  public:
   /// Adds Content-Length, then returns {head, body} (body empty for a HEAD request);
   /// valid until the next call.
-  std::array<boost::asio::const_buffer, 2> buffers(RawResponse& message, bool include_body = true);
+  /// A non-empty `request_id` is written as an X-Request-ID header.
+  std::array<boost::asio::const_buffer, 2> buffers(RawResponse& message, bool include_body = true,
+                                                   std::string_view request_id = {});
   /// The head of a streamed response: chunked (HTTP/1.1) or close-delimited (HTTP/1.0).
-  boost::asio::const_buffer stream_head(RawResponse& message);
+  boost::asio::const_buffer stream_head(RawResponse& message, std::string_view request_id = {});
 
  private:
-  void write_head(const RawResponse& message);
+  void write_head(const RawResponse& message, std::string_view request_id);
   std::string head_;
 };
 

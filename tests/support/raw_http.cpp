@@ -96,13 +96,14 @@ bool RawConnection::is_closed_by_peer(std::chrono::milliseconds timeout) {
 }
 
 std::optional<RawResponse> request(std::uint16_t port, const std::string& method, const std::string& target,
-                                   const std::string& body, const std::string& extra_headers) {
+                                   const std::string& body, const std::string& extra_headers,
+                                   std::chrono::milliseconds timeout) {
   RawConnection connection(port);
   std::string bytes = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra_headers;
   if (!body.empty() || method == "POST") bytes += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   bytes += "\r\n" + body;
   if (!connection.send(bytes)) return std::nullopt;
-  return connection.read_response();
+  return connection.read_response(timeout);
 }
 
 }  // namespace sluice::test

@@ -44,6 +44,7 @@ class RawConnection {
 
 /// One request on a fresh connection: "GET /health" style request line plus optional body.
 std::optional<RawResponse> request(std::uint16_t port, const std::string& method, const std::string& target,
-                                   const std::string& body = "", const std::string& extra_headers = "");
+                                   const std::string& body = "", const std::string& extra_headers = "",
+                                   std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace sluice::test
