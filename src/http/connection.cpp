@@ -117,16 +117,20 @@ asio::awaitable<Response> respond(RawRequest raw, const asio::ip::address& clien
     if (observer.on_request) observer.on_request(request);
   std::optional<Response> response;
   try {
-    response.emplace(co_await state.pipeline(request));
+    // Without middleware, dispatch directly: one coroutine frame and one indirection fewer.
+    if (state.has_middleware) response.emplace(co_await state.pipeline(request));
+    else response.emplace(co_await dispatch_route(request));
   } catch (const std::exception& e) {
     spdlog::error("{} {}: middleware failed: {}", std::string_view(beast_http::to_string(request.method())),
                   request.target(), e.what());
     response.emplace(Response::error(core::internal_error()));
   }
-  request_id = request.request_id();  // the writer adds the header: no field allocation per response
-  const auto elapsed = Clock::now() - start;
-  for (const auto& observer : state.observers)
-    if (observer.on_response) observer.on_response(request, *response, elapsed);
+  if (!state.observers.empty()) {
+    const auto elapsed = Clock::now() - start;
+    for (const auto& observer : state.observers)
+      if (observer.on_response) observer.on_response(request, *response, elapsed);
+  }
+  request_id = request.take_request_id();  // the writer adds the header: no field allocation
   co_return std::move(*response);
 }
 

@@ -47,6 +47,7 @@ struct ServerState {
   di::Container& container;
   core::ComputePool& compute;
   Handler pipeline;  // the middleware chain around route dispatch, built once
+  bool has_middleware;
   std::vector<RequestObserver> observers;
   std::atomic<std::size_t> live_connections{0};
 };

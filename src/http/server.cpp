@@ -25,10 +25,10 @@ struct Server::Impl {
   Impl(ServerOptions opts, const Router& router, di::Container& container, core::ComputePool& compute,
        std::vector<Middleware> middleware, std::vector<RequestObserver> observers)
       : options(std::move(opts)),
-        state{options, router, container, compute, detail::build_pipeline(std::move(middleware)),
-              std::move(observers)},
+        state{options, router, container, compute, {}, !middleware.empty(), std::move(observers)},
         workers(options.io_threads == 0 ? core::available_cpus() : options.io_threads) {
     for (auto& worker : workers) guards.emplace_back(asio::make_work_guard(worker.io));
+    state.pipeline = detail::build_pipeline(std::move(middleware));
   }
 
   detail::Worker& acceptor_worker() { return workers.front(); }

@@ -17,8 +17,8 @@ using http::Response;
 
 namespace {
 
-/// The series of one (route, method, status), resolved once and cached: the registry's lookups
-/// build label strings, which would cost more than serving /health.
+/// The series of one (route, method, status), resolved once per IO thread and cached: the
+/// registry's lookups build label strings, which would cost more than serving /health.
 class HttpSeries {
  public:
   explicit HttpSeries(std::shared_ptr<Registry> registry) : registry_(std::move(registry)) {
@@ -30,28 +30,28 @@ class HttpSeries {
   /// identifies it: the cache key needs no string.
   void record(std::string_view route, http::Verb method, unsigned status, double seconds) {
     Key key{route.data(), route.size(), static_cast<int>(method), status};
-    Entry* entry;
-    {
-      std::lock_guard lock(mutex_);
-      auto it = cache_.find(key);
-      if (it == cache_.end()) {
-        std::string route_label = route.empty() ? "none" : std::string(route);
-        std::string method_name(http::beast_http::to_string(method));
-        Entry created{
-            &registry_->counter("sluice_http_requests_total", "Requests answered, by route, method and status.",
+    // Each IO thread keeps its own map from key to series: after the first request of a kind,
+    // recording takes no lock at all.
+    thread_local std::unordered_map<const HttpSeries*, std::unordered_map<Key, Entry, KeyHash>> per_thread;
+    auto& cache = per_thread[this];
+    auto it = cache.find(key);
+    if (it == cache.end()) it = cache.emplace(key, resolve(route, method, status)).first;
+    it->second.requests->inc();
+    it->second.duration->observe(seconds);
+  }
+
+ private:
+  struct Entry;
+  Entry resolve(std::string_view route, http::Verb method, unsigned status) {
+    std::string route_label = route.empty() ? "none" : std::string(route);
+    std::string method_name(http::beast_http::to_string(method));
+    return {&registry_->counter("sluice_http_requests_total", "Requests answered, by route, method and status.",
                                 {{"route", route_label}, {"method", method_name}, {"status", std::to_string(status)}}),
             &registry_->histogram("sluice_http_request_duration_seconds",
                                   "Time from parsed request to response ready, by route and method.",
                                   {{"route", route_label}, {"method", method_name}})};
-        it = cache_.emplace(key, created).first;
-      }
-      entry = &it->second;
-    }
-    entry->requests->inc();
-    entry->duration->observe(seconds);
   }
 
- private:
   struct Key {
     const char* route;
     std::size_t length;
@@ -69,10 +69,8 @@ class HttpSeries {
     Counter* requests;
     Histogram* duration;
   };
-  std::shared_ptr<Registry> registry_;
+  std::shared_ptr<Registry> registry_;  // thread-safe: resolve() may run on any IO thread
   Gauge* in_flight_;
-  std::mutex mutex_;  // guards cache_
-  std::unordered_map<Key, Entry, KeyHash> cache_;
 };
 
 }  // namespace

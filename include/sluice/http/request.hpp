@@ -47,6 +47,7 @@ class Request {
   /// This request's id (X-Request-ID), once the request-id middleware has set it.
   const std::string& request_id() const { return request_id_; }
   void set_request_id(std::string id) { request_id_ = std::move(id); }
+  std::string take_request_id() { return std::move(request_id_); }
   const RawRequest& message() const { return message_; }
 
   /// The dependency of type T for this request (FastAPI's `Depends`).
