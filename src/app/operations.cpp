@@ -3,7 +3,7 @@
 #include "job_service.hpp"
 
 #include "sluice/ai/model_service.hpp"
-#include "sluice/obs/middleware.hpp"
+#include "sluice/obs/observers.hpp"
 
 #include <boost/json/object.hpp>
 #include <fmt/format.h>

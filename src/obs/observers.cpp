@@ -1,4 +1,4 @@
-#include "sluice/obs/middleware.hpp"
+#include "sluice/obs/observers.hpp"
 
 #include "sluice/http/request.hpp"
 
