@@ -28,15 +28,18 @@ RemoteContextSource::RemoteContextSource(std::shared_ptr<client::HttpClient> cli
                                          std::chrono::milliseconds timeout)
     : client_(std::move(client)), url_(std::move(url)), timeout_(timeout) {}
 
-boost::asio::awaitable<core::Result<std::string>> RemoteContextSource::fetch(std::string query) {
-  auto answer = co_await client_->get(client::with_query(url_, "query", query), timeout_);
+boost::asio::awaitable<core::Result<std::string>> RemoteContextSource::fetch(std::string query,
+                                                                            std::string request_id) {
+  client::HttpClient::Headers headers;
+  if (!request_id.empty()) headers.emplace_back("X-Request-ID", std::move(request_id));
+  auto answer = co_await client_->get(client::with_query(url_, "query", query), timeout_, std::move(headers));
   if (!answer) co_return answer.error();
   if (answer->status < 200 || answer->status >= 300)
     co_return core::Error{502, "upstream_error", fmt::format("context API answered HTTP {}", answer->status), nullptr};
   co_return context_from_body(answer->body);
 }
 
-boost::asio::awaitable<core::Result<std::string>> LocalContextSource::fetch(std::string) {
+boost::asio::awaitable<core::Result<std::string>> LocalContextSource::fetch(std::string, std::string) {
   co_return std::string(
       "Sluice is a high-performance backend for AI systems written in C++20.\n"
       "It serves HTTP on Boost.Asio event loops and runs model work on a separate compute pool.\n"

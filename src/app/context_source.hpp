@@ -16,8 +16,8 @@ namespace sluice::app {
 class ContextSource {
  public:
   virtual ~ContextSource() = default;
-  /// Context passages for `query`, one per line.
-  virtual boost::asio::awaitable<core::Result<std::string>> fetch(std::string query) = 0;
+  /// Context passages for `query`, one per line. `request_id` travels upstream as X-Request-ID.
+  virtual boost::asio::awaitable<core::Result<std::string>> fetch(std::string query, std::string request_id) = 0;
 };
 
 /// The article's external call: GET `url`?query=... through the pooled async client. The
@@ -26,7 +26,7 @@ class ContextSource {
 class RemoteContextSource final : public ContextSource {
  public:
   RemoteContextSource(std::shared_ptr<client::HttpClient> client, std::string url, std::chrono::milliseconds timeout);
-  boost::asio::awaitable<core::Result<std::string>> fetch(std::string query) override;
+  boost::asio::awaitable<core::Result<std::string>> fetch(std::string query, std::string request_id) override;
 
  private:
   std::shared_ptr<client::HttpClient> client_;
@@ -38,7 +38,7 @@ class RemoteContextSource final : public ContextSource {
 /// other service running. Returns them all; the model picks what matches.
 class LocalContextSource final : public ContextSource {
  public:
-  boost::asio::awaitable<core::Result<std::string>> fetch(std::string query) override;
+  boost::asio::awaitable<core::Result<std::string>> fetch(std::string query, std::string request_id) override;
 };
 
 /// Reads a context API's body: documents joined by newlines.

@@ -42,8 +42,9 @@ asio::awaitable<Health> health() { co_return Health{"ok"}; }
 /// The article's pipeline: context over the async client, then the model on the compute pool.
 asio::awaitable<core::Result<GenerateResult>> generate(Query<"prompt", std::string> prompt,
                                                        Depends<ContextSource> context_source,
-                                                       Depends<ai::ModelService> model, Depends<ComputePool> compute) {
-  auto context = co_await context_source->fetch(*prompt);
+                                                       Depends<ai::ModelService> model, Depends<ComputePool> compute,
+                                                       Request& request) {
+  auto context = co_await context_source->fetch(*prompt, request.request_id());
   if (!context) co_return context.error();
   auto result = co_await compute->run([&] { return model->generate(*prompt, *context); });
   co_return GenerateResult{std::move(result)};

@@ -193,13 +193,15 @@ asio::awaitable<Exchange> exchange(beast::tcp_stream& stream, http::RawRequest& 
 }  // namespace
 
 asio::awaitable<core::Result<ClientResponse>> HttpClient::get(std::string url,
-                                                               std::optional<std::chrono::milliseconds> timeout) {
-  return request(http::Verb::get, std::move(url), {}, {}, timeout);
+                                                               std::optional<std::chrono::milliseconds> timeout,
+                                                               Headers headers) {
+  return request(http::Verb::get, std::move(url), {}, {}, timeout, std::move(headers));
 }
 
 asio::awaitable<core::Result<ClientResponse>> HttpClient::request(http::Verb method, std::string url,
                                                                    std::string body, std::string content_type,
-                                                                   std::optional<std::chrono::milliseconds> timeout) {
+                                                                   std::optional<std::chrono::milliseconds> timeout,
+                                                                   Headers headers) {
   auto target = parse_target(url);
   if (!target) co_return target.error();
   const auto deadline = Clock::now() + timeout.value_or(options_.timeout);
@@ -208,6 +210,7 @@ asio::awaitable<core::Result<ClientResponse>> HttpClient::request(http::Verb met
   message.set(http::Field::host, target->port == 80 ? target->host : fmt::format("{}:{}", target->host, target->port));
   message.set(http::Field::user_agent, options_.user_agent);
   if (!content_type.empty()) message.set(http::Field::content_type, content_type);
+  for (const auto& [name, value] : headers) message.set(name, value);
   message.body() = std::move(body);
   message.keep_alive(true);
   message.prepare_payload();

@@ -30,6 +30,7 @@ class ContextApi {
       {
         std::lock_guard lock(mutex_);
         last_query_ = req.query("query").value_or("<none>");
+        last_request_id_ = std::string(req.header("X-Request-ID").value_or("<none>"));
       }
       co_return Response::json({{"documents", {"Sluice serves AI backends.", "Context for the prompt."}}});
     });
@@ -44,12 +45,17 @@ class ContextApi {
     std::lock_guard lock(mutex_);
     return last_query_;
   }
+  std::string last_request_id() {
+    std::lock_guard lock(mutex_);
+    return last_request_id_;
+  }
 
  private:
   App app_{1};
   RunningApp running_{app_};
   std::mutex mutex_;
   std::string last_query_;
+  std::string last_request_id_;
 };
 
 TEST(ArticleEndpoints, Health) {
@@ -68,6 +74,10 @@ TEST(ArticleEndpoints, GenerateFetchesContextThenRunsTheModel) {
   EXPECT_EQ(r->status, 200) << r->body;
   EXPECT_EQ(json_of(*r).at("result"), "Sluice serves AI backends.");
   EXPECT_EQ(context.last_query(), "who serves AI backends");
+  EXPECT_EQ(context.last_request_id(), r->header("x-request-id")) << "the request id travels upstream";
+  auto traced = request(server.port(), "GET", "/generate?prompt=x", "", "X-Request-ID: trace-7\r\n");
+  ASSERT_TRUE(traced);
+  EXPECT_EQ(context.last_request_id(), "trace-7");
 }
 
 TEST(ArticleEndpoints, GenerateWithoutPromptIs422InFastApiShape) {

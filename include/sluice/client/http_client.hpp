@@ -13,6 +13,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace sluice::client {
 
@@ -43,12 +45,15 @@ class HttpClient {
   explicit HttpClient(ClientOptions options = {});
   ~HttpClient();
 
+  /// Extra request headers, e.g. {{"X-Request-ID", id}} to carry a request id upstream.
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+
   boost::asio::awaitable<core::Result<ClientResponse>> get(
-      std::string url, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+      std::string url, std::optional<std::chrono::milliseconds> timeout = std::nullopt, Headers headers = {});
   // Coroutine parameters are taken by value: the call may outlive the caller's temporaries.
   boost::asio::awaitable<core::Result<ClientResponse>> request(
       http::Verb method, std::string url, std::string body = {}, std::string content_type = {},
-      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+      std::optional<std::chrono::milliseconds> timeout = std::nullopt, Headers headers = {});
 
   /// Idle pooled connections, all hosts and threads together.
   std::size_t idle_connections() const;
