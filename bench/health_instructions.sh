@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# User-space instructions per GET /health, counted by callgrind: repeatable where wall-clock
+# and CPU-time measurements on a shared VM are not (valgrind counts instructions, not time).
+#   bench/health_instructions.sh [path/to/sluice]
+# Runs the server under callgrind twice (1,000 and 4,000 keep-alive requests from one client)
+# and prints the difference per request, so start-up and shutdown cancel out.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+binary=${1:-$root/build/release/sluice}
+port=${PORT:-8011}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+client() {
+  /usr/bin/python3 - "$port" "$1" <<'PY'
+import http.client, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+c = http.client.HTTPConnection("127.0.0.1", port)
+for _ in range(n):
+    c.request("GET", "/health"); c.getresponse().read()
+PY
+}
+
+count() { # requests → total instructions
+  valgrind --tool=callgrind --callgrind-out-file="$work/cg.$1" "$binary" serve --port "$port" \
+    --data-dir "$work/data" --log-level warn --job-workers 0 --workers 1 --compute-threads 1 >/dev/null 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.2; done
+  client "$1"
+  kill -INT "$pid"; wait "$pid" 2>/dev/null || true
+  callgrind_annotate "$work/cg.$1" | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}'
+}
+
+small=$(count 1000)
+large=$(count 4000)
+echo "instructions per GET /health (user space): $(( (large - small) / 3000 ))"
