@@ -86,25 +86,16 @@ bool expects_continue(const RawRequest& request) {
   return it != request.end() && beast::iequals(it->value(), "100-continue");
 }
 
-asio::awaitable<Response> call_handler(const Handler& handler, Request& request) {
-  try {
-    co_return co_await handler(request);
-  } catch (const std::exception& e) {
-    spdlog::error("{} {}: handler failed: {}", std::string_view(beast_http::to_string(request.method())),
-                  request.target(), e.what());
-  } catch (...) {
-    spdlog::error("{} {}: handler failed with a non-standard exception",
-                  std::string_view(beast_http::to_string(request.method())), request.target());
-  }
-  co_return Response::error(core::internal_error());
-}
-
-/// Routes one parsed request and runs it through the middleware chain; `scope` outlives the
-/// response write.
-asio::awaitable<Response> respond(RawRequest raw, const asio::ip::address& client, di::Scope& scope,
-                                  ServerState& state, std::string& request_id) {
+/// Routes one parsed request and runs it through the middleware chain into `response` (an
+/// out-parameter: every coroutine layer that returns a Response moves it once more); `scope`
+/// outlives the response write.
+asio::awaitable<void> respond(RawRequest raw, const asio::ip::address& client, di::Scope& scope, ServerState& state,
+                              std::string& request_id, Response& response) {
   auto [path, query] = split_target(raw.target());
-  if (path.empty() || path.front() != '/') co_return Response::error(core::bad_request("Invalid request target"));
+  if (path.empty() || path.front() != '/') {
+    response = Response::error(core::bad_request("Invalid request target"));
+    co_return;
+  }
   auto match = state.router.match(raw.method(), path);
   if (!match.handler && raw.method() == Verb::head) {  // HEAD is GET without the body (RFC 9110)
     if (auto get = state.router.match(Verb::get, path); get.handler) match = std::move(get);
@@ -115,23 +106,21 @@ asio::awaitable<Response> respond(RawRequest raw, const asio::ip::address& clien
   const auto start = Clock::now();
   for (const auto& observer : state.observers)
     if (observer.on_request) observer.on_request(request);
-  std::optional<Response> response;
   try {
     // Without middleware, dispatch directly: one coroutine frame and one indirection fewer.
-    if (state.has_middleware) response.emplace(co_await state.pipeline(request));
-    else response.emplace(co_await dispatch_route(request));
+    if (state.has_middleware) response = co_await state.pipeline(request);
+    else response = co_await dispatch_route(request);
   } catch (const std::exception& e) {
     spdlog::error("{} {}: middleware failed: {}", std::string_view(beast_http::to_string(request.method())),
                   request.target(), e.what());
-    response.emplace(Response::error(core::internal_error()));
+    response = Response::error(core::internal_error());
   }
   if (!state.observers.empty()) {
     const auto elapsed = Clock::now() - start;
     for (const auto& observer : state.observers)
-      if (observer.on_response) observer.on_response(request, *response, elapsed);
+      if (observer.on_response) observer.on_response(request, response, elapsed);
   }
   request_id = request.take_request_id();  // the writer adds the header: no field allocation
-  co_return std::move(*response);
 }
 
 /// Writes a streamed body as HTTP/1.1 chunks (or raw bytes for HTTP/1.0). Each write has the
@@ -206,11 +195,23 @@ asio::awaitable<bool> send_stream(tcp::socket& socket, Connection& self, const W
 }  // namespace
 
 asio::awaitable<Response> dispatch_route(Request& request) {
-  if (const Handler* handler = request.handler()) co_return co_await call_handler(*handler, request);
-  if (request.allowed_methods().empty()) co_return Response::error(core::not_found("Not Found"));
-  auto response = Response::error({405, "method_not_allowed", "Method Not Allowed", nullptr});
-  response.set_header(Field::allow, request.allowed_methods());
-  co_return response;
+  const Handler* handler = request.handler();
+  if (!handler) {
+    if (request.allowed_methods().empty()) co_return Response::error(core::not_found("Not Found"));
+    auto response = Response::error({405, "method_not_allowed", "Method Not Allowed", nullptr});
+    response.set_header(Field::allow, request.allowed_methods());
+    co_return response;
+  }
+  try {
+    co_return co_await (*handler)(request);
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: handler failed: {}", std::string_view(beast_http::to_string(request.method())),
+                  request.target(), e.what());
+  } catch (...) {
+    spdlog::error("{} {}: handler failed with a non-standard exception",
+                  std::string_view(beast_http::to_string(request.method())), request.target());
+  }
+  co_return Response::error(core::internal_error());
 }
 
 Handler build_pipeline(std::vector<Middleware> middleware) {
@@ -291,7 +292,8 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, Serve
     const bool is_head = parser.get().method() == Verb::head;
     di::Scope scope(state.container);  // per-request dependencies; cleanups run after the write
     std::string request_id;
-    Response response = co_await respond(parser.release(), client, scope, state, request_id);
+    Response response;
+    co_await respond(parser.release(), client, scope, state, request_id, response);
     auto& message = response.message();
     const bool handler_allows_keep_alive = message.keep_alive();  // false if it set "Connection: close"
     message.version(version);
