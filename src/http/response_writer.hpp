@@ -6,6 +6,7 @@
 #include <boost/asio/buffer.hpp>
 
 #include <array>
+#include <optional>
 #include <string>
 
 namespace sluice::http::detail {
@@ -16,8 +17,8 @@ namespace sluice::http::detail {
 /// sends head and body with a single gather write.
 class ResponseWriter {
  public:
-  /// Adds Content-Length, then returns {head, body} (body empty for a HEAD request);
-  /// valid until the next call.
+  /// Returns {head with Content-Length, body} (body empty for a HEAD request); valid until
+  /// the next call.
   /// A non-empty `request_id` is written as an X-Request-ID header.
   std::array<boost::asio::const_buffer, 2> buffers(RawResponse& message, bool include_body = true,
                                                    std::string_view request_id = {});
@@ -25,7 +26,7 @@ class ResponseWriter {
   boost::asio::const_buffer stream_head(RawResponse& message, std::string_view request_id = {});
 
  private:
-  void write_head(const RawResponse& message, std::string_view request_id);
+  void write_head(const RawResponse& message, std::string_view request_id, std::optional<std::size_t> content_length);
   std::string head_;
 };
 
