@@ -88,11 +88,6 @@ Histogram& Registry::histogram(std::string_view name, std::string_view help, con
   return *s.histogram;
 }
 
-void Registry::add_collector(std::function<void(std::string&)> collect) {
-  std::lock_guard lock(mutex_);
-  collectors_.push_back(std::move(collect));
-}
-
 namespace {
 /// Inserts `le` into rendered labels: {a="b"} + le → {a="b",le="0.5"}.
 std::string with_le(const std::string& labels, const std::string& le) {
@@ -124,7 +119,6 @@ std::string Registry::render() const {
       }
     }
   }
-  for (const auto& collect : collectors_) collect(out);
   return out;
 }
 

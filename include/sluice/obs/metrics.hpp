@@ -3,7 +3,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -61,8 +60,6 @@ class Registry {
   Gauge& gauge(std::string_view name, std::string_view help, const Labels& labels = {});
   Histogram& histogram(std::string_view name, std::string_view help, const Labels& labels = {},
                        std::vector<double> bounds = latency_buckets());
-  /// Appends series computed at scrape time (already in the text format) to the output.
-  void add_collector(std::function<void(std::string& out)> collect);
   /// The Prometheus text exposition format (version 0.0.4).
   std::string render() const;
 
@@ -81,9 +78,8 @@ class Registry {
   };
   Series& series(std::string_view name, std::string_view help, Type type, const Labels& labels);
 
-  mutable std::mutex mutex_;  // guards families_ and collectors_ (not the values: those are atomics)
+  mutable std::mutex mutex_;  // guards families_ (not the values: those are atomics)
   std::map<std::string, Family, std::less<>> families_;
-  std::vector<std::function<void(std::string&)>> collectors_;
 };
 
 /// `{a="b",c="d"}` with Prometheus escaping; empty for no labels.
