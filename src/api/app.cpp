@@ -12,6 +12,13 @@ App::App(std::size_t compute_threads)
 App::~App() = default;
 
 void App::add(BoundRoute route) {
+  // Route middleware wraps the bound handler once, at registration: routes without any pay nothing.
+  auto& middleware = route.operation.doc.middleware;
+  for (auto it = middleware.rbegin(); it != middleware.rend(); ++it)
+    route.handler = [layer = std::move(*it), inner = std::move(route.handler)](http::Request& request) {
+      return layer(request, inner);
+    };
+  middleware.clear();
   router_.add(route.operation.method, route.operation.path, std::move(route.handler));
   operations_.push_back(std::move(route.operation));
 }
@@ -21,7 +28,7 @@ boost::json::object App::openapi() const { return openapi_document(info_, operat
 void App::run(http::ServerOptions options, std::function<void(std::uint16_t)> on_listening) {
   install_docs();
   container_.start();
-  http::Server server(std::move(options), router_, container_, compute_, middleware_, observers_);
+  http::Server server(std::move(options), router_, container_, compute_, middleware_, observers_, server_stats_);
   server.listen();
   {
     std::lock_guard lock(server_mutex_);

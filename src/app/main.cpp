@@ -19,7 +19,9 @@ int serve(const sluice::app::ServeOptions& options) {
   sluice::core::configure_logging(options.log_level);
   std::filesystem::create_directories(options.jobs.data_dir);
   sluice::App app(options.compute_threads);
-  sluice::app::add_article_routes(app, options);
+  auto protection = std::make_shared<sluice::app::Protection>(app, options.protection, sluice::limits::memory_counters());
+  app.services().add_singleton<sluice::app::Protection>(protection);
+  sluice::app::add_article_routes(app, options, *protection);
   app.run(options.server, [&](std::uint16_t port) {
     // Scripts and tests wait for this exact line on stdout to know the port.
     std::printf("sluice listening on http://%s:%u\n", options.server.host.c_str(), port);

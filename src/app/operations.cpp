@@ -1,6 +1,7 @@
 #include "operations.hpp"
 
 #include "job_service.hpp"
+#include "protection.hpp"
 
 #include "sluice/ai/model_service.hpp"
 #include "sluice/obs/observers.hpp"
@@ -42,8 +43,10 @@ void add_operations(App& app, const ServeOptions& options) {
 
   app.get(
       "/metrics",
-      [](Depends<obs::Registry> registry, Depends<JobService> jobs) -> asio::awaitable<Response> {
+      [&app](Depends<obs::Registry> registry, Depends<JobService> jobs,
+             Depends<Protection> protection) -> asio::awaitable<Response> {
         auto text = registry->render();
+        text += protection->metrics(app.server_stats());
         auto counts = co_await jobs->call([&] { return jobs->queue().store().counts(); });
         text += job_metrics(counts);
         co_return Response::text(std::move(text), "text/plain; version=0.0.4; charset=utf-8");

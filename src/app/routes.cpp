@@ -4,10 +4,10 @@
 #include "job_routes.hpp"
 #include "job_service.hpp"
 #include "operations.hpp"
+#include "protection.hpp"
 
 #include "sluice/ai/model_service.hpp"
 #include "sluice/client/http_client.hpp"
-#include "sluice/limits/rate_limited.hpp"
 
 #include <boost/describe/class.hpp>
 
@@ -61,7 +61,7 @@ asio::awaitable<Response> ai(Request&) { co_return Response::json({{"result", "o
 
 }  // namespace
 
-void add_article_routes(App& app, const ServeOptions& options) {
+void add_article_routes(App& app, const ServeOptions& options, Protection& protection) {
   auto& services = app.services();
   services.add_singleton<ai::ModelService>(std::make_shared<ai::BuiltinModel>());
   auto jobs = std::make_shared<JobService>(options.jobs);
@@ -76,20 +76,24 @@ void add_article_routes(App& app, const ServeOptions& options) {
         std::make_shared<RemoteContextSource>(client, options.context_url, options.context_timeout));
   }
 
-  auto ai_limiter = std::make_shared<limits::RateLimiter>(limits::RateLimit::parse(options.ai_rate_limit));
   app.get("/health", health, {.summary = "Health", .tags = {"operations"}});
   app.get("/generate", generate,
           {.summary = "Generate with context",
            .description = "Fetches context for the prompt from the context API, then runs the model on the compute "
                           "pool. 502 when the context API is unreachable, 504 past its deadline.",
-           .tags = {"ai"}});
+           .tags = {"ai"},
+           .middleware = protection.model_route("/generate")});
   add_job_routes(app);
   add_operations(app, options);
-  app.post("/ai/generate", ai_generate, {.summary = "Generate with the injected model", .tags = {"ai"}});
-  app.get("/ai", limits::rate_limited(ai_limiter, ai),
+  app.post("/ai/generate", ai_generate,
+           {.summary = "Generate with the injected model",
+            .tags = {"ai"},
+            .middleware = protection.model_route("/ai/generate")});
+  app.get("/ai", ai,
           {.summary = "Rate-limited endpoint",
-           .description = "Limited per client address (default 10/minute); over the limit: 429 with Retry-After.",
-           .tags = {"ai"}});
+           .description = "Limited per client (default 10/minute); over the limit: 429 with Retry-After.",
+           .tags = {"ai"},
+           .middleware = {protection.rate_limit(options.protection.ai_rate_limit)}});
 }
 
 }  // namespace sluice::app

@@ -251,7 +251,6 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, Serve
 
   Connection self{&socket};
   auto position = worker.connections.insert(worker.connections.end(), &self);
-  ++state.live_connections;
   struct Unregister {
     Worker& worker;
     std::list<Connection*>::iterator position;
@@ -260,7 +259,7 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, Serve
       worker.connections.erase(position);
       --live;
     }
-  } unregister{worker, position, state.live_connections};
+  } unregister{worker, position, state.stats->open_connections};
 
   beast::flat_buffer buffer;
   ResponseWriter writer;

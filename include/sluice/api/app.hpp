@@ -77,6 +77,8 @@ class App {
   core::ComputePool& compute() { return compute_; }
   const http::Router& router() const { return router_; }
   ApiInfo& info() { return info_; }
+  /// Open and rejected connections of the running server (for /metrics).
+  const http::ServerStats& server_stats() const { return *server_stats_; }
   DocsOptions& docs() { return docs_; }
 
   /// The OpenAPI 3.1 document of every route registered so far.
@@ -102,6 +104,7 @@ class App {
   std::vector<http::RequestObserver> observers_;
   ApiInfo info_;
   DocsOptions docs_;
+  std::shared_ptr<http::ServerStats> server_stats_ = std::make_shared<http::ServerStats>();
   std::mutex server_mutex_;  // guards server_ and stop_requested_ between run() and stop()
   http::Server* server_ = nullptr;
   bool stop_requested_ = false;

@@ -1,6 +1,7 @@
 #pragma once
 // What the OpenAPI document says about one route.
 
+#include "sluice/http/handler.hpp"
 #include "sluice/http/message.hpp"
 
 #include <boost/json/array.hpp>
@@ -21,6 +22,9 @@ struct RouteDoc {
   std::string response_description = "Successful Response";
   bool deprecated = false;
   bool include_in_schema = true;
+  /// Middleware around this route only, outermost first: auth, rate limits, admission,
+  /// deadlines (what FastAPI's `dependencies=[...]` on a decorator is used for).
+  std::vector<http::Middleware> middleware;
 };
 
 struct Operation {

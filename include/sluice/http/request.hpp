@@ -8,6 +8,8 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,6 +51,11 @@ class Request {
   void set_request_id(std::string id) { request_id_ = std::move(id); }
   std::string take_request_id() { return std::move(request_id_); }
   const RawRequest& message() const { return message_; }
+  /// When this request must be answered (see limits::deadline); time_point::max() when never.
+  /// Handlers pass what is left to the calls they make upstream.
+  std::chrono::steady_clock::time_point deadline() const { return deadline_; }
+  /// Tightens the deadline (a later one never loosens an earlier one).
+  void set_deadline(std::chrono::steady_clock::time_point deadline) { deadline_ = std::min(deadline_, deadline); }
 
   /// The dependency of type T for this request (FastAPI's `Depends`).
   template <class T>
@@ -82,6 +89,7 @@ class Request {
   core::ComputePool& compute_;
   std::string_view route_;
   std::string request_id_;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   const Handler* handler_ = nullptr;
   std::string allowed_methods_;
 };
