@@ -35,9 +35,7 @@ std::string job_metrics(const std::vector<std::pair<jobs::JobState, std::size_t>
 
 }  // namespace
 
-void add_operations(App& app, const ServeOptions& options) {
-  auto registry = std::make_shared<obs::Registry>();
-  app.services().add_singleton<obs::Registry>(registry);
+void add_operations(App& app, const ServeOptions& options, const std::shared_ptr<obs::Registry>& registry) {
   app.observe(obs::http_metrics(registry));
   if (options.access_log) app.observe(obs::access_log());
 

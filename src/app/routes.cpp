@@ -8,6 +8,7 @@
 
 #include "sluice/ai/model_service.hpp"
 #include "sluice/client/http_client.hpp"
+#include "sluice/obs/metrics.hpp"
 
 #include <boost/describe/class.hpp>
 
@@ -37,6 +38,21 @@ BOOST_DESCRIBE_STRUCT(ModelResponse, (), (response))
 
 namespace {
 
+/// sluice_upstream_requests_total{host,outcome} and sluice_upstream_request_duration_seconds{host}.
+std::function<void(const client::CallRecord&)> upstream_metrics(std::shared_ptr<obs::Registry> registry) {
+  return [registry = std::move(registry)](const client::CallRecord& call) {
+    obs::Labels host{{"host", std::string(call.host)}};
+    registry
+        ->histogram("sluice_upstream_request_duration_seconds", "Upstream HTTP calls made by handlers, by host.", host)
+        .observe(std::chrono::duration<double>(call.elapsed).count());
+    std::string outcome = call.status != 0 ? std::to_string(call.status) : std::string(call.error_code);
+    registry
+        ->counter("sluice_upstream_requests_total", "Upstream HTTP calls by host and outcome (status or error code).",
+                  {{"host", std::string(call.host)}, {"outcome", std::move(outcome)}})
+        .inc();
+  };
+}
+
 asio::awaitable<Health> health() { co_return Health{"ok"}; }
 
 /// The article's pipeline: context over the async client, then the model on the compute pool.
@@ -63,6 +79,8 @@ asio::awaitable<Response> ai(Request&) { co_return Response::json({{"result", "o
 
 void add_article_routes(App& app, const ServeOptions& options, Protection& protection) {
   auto& services = app.services();
+  auto registry = std::make_shared<obs::Registry>();
+  services.add_singleton<obs::Registry>(registry);
   services.add_singleton<ai::ModelService>(std::make_shared<ai::BuiltinModel>());
   auto jobs = std::make_shared<JobService>(options.jobs);
   services.add_singleton<JobService>(jobs);
@@ -71,7 +89,7 @@ void add_article_routes(App& app, const ServeOptions& options, Protection& prote
   if (options.context_url.empty()) {
     services.add_singleton<ContextSource>(std::make_shared<LocalContextSource>());
   } else {
-    auto client = client::HttpClient::install(services);
+    auto client = client::HttpClient::install(services, {.on_call = upstream_metrics(registry)});
     services.add_singleton<ContextSource>(
         std::make_shared<RemoteContextSource>(client, options.context_url, options.context_timeout));
   }
@@ -84,7 +102,7 @@ void add_article_routes(App& app, const ServeOptions& options, Protection& prote
            .tags = {"ai"},
            .middleware = protection.model_route("/generate")});
   add_job_routes(app);
-  add_operations(app, options);
+  add_operations(app, options, registry);
   app.post("/ai/generate", ai_generate,
            {.summary = "Generate with the injected model",
             .tags = {"ai"},
