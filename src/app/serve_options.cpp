@@ -94,7 +94,8 @@ void add_job_flags(CLI::App& command, JobOptions& o) {
   command.add_option("--data-dir", o.data_dir, "Directory for the server's data, e.g. the SQLite job database")
       ->envname("SLUICE_DATA_DIR")
       ->capture_default_str();
-  command.add_option("--redis-url", o.redis_url, "Redis for the job queue (redis://host:port[/db]); empty = SQLite")
+  command.add_option("--redis-url", o.redis_url, "Redis for the job queue, rate-limit counts and caches, shared by every server using it "
+                     "(redis://host:port[/db]); empty = SQLite and memory")
       ->envname("SLUICE_REDIS_URL");
   command.add_option("--job-workers", o.workers, "Jobs run at once by this process (0: enqueue only)")
       ->envname("SLUICE_JOB_WORKERS")

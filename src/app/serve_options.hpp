@@ -28,7 +28,6 @@ struct ProtectionOptions {
   std::string ai_rate_limit = "10/minute";  // GET /ai, per client
   std::string rate_limit_key = "address";  // "address" or "api_key"
   std::vector<std::string> trusted_proxies;  // whose X-Forwarded-For is believed
-  bool is_rate_limit_in_redis = false;  // set by --redis-url: counts shared by every server
   std::size_t max_in_flight = 64;  // per model route (/generate, /ai/generate, /v1/...)
   std::size_t max_queue = 256;
   std::chrono::milliseconds queue_timeout{2'000};

@@ -1,6 +1,7 @@
 // The server's protection flags end to end: API keys, global and per-route rate limits,
 // admission control and deadlines on model routes, and the metrics they report.
 #include "raw_http.hpp"
+#include "redis_server.hpp"
 #include "server_process.hpp"
 #include "test_app.hpp"
 
@@ -95,6 +96,22 @@ TEST(Protection, RequestDeadlineIs504AndCutsTheUpstreamCallShort) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 504);
   EXPECT_EQ(json_of(*r).at("code"), "deadline_exceeded");
+}
+
+TEST(Protection, TwoServerProcessesShareOneRedisRateLimit) {
+  RedisServer redis;
+  ServerProcess a({"--redis-url", redis.url(), "--ai-rate-limit", "7/minute", "--job-workers", "0"});
+  ServerProcess b({"--redis-url", redis.url(), "--ai-rate-limit", "7/minute", "--job-workers", "0"});
+  int allowed = 0, limited = 0;
+  for (int i = 0; i < 10; ++i) {
+    for (auto* server : {&a, &b}) {
+      auto status = request(server->port(), "GET", "/ai")->status;
+      allowed += status == 200;
+      limited += status == 429;
+    }
+  }
+  EXPECT_EQ(allowed, 7);
+  EXPECT_EQ(limited, 13);
 }
 
 }  // namespace
