@@ -10,6 +10,6 @@ int main() {
 
   app.get(
       "/ai", [](Request&) -> awaitable<Response> { co_return Response::json({{"result", "ok"}}); },
-      {.middleware = {limiter.limit("10/minute")}});
+      {.guards = {limiter.limit("10/minute")}});
   app.run({.port = 8000});
 }

@@ -76,23 +76,36 @@ bool ApiKeys::contains(std::string_view key) const {
   return found;
 }
 
-http::Middleware require_api_key(std::shared_ptr<const ApiKeys> keys, AuthOptions options) {
-  return [keys = std::move(keys), options = std::move(options)](
-             http::Request& request, const http::Next& next) -> boost::asio::awaitable<http::Response> {
-    if (request.route().empty() || is_exempt(request.route(), options.exempt)) co_return co_await next(request);
+namespace {
+
+class ApiKeyGuard final : public http::Guard {
+ public:
+  ApiKeyGuard(std::shared_ptr<const ApiKeys> keys, AuthOptions options)
+      : keys_(std::move(keys)), options_(std::move(options)) {}
+
+  Verdict enter(http::Request& request, http::GuardState&, std::optional<http::Response>& answer) override {
+    if (is_exempt(request.route(), options_.exempt)) return Verdict::pass;
     auto authorization = request.header("Authorization");
     std::string_view presented;
     if (authorization && authorization->size() > 7 && boost::beast::iequals(authorization->substr(0, 7), "Bearer "))
       presented = trim(authorization->substr(7));
-    if (presented.empty() || !keys->contains(presented)) {
-      auto response = http::Response::error(
-          {401, "not_authenticated",
-           presented.empty() ? "Missing API key: send Authorization: Bearer <key>" : "Invalid API key", nullptr});
-      response.set_header(http::Field::www_authenticate, "Bearer");
-      co_return response;
-    }
-    co_return co_await next(request);
-  };
+    if (!presented.empty() && keys_->contains(presented)) return Verdict::pass;
+    answer = http::Response::error(
+        {401, "not_authenticated",
+         presented.empty() ? "Missing API key: send Authorization: Bearer <key>" : "Invalid API key", nullptr});
+    answer->set_header(http::Field::www_authenticate, "Bearer");
+    return Verdict::answer;
+  }
+
+ private:
+  std::shared_ptr<const ApiKeys> keys_;
+  AuthOptions options_;
+};
+
+}  // namespace
+
+std::shared_ptr<http::Guard> require_api_key(std::shared_ptr<const ApiKeys> keys, AuthOptions options) {
+  return std::make_shared<ApiKeyGuard>(std::move(keys), std::move(options));
 }
 
 }  // namespace sluice::api

@@ -36,16 +36,20 @@ Protection::Protection(App& app, const ProtectionOptions& options, limits::RateC
     : options_(options), limiter_({.key = client_key(options), .counters = std::move(counters)}) {
   if (auto keys = load_api_keys(options)) {
     spdlog::info("API keys required ({} configured)", keys->size());
-    app.use(api::require_api_key(keys, {.exempt = {"/health", "/ready", "/metrics", "/openapi.json", "/docs*"}}));
+    app.guard(api::require_api_key(keys, {.exempt = {"/health", "/ready", "/metrics", "/openapi.json", "/docs*"}}));
   }
-  if (!options.rate_limit.empty()) app.use(limiter_.shared_limit(options.rate_limit, "global"));
+  if (!options.rate_limit.empty()) app.guard(limiter_.shared_limit(options.rate_limit, "global"));
 }
 
-std::vector<http::Middleware> Protection::model_route(const std::string& route) {
+http::Guards Protection::model_route_guards(const std::string& route) {
   auto gate = limits::AdmissionGate::create(
       {.max_in_flight = options_.max_in_flight, .max_queue = options_.max_queue, .queue_timeout = options_.queue_timeout});
   gates_.emplace_back(route, gate);
-  return {gate->middleware(), limits::deadline(options_.request_timeout)};
+  return {gate};
+}
+
+std::vector<http::Middleware> Protection::model_route_middleware() const {
+  return {limits::deadline(options_.request_timeout)};
 }
 
 std::string Protection::metrics(const http::ServerStats& server) const {

@@ -21,11 +21,12 @@ class Protection {
   /// limit (when configured). `counters` is where rate limits count (memory or Redis).
   Protection(App& app, const ProtectionOptions& options, limits::RateCounterFactory counters);
 
-  /// For an expensive route: its own admission gate (max in flight + bounded queue), then the
-  /// request deadline.
-  std::vector<http::Middleware> model_route(const std::string& route);
+  /// Guards of an expensive route: its own admission gate (max in flight + bounded queue).
+  http::Guards model_route_guards(const std::string& route);
+  /// Middleware of an expensive route: the request deadline.
+  std::vector<http::Middleware> model_route_middleware() const;
   /// A per-client rate limit for one route.
-  http::Middleware rate_limit(std::string_view spec) { return limiter_.limit(spec); }
+  std::shared_ptr<http::Guard> rate_limit(std::string_view spec) { return limiter_.limit(spec); }
 
   /// sluice_rate_limit_*, sluice_admission_* and sluice_connections_* series in the
   /// Prometheus text format.

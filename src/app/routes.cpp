@@ -100,18 +100,20 @@ void add_article_routes(App& app, const ServeOptions& options, Protection& prote
            .description = "Fetches context for the prompt from the context API, then runs the model on the compute "
                           "pool. 502 when the context API is unreachable, 504 past its deadline.",
            .tags = {"ai"},
-           .middleware = protection.model_route("/generate")});
+           .guards = protection.model_route_guards("/generate"),
+           .middleware = protection.model_route_middleware()});
   add_job_routes(app);
   add_operations(app, options, registry);
   app.post("/ai/generate", ai_generate,
            {.summary = "Generate with the injected model",
             .tags = {"ai"},
-            .middleware = protection.model_route("/ai/generate")});
+            .guards = protection.model_route_guards("/ai/generate"),
+            .middleware = protection.model_route_middleware()});
   app.get("/ai", ai,
           {.summary = "Rate-limited endpoint",
            .description = "Limited per client (default 10/minute); over the limit: 429 with Retry-After.",
            .tags = {"ai"},
-           .middleware = {protection.rate_limit(options.protection.ai_rate_limit)}});
+           .guards = {protection.rate_limit(options.protection.ai_rate_limit)}});
 }
 
 }  // namespace sluice::app

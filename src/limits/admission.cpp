@@ -22,12 +22,11 @@ struct AdmissionGate::Waiter {
   bool is_granted = false;  // guarded by the gate's mutex
 };
 
-/// An admitted request's slot, given back when the last holder (the middleware, or a streamed
-/// body's producer) lets go.
+/// A streamed response's slot, given back when its producer — and so the stream — is done.
 class AdmissionGate::Slot {
  public:
   explicit Slot(std::shared_ptr<AdmissionGate> gate) : gate_(std::move(gate)) {}
-  ~Slot() { gate_->leave(); }
+  ~Slot() { gate_->release(); }
   Slot(const Slot&) = delete;
   Slot& operator=(const Slot&) = delete;
 
@@ -39,18 +38,25 @@ std::shared_ptr<AdmissionGate> AdmissionGate::create(AdmissionOptions options) {
   return std::shared_ptr<AdmissionGate>(new AdmissionGate(options));
 }
 
-asio::awaitable<AdmissionGate::Outcome> AdmissionGate::enter() {
-  auto executor = co_await asio::this_coro::executor;
-  std::shared_ptr<Waiter> waiter;
+AdmissionGate::Outcome AdmissionGate::try_enter() {
+  std::lock_guard lock(mutex_);
+  if (in_flight_ < options_.max_in_flight && waiting_.empty()) {
+    ++in_flight_;
+    return Outcome::admitted;
+  }
+  return waiting_.size() >= options_.max_queue ? Outcome::queue_full : Outcome::queued;
+}
+
+asio::awaitable<AdmissionGate::Outcome> AdmissionGate::wait_for_slot() {
+  auto waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
+  waiter->timer.expires_after(options_.queue_timeout);
   {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(mutex_);  // the gate may have changed since try_enter(): decide again
     if (in_flight_ < options_.max_in_flight && waiting_.empty()) {
       ++in_flight_;
       co_return Outcome::admitted;
     }
     if (waiting_.size() >= options_.max_queue) co_return Outcome::queue_full;
-    waiter = std::make_shared<Waiter>(executor);
-    waiter->timer.expires_after(options_.queue_timeout);
     waiting_.push_back(waiter);
   }
   co_await waiter->timer.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -60,7 +66,7 @@ asio::awaitable<AdmissionGate::Outcome> AdmissionGate::enter() {
   co_return Outcome::timed_out;
 }
 
-void AdmissionGate::leave() {
+void AdmissionGate::release() {
   std::shared_ptr<Waiter> next;
   {
     std::lock_guard lock(mutex_);
@@ -86,25 +92,42 @@ std::size_t AdmissionGate::queued() const {
   return waiting_.size();
 }
 
-http::Middleware AdmissionGate::middleware() {
-  return [gate = shared_from_this()](http::Request& request, const http::Next& next) -> asio::awaitable<http::Response> {
-    const Outcome outcome = co_await gate->enter();
-    if (outcome != Outcome::admitted) {
-      auto& shed = outcome == Outcome::queue_full ? gate->stats_.shed_queue_full : gate->stats_.shed_timeout;
-      shed.fetch_add(1, std::memory_order_relaxed);
-      auto response = http::Response::error({503, "overloaded", "The server is at capacity; retry later", nullptr});
-      response.set_header(http::Field::retry_after, "1");
-      co_return response;
-    }
-    gate->stats_.admitted.fetch_add(1, std::memory_order_relaxed);
-    auto slot = std::make_shared<Slot>(gate);
-    auto response = co_await next(request);
-    if (response.is_streaming()) {
-      response.producer() = [inner = std::move(response.producer()), slot](http::StreamWriter& writer) {
-        return inner(writer);  // `slot` lives as long as this producer: until the stream is done
-      };
-    }
-    co_return response;
+http::Guard::Verdict AdmissionGate::shed(Outcome outcome, std::optional<http::Response>& answer) {
+  auto& counter = outcome == Outcome::queue_full ? stats_.shed_queue_full : stats_.shed_timeout;
+  counter.fetch_add(1, std::memory_order_relaxed);
+  answer = http::Response::error({503, "overloaded", "The server is at capacity; retry later", nullptr});
+  answer->set_header(http::Field::retry_after, "1");
+  return Verdict::answer;
+}
+
+http::Guard::Verdict AdmissionGate::enter(http::Request&, http::GuardState&, std::optional<http::Response>& answer) {
+  switch (try_enter()) {
+    case Outcome::admitted:
+      stats_.admitted.fetch_add(1, std::memory_order_relaxed);
+      return Verdict::pass;
+    case Outcome::queued:
+      return Verdict::wait;
+    default:
+      return shed(Outcome::queue_full, answer);
+  }
+}
+
+asio::awaitable<http::Guard::Verdict> AdmissionGate::enter_async(http::Request&, http::GuardState&,
+                                                                 std::optional<http::Response>& answer) {
+  auto outcome = co_await wait_for_slot();
+  if (outcome != Outcome::admitted) co_return shed(outcome, answer);
+  stats_.admitted.fetch_add(1, std::memory_order_relaxed);
+  co_return Verdict::pass;
+}
+
+void AdmissionGate::leave(http::Request&, http::GuardState&, http::Response& response) {
+  if (!response.is_streaming()) {
+    release();
+    return;
+  }
+  auto slot = std::make_shared<Slot>(shared_from_this());
+  response.producer() = [inner = std::move(response.producer()), slot](http::StreamWriter& writer) {
+    return inner(writer);  // `slot` lives as long as this producer: until the stream is done
   };
 }
 

@@ -76,7 +76,7 @@ Decision gcra(const std::vector<RateLimit>& rates, std::vector<std::chrono::nano
     if (ahead[i] <= tolerance) continue;
     const auto wait = ahead[i] - tolerance;
     if (decision.is_allowed || wait > decision.retry_after) {
-      decision = {false, rates[i].limit, 0, ahead[i], wait, i};
+      decision = {false, rates[i].limit, 0, ahead[i], wait, i};  // the longest wait decides
     }
   }
   if (!decision.is_allowed) return decision;
@@ -88,6 +88,7 @@ Decision gcra(const std::vector<RateLimit>& rates, std::vector<std::chrono::nano
       decision.limit = rates[i].limit;
       decision.remaining = remaining;
       decision.reset_after = ahead[i];
+      decision.limit_index = i;
       first = false;
     }
   }
@@ -119,11 +120,13 @@ void RateLimiter::make_room(Shard& shard, Clock::time_point now) {
 }
 
 Decision RateLimiter::acquire(std::string_view key, Clock::time_point now) {
-  Shard& shard = shards_[std::hash<std::string_view>{}(key) % shards_.size()];
+  const std::size_t hash = KeyHash{}(key);
+  // High bits pick the shard: the map inside uses the low ones for its buckets.
+  Shard& shard = shards_[(hash >> 32) % shards_.size()];
   thread_local std::vector<std::chrono::nanoseconds> ahead;
   ahead.assign(rates_.size(), std::chrono::nanoseconds::zero());
   std::lock_guard lock(shard.mutex);
-  auto it = shard.arrival.find(std::string(key));
+  auto it = shard.arrival.find(key);
   if (it != shard.arrival.end())
     for (std::size_t i = 0; i < rates_.size(); ++i) ahead[i] = std::max(it->second[i] - now, std::chrono::nanoseconds{});
   Decision decision = gcra(rates_, ahead);

@@ -57,9 +57,11 @@ class RedisCounter final : public RateCounter {
     }
   }
 
-  asio::awaitable<core::Result<Decision>> acquire(std::string key) override {
+  std::optional<Decision> acquire_now(std::string_view, std::string_view) override { return std::nullopt; }
+
+  asio::awaitable<core::Result<Decision>> acquire(std::string_view route, std::string key) override {
     std::vector<std::string> keys;
-    keys.push_back(prefix_ + key);
+    keys.push_back(route.empty() ? prefix_ + key : fmt::format("{}{}|{}", prefix_, route, key));
     auto reply = co_await redis_->eval(kGcraScript, std::move(keys), args_);
     if (!reply) co_return reply.error();
     if (reply->elements.size() != rates_.size() + 1)

@@ -50,7 +50,7 @@ TEST(ApiKeys, ReadFromFileAndEnvironment) {
 TEST(RequireApiKey, GuardsEveryRouteButTheExemptOnes) {
   App app(1);
   auto keys = std::make_shared<ApiKeys>(std::vector<std::string>{"secret-1"});
-  app.use(require_api_key(keys, {.exempt = {"/health", "/docs*"}}));
+  app.guard(require_api_key(keys, {.exempt = {"/health", "/docs*"}}));
   app.get("/health", ok);
   app.get("/docs/assets/{file}", ok);
   app.get("/data", ok);
@@ -75,7 +75,7 @@ TEST(RequireApiKey, OnOneRouteOnly) {
   App app(1);
   auto keys = std::make_shared<ApiKeys>(std::vector<std::string>{"k"});
   app.get("/open", ok);
-  app.get("/admin", ok, {.middleware = {require_api_key(keys)}});
+  app.get("/admin", ok, {.guards = {require_api_key(keys)}});
   test::RunningApp running(app);
   EXPECT_EQ(test::request(running.port(), "GET", "/open")->status, 200);
   EXPECT_EQ(test::request(running.port(), "GET", "/admin")->status, 401);

@@ -13,6 +13,7 @@
 
 #include <csignal>
 #include <mutex>
+#include <optional>
 
 namespace sluice::test {
 namespace {
@@ -39,8 +40,9 @@ class ContextApi {
       co_await timer.async_wait(asio::use_awaitable);
       co_return Response::json({{"documents", {"Late but useful context."}}});
     });
+    running_.emplace(app_);  // after the routes: App::run mounts what is registered by then
   }
-  std::string url(const std::string& path) const { return running_.url(path); }
+  std::string url(const std::string& path) const { return running_->url(path); }
   std::string last_query() {
     std::lock_guard lock(mutex_);
     return last_query_;
@@ -52,7 +54,7 @@ class ContextApi {
 
  private:
   App app_{1};
-  RunningApp running_{app_};
+  std::optional<RunningApp> running_;
   std::mutex mutex_;
   std::string last_query_;
   std::string last_request_id_;

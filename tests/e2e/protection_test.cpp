@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 namespace sluice::test {
@@ -32,12 +33,13 @@ class SlowContext {
       co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
       co_return Response::json({{"documents", {"Context arrives late."}}});
     });
+    running_.emplace(app_);  // after the route: App::run mounts what is registered by then
   }
-  std::string url() const { return running_.url("/context"); }
+  std::string url() const { return running_->url("/context"); }
 
  private:
   App app_{1};
-  RunningApp running_{app_};
+  std::optional<RunningApp> running_;
 };
 
 boost::json::value json_of(const RawResponse& r) { return boost::json::parse(r.body); }

@@ -54,7 +54,7 @@ TEST(Admission, RunsTheCapQueuesTheQueueAndShedsTheRestAtOnce) {
   App app(1);
   Held held;
   auto gate = AdmissionGate::create({.max_in_flight = 2, .max_queue = 3, .queue_timeout = 30s});
-  app.get("/work", held.handler(), {.middleware = {gate->middleware()}});
+  app.get("/work", held.handler(), {.guards = {gate}});
   test::RunningApp running(app, {.io_threads = 2});
 
   std::mutex mutex;
@@ -89,7 +89,7 @@ TEST(Admission, QueuedRequestPastTheQueueTimeoutIsShed) {
   App app(1);
   Held held;
   auto gate = AdmissionGate::create({.max_in_flight = 1, .max_queue = 5, .queue_timeout = 100ms});
-  app.get("/work", held.handler(), {.middleware = {gate->middleware()}});
+  app.get("/work", held.handler(), {.guards = {gate}});
   test::RunningApp running(app);
   std::thread first([&] { EXPECT_EQ(test::request(running.port(), "GET", "/work")->status, 200); });
   ASSERT_TRUE(eventually([&] { return held.running == 1; }));
@@ -120,7 +120,7 @@ TEST(Admission, StreamedResponseHoldsItsSlotUntilTheStreamEnds) {
           co_await out.write("done");
         });
       },
-      {.middleware = {gate->middleware()}});
+      {.guards = {gate}});
   test::RunningApp running(app);
   test::RawConnection client(running.port());
   client.send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");

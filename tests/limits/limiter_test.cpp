@@ -28,7 +28,7 @@ std::map<int, int> burst(std::uint16_t port, const std::string& target, int n, c
 TEST(Limiter, AllowsExactlyTheLimitThenAnswers429WithHeaders) {
   App app(1);
   Limiter limiter;
-  app.get("/ai", ok, {.middleware = {limiter.limit("10/minute")}});
+  app.get("/ai", ok, {.guards = {limiter.limit("10/minute")}});
   test::RunningApp running(app);
 
   for (int i = 0; i < 10; ++i) {
@@ -50,7 +50,7 @@ TEST(Limiter, AllowsExactlyTheLimitThenAnswers429WithHeaders) {
 TEST(Limiter, SeveralLimitsAllHold) {
   App app(1);
   Limiter limiter;
-  app.get("/x", ok, {.middleware = {limiter.limit("3/second;4/hour")}});
+  app.get("/x", ok, {.guards = {limiter.limit("3/second;4/hour")}});
   test::RunningApp running(app);
   auto first = burst(running.port(), "/x", 10);
   EXPECT_EQ(first[200], 3);
@@ -66,10 +66,10 @@ TEST(Limiter, RoutesHaveTheirOwnBudgetUnlessShared) {
   Limiter limiter;
   auto per_route = limiter.limit("2/minute");
   auto shared = limiter.shared_limit("3/minute", "reports");
-  app.get("/a", ok, {.middleware = {per_route}});
-  app.get("/b", ok, {.middleware = {per_route}});
-  app.get("/c", ok, {.middleware = {shared}});
-  app.get("/d", ok, {.middleware = {shared}});
+  app.get("/a", ok, {.guards = {per_route}});
+  app.get("/b", ok, {.guards = {per_route}});
+  app.get("/c", ok, {.guards = {shared}});
+  app.get("/d", ok, {.guards = {shared}});
   test::RunningApp running(app);
   EXPECT_EQ(burst(running.port(), "/a", 5)[200], 2);
   EXPECT_EQ(burst(running.port(), "/b", 5)[200], 2);
@@ -81,8 +81,8 @@ TEST(Limiter, ForwardedForIsBelievedOnlyFromTrustedProxies) {
   App app(1);
   Limiter trusting({.key = by_client_address(TrustedProxies({"127.0.0.0/8"}))});
   Limiter distrusting({.key = by_client_address(TrustedProxies({"10.0.0.0/8"}))});
-  app.get("/trusting", ok, {.middleware = {trusting.limit("2/minute")}});
-  app.get("/distrusting", ok, {.middleware = {distrusting.limit("2/minute")}});
+  app.get("/trusting", ok, {.guards = {trusting.limit("2/minute")}});
+  app.get("/distrusting", ok, {.guards = {distrusting.limit("2/minute")}});
   test::RunningApp running(app);
   // Through the trusted proxy (127.0.0.1) each client has its own budget; the left-most entry
   // is the client's own claim and is ignored when a proxy appended the real address.
@@ -97,7 +97,7 @@ TEST(Limiter, ForwardedForIsBelievedOnlyFromTrustedProxies) {
 TEST(Limiter, ApiKeysHaveTheirOwnBudget) {
   App app(1);
   Limiter limiter({.key = by_api_key()});
-  app.get("/x", ok, {.middleware = {limiter.limit("2/minute")}});
+  app.get("/x", ok, {.guards = {limiter.limit("2/minute")}});
   test::RunningApp running(app);
   EXPECT_EQ(burst(running.port(), "/x", 3, "Authorization: Bearer alpha\r\n")[200], 2);
   EXPECT_EQ(burst(running.port(), "/x", 3, "Authorization: Bearer beta\r\n")[200], 2);
@@ -108,7 +108,7 @@ TEST(Limiter, CustomKeyFunction) {
   App app(1);
   Limiter limiter;
   app.get("/x", ok,
-          {.middleware = {limiter.limit("1/minute", [](const Request& r) { return r.query("tenant").value_or(""); })}});
+          {.guards = {limiter.limit("1/minute", [](const Request& r) { return r.query("tenant").value_or(""); })}});
   test::RunningApp running(app);
   EXPECT_EQ(burst(running.port(), "/x?tenant=a", 3)[200], 1);
   EXPECT_EQ(burst(running.port(), "/x?tenant=b", 3)[200], 1);

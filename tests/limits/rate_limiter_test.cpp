@@ -97,7 +97,7 @@ TEST(RateLimiter, EveryLimitMustAllowAndRefusalsCountAgainstNone) {
   for (int i = 0; i < 10; ++i) allowed += limiter.acquire("k", now).is_allowed;
   EXPECT_EQ(allowed, 3);
   auto refused = limiter.acquire("k", now);
-  EXPECT_EQ(refused.refused_by, 0u);  // the per-second limit
+  EXPECT_EQ(refused.limit_index, 0u);  // the per-second limit
   EXPECT_EQ(refused.limit, 3u);
   // A second later the per-second budget is back, but the minute has 2 left: refusals above
   // did not use any of it.
@@ -106,7 +106,7 @@ TEST(RateLimiter, EveryLimitMustAllowAndRefusalsCountAgainstNone) {
   EXPECT_EQ(allowed, 2);
   auto minute_refusal = limiter.acquire("k", now + 2s);
   EXPECT_FALSE(minute_refusal.is_allowed);
-  EXPECT_EQ(minute_refusal.refused_by, 1u);
+  EXPECT_EQ(minute_refusal.limit_index, 1u);
   EXPECT_EQ(minute_refusal.limit, 5u);
   EXPECT_GT(minute_refusal.retry_after, 5s);  // one 12 s interval of the minute limit, less elapsed time
 }

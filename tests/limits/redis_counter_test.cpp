@@ -27,7 +27,7 @@ struct LimitedServer {
       : redis(std::make_shared<client::RedisClient>(client::RedisOptions{.url = redis_url})) {
     options.counters = redis_counters(redis, "test:rl:");
     limiter.emplace(std::move(options));
-    app.get("/x", ok, {.middleware = {limiter->limit(spec)}});
+    app.get("/x", ok, {.guards = {limiter->limit(spec)}});
     running.emplace(app, http::ServerOptions{.io_threads = 2});
   }
   int status() { return test::request(running->port(), "GET", "/x")->status; }

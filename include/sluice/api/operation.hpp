@@ -1,6 +1,7 @@
 #pragma once
 // What the OpenAPI document says about one route.
 
+#include "sluice/http/guard.hpp"
 #include "sluice/http/handler.hpp"
 #include "sluice/http/message.hpp"
 
@@ -22,8 +23,10 @@ struct RouteDoc {
   std::string response_description = "Successful Response";
   bool deprecated = false;
   bool include_in_schema = true;
-  /// Middleware around this route only, outermost first: auth, rate limits, admission,
-  /// deadlines (what FastAPI's `dependencies=[...]` on a decorator is used for).
+  /// Guards of this route only, after the app's (App::guard): API keys, rate limits, admission
+  /// control — what FastAPI's `dependencies=[...]` on a decorator is used for.
+  http::Guards guards;
+  /// Middleware around this route only (outside its guards), outermost first: deadlines.
   std::vector<http::Middleware> middleware;
 };
 

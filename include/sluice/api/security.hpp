@@ -2,10 +2,10 @@
 // API-key authentication: `Authorization: Bearer <key>`, keys from a file or the environment.
 //
 //   auto keys = std::make_shared<api::ApiKeys>(api::ApiKeys::from_file("keys.txt"));
-//   app.use(api::require_api_key(keys, {.exempt = {"/health", "/docs*"}}));   // every route but these
-//   app.get("/admin", admin, {.middleware = {api::require_api_key(keys)}});   // or one route
+//   app.guard(api::require_api_key(keys, {.exempt = {"/health", "/docs*"}}));  // every route but these
+//   app.get("/admin", admin, {.guards = {api::require_api_key(keys)}});        // or one route
 
-#include "sluice/http/handler.hpp"
+#include "sluice/http/guard.hpp"
 
 #include <filesystem>
 #include <memory>
@@ -40,8 +40,8 @@ struct AuthOptions {
   std::vector<std::string> exempt;
 };
 
-/// Middleware answering 401 `not_authenticated` (with `WWW-Authenticate: Bearer`) unless the
-/// request carries one of `keys`. Requests that match no route pass through (to their 404/405).
-http::Middleware require_api_key(std::shared_ptr<const ApiKeys> keys, AuthOptions options = {});
+/// A guard answering 401 `not_authenticated` (with `WWW-Authenticate: Bearer`) unless the
+/// request carries one of `keys`.
+std::shared_ptr<http::Guard> require_api_key(std::shared_ptr<const ApiKeys> keys, AuthOptions options = {});
 
 }  // namespace sluice::api

@@ -9,6 +9,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -69,6 +70,19 @@ class Request {
   }
   di::Scope& scope() { return scope_; }
 
+  /// For guarded(): a state slot for `guard`, whose leave() leave_guards() will run.
+  GuardState& enter_guard(Guard& guard) {
+    auto& entry = guards_[guard_count_++];
+    entry.guard = &guard;
+    return entry.state;
+  }
+  GuardState& last_guard_state() { return guards_[guard_count_ - 1].state; }
+  /// The guard entered last answered instead of the handler: it does not leave.
+  void drop_last_guard() { --guard_count_; }
+  /// Runs the leave() of every guard this request passed, last first. The server calls it once
+  /// the response is ready.
+  void leave_guards(Response& response);
+
   /// Set by the server after routing: what the end of the middleware chain runs.
   void set_route(std::string_view pattern, const Handler* handler, std::string allowed_methods) {
     route_ = pattern;
@@ -92,6 +106,12 @@ class Request {
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   const Handler* handler_ = nullptr;
   std::string allowed_methods_;
+  struct EnteredGuard {
+    Guard* guard;
+    GuardState state;
+  };
+  std::array<EnteredGuard, 8> guards_;  // the first guard_count_ are live; 8 = kMaxGuards (guard.hpp)
+  std::size_t guard_count_ = 0;
 };
 
 /// Splits a request target into path and query (without the '?').

@@ -4,9 +4,9 @@
 // and the requests that are admitted keep their latency.
 //
 //   auto gate = limits::AdmissionGate::create({.max_in_flight = 64, .max_queue = 64});
-//   app.post("/v1/embeddings", embed, {.middleware = {gate->middleware()}});
+//   app.post("/v1/embeddings", embed, {.guards = {gate}});
 
-#include "sluice/http/handler.hpp"
+#include "sluice/http/guard.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -30,13 +30,16 @@ struct AdmissionStats {
   std::atomic<std::uint64_t> shed_timeout{0};
 };
 
-class AdmissionGate : public std::enable_shared_from_this<AdmissionGate> {
+/// A guard that lets a request through once a slot is free. Shed requests get 503
+/// `overloaded` with Retry-After. A streamed response keeps its slot until the stream ends.
+class AdmissionGate final : public http::Guard, public std::enable_shared_from_this<AdmissionGate> {
  public:
   static std::shared_ptr<AdmissionGate> create(AdmissionOptions options);
 
-  /// Runs the rest of the chain once a slot is free. Shed requests get 503 `overloaded` with
-  /// Retry-After. A streamed response keeps its slot until the stream ends.
-  http::Middleware middleware();
+  Verdict enter(http::Request& request, http::GuardState& state, std::optional<http::Response>& answer) override;
+  boost::asio::awaitable<Verdict> enter_async(http::Request& request, http::GuardState& state,
+                                              std::optional<http::Response>& answer) override;
+  void leave(http::Request& request, http::GuardState& state, http::Response& response) override;
 
   std::size_t in_flight() const;
   std::size_t queued() const;
@@ -48,9 +51,13 @@ class AdmissionGate : public std::enable_shared_from_this<AdmissionGate> {
   class Slot;
   explicit AdmissionGate(AdmissionOptions options) : options_(options) {}
 
-  enum class Outcome { admitted, queue_full, timed_out };
-  boost::asio::awaitable<Outcome> enter();
-  void leave();
+  enum class Outcome { admitted, queue_full, queued, timed_out };
+  /// Takes a free slot, or says the request must queue (or cannot): no suspension, no allocation.
+  Outcome try_enter();
+  /// Queues for a slot: admitted, or timed_out.
+  boost::asio::awaitable<Outcome> wait_for_slot();
+  void release();
+  Verdict shed(Outcome outcome, std::optional<http::Response>& answer);
 
   AdmissionOptions options_;
   AdmissionStats stats_;

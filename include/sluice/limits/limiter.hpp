@@ -1,12 +1,12 @@
 #pragma once
-// Declarative rate limits as middleware (slowapi's `@limiter.limit("10/minute")`):
+// Declarative rate limits as guards (slowapi's `@limiter.limit("10/minute")`):
 //
 //   limits::Limiter limiter({.key = limits::by_client_address(proxies)});
-//   app.use(limiter.shared_limit("1000/second", "global"));               // every route together
-//   app.get("/ai", ai, {.middleware = {limiter.limit("10/minute;100/hour")}});  // this route
+//   app.guard(limiter.shared_limit("1000/second", "global"));              // every route together
+//   app.get("/ai", ai, {.guards = {limiter.limit("10/minute;100/hour")}});  // this route
 
 #include "sluice/core/error.hpp"
-#include "sluice/http/handler.hpp"
+#include "sluice/http/guard.hpp"
 #include "sluice/limits/keys.hpp"
 #include "sluice/limits/rate_limiter.hpp"
 
@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,7 +27,10 @@ namespace sluice::limits {
 class RateCounter {
  public:
   virtual ~RateCounter() = default;
-  virtual boost::asio::awaitable<core::Result<Decision>> acquire(std::string key) = 0;
+  /// Counts a request of `key` (on `route`, empty when the budget is not per route). Counters
+  /// in this process answer here, at once; others return nullopt and are asked through acquire().
+  virtual std::optional<Decision> acquire_now(std::string_view route, std::string_view key) = 0;
+  virtual boost::asio::awaitable<core::Result<Decision>> acquire(std::string_view route, std::string key) = 0;
 };
 
 /// Makes the counter for one policy: `rates` counted under the name `scope`.
@@ -42,6 +46,8 @@ struct LimiterOptions {
   /// When the counter store fails: true lets the request through (a limiter outage must not
   /// take the API down), false answers 503.
   bool fail_open = true;
+  /// RateLimit-* headers on allowed responses too (refusals always carry them).
+  bool headers_on_success = true;
 };
 
 /// Requests allowed and refused by every limit of one Limiter (for /metrics).
@@ -55,18 +61,18 @@ class Limiter {
  public:
   explicit Limiter(LimiterOptions options = {});
 
-  /// Middleware counting each route separately (per route pattern and key); `spec` is one or
+  /// A guard counting each route separately (per route pattern and key); `spec` is one or
   /// more limits, "100/second;2000/hour", all of which must allow a request. Over the limit:
-  /// 429 `rate_limited` with Retry-After. Every response carries RateLimit-Limit,
-  /// RateLimit-Remaining and RateLimit-Reset (seconds). Throws std::invalid_argument for a bad spec.
-  http::Middleware limit(std::string_view spec, KeyFunction key = {});
+  /// 429 `rate_limited` with Retry-After. Responses carry RateLimit-Limit, RateLimit-Remaining
+  /// and RateLimit-Reset (seconds). Throws std::invalid_argument for a bad spec.
+  std::shared_ptr<http::Guard> limit(std::string_view spec, KeyFunction key = {});
   /// Like limit(), but one budget for every route using `scope` (and every server sharing the store).
-  http::Middleware shared_limit(std::string_view spec, std::string scope, KeyFunction key = {});
+  std::shared_ptr<http::Guard> shared_limit(std::string_view spec, std::string scope, KeyFunction key = {});
 
   const LimiterStats& stats() const { return *stats_; }
 
  private:
-  http::Middleware make(std::string_view spec, std::string scope, bool is_per_route, KeyFunction key);
+  std::shared_ptr<http::Guard> make(std::string_view spec, std::string scope, bool is_per_route, KeyFunction key);
 
   LimiterOptions options_;
   std::shared_ptr<LimiterStats> stats_ = std::make_shared<LimiterStats>();

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -40,7 +41,7 @@ struct Decision {
   std::size_t remaining;                 // requests still allowed right now
   std::chrono::nanoseconds reset_after;  // until the full limit is available again
   std::chrono::nanoseconds retry_after;  // until the next request is allowed (0 when allowed)
-  std::size_t refused_by = 0;            // index of the refusing limit, when not allowed
+  std::size_t limit_index = 0;           // which limit these numbers describe
 };
 
 /// Generic Cell Rate Algorithm: one timestamp per key and limit (its "theoretical arrival
@@ -61,9 +62,13 @@ class RateLimiter {
 
  private:
   using Arrivals = std::vector<Clock::time_point>;  // per limit
+  struct KeyHash {  // transparent: lookups by string_view build no std::string
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+  };
   struct Shard {
     mutable std::mutex mutex;
-    std::unordered_map<std::string, Arrivals> arrival;  // key → theoretical arrival times
+    std::unordered_map<std::string, Arrivals, KeyHash, std::equal_to<>> arrival;  // key → arrival times
   };
   void make_room(Shard& shard, Clock::time_point now);
 
