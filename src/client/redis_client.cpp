@@ -41,7 +41,16 @@ RedisClient::Endpoint parse_url(const std::string& url) {
     throw std::invalid_argument("expected redis://[[user]:password@]host[:port][/db], got " + url);
   RedisClient::Endpoint endpoint;
   endpoint.host = parsed->host_address();
-  endpoint.port = parsed->has_port() ? std::string(parsed->port()) : "6379";
+  endpoint.port = "6379";
+  if (parsed->has_port()) {
+    // Checked here: Boost.URL 1.81's port_number() wraps values past 65535.
+    std::string_view text = parsed->port();
+    unsigned number = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || number == 0 || number > 65535)
+      throw std::invalid_argument("redis URL port must be 1-65535, got " + url);
+    endpoint.port = std::string(text);
+  }
   if (parsed->has_userinfo()) {
     endpoint.user = parsed->user();
     endpoint.password = parsed->password();

@@ -151,6 +151,8 @@ TEST_F(RedisClientTest, AFailingHandshakeFailsTheCall) {
 TEST_F(RedisClientTest, RejectsUrlsThatAreNotRedisUrls) {
   EXPECT_THROW(RedisClient({.url = "http://127.0.0.1:6379"}), std::invalid_argument);
   EXPECT_THROW(RedisClient({.url = "redis://127.0.0.1:6379/x"}), std::invalid_argument);
+  EXPECT_THROW(RedisClient({.url = "redis://127.0.0.1:/0"}), std::invalid_argument);
+  EXPECT_THROW(RedisClient({.url = "redis://127.0.0.1:99999"}), std::invalid_argument);
 }
 
 TEST_F(RedisClientTest, ErrorRepliesAreErrorsAndTheConnectionStaysUsable) {
