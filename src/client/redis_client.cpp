@@ -55,8 +55,8 @@ RedisClient::Endpoint parse_url(const std::string& url) {
     endpoint.user = parsed->user();
     endpoint.password = parsed->password();
   }
-  std::string_view path = parsed->path();
-  if (path.starts_with('/')) path.remove_prefix(1);
+  std::string path = parsed->path();  // decoded: a new string, not a view of the URL
+  if (path.starts_with('/')) path.erase(0, 1);
   if (!path.empty()) {
     auto [end, ec] = std::from_chars(path.data(), path.data() + path.size(), endpoint.db);
     if (ec != std::errc{} || end != path.data() + path.size() || endpoint.db < 0)
@@ -112,6 +112,8 @@ std::shared_ptr<RedisClient::Connection> RedisClient::connection(const asio::any
 
 asio::awaitable<core::Result<RedisReply>> RedisClient::command(std::vector<std::string> args,
                                                                std::optional<std::chrono::milliseconds> timeout) {
+  // Redis answers an empty command with nothing at all, which would shift every later reply.
+  if (args.empty()) co_return core::internal_error("empty redis command");
   const auto deadline = deadline_after(timeout.value_or(options_.timeout));
   auto executor = co_await asio::this_coro::executor;
   auto open = connection(executor);
