@@ -93,8 +93,8 @@ TEST(Cached, ErrorsAreReturnedAndNotCached) {
 
 TEST(Cached, ConcurrentMissesOnOneLoopRunTheProducerOnce) {
   MemoryCache cache;
-  GatedProducer gated;
   asio::io_context io;
+  GatedProducer gated;  // after io: its timer must go before io does
   constexpr int kCallers = 50;
   std::vector<Value> results;
   for (int i = 0; i < kCallers; ++i)
@@ -114,10 +114,10 @@ TEST(Cached, ConcurrentMissesOnOneLoopRunTheProducerOnce) {
 
 TEST(Cached, AWaiterOnAnotherThreadGetsTheLeadersResult) {
   MemoryCache cache;
-  GatedProducer gated;
+  asio::io_context leader_io;
+  GatedProducer gated;  // after leader_io: its timer must go before leader_io does
   gated.outcome = core::Error{503, "busy", "not cached, so only coalescing can share it", nullptr};
 
-  asio::io_context leader_io;
   auto leader_work = asio::make_work_guard(leader_io);
   std::optional<Value> leader_result;
   asio::co_spawn(
