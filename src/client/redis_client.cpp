@@ -41,13 +41,22 @@ RedisClient::Endpoint parse_url(const std::string& url) {
     throw std::invalid_argument("expected redis://[[user]:password@]host[:port][/db], got " + url);
   RedisClient::Endpoint endpoint;
   endpoint.host = parsed->host_address();
-  endpoint.port = parsed->has_port() ? std::string(parsed->port()) : "6379";
+  endpoint.port = "6379";
+  if (parsed->has_port()) {
+    // Checked here: Boost.URL 1.81's port_number() wraps values past 65535.
+    std::string_view text = parsed->port();
+    unsigned number = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || number == 0 || number > 65535)
+      throw std::invalid_argument("redis URL port must be 1-65535, got " + url);
+    endpoint.port = std::string(text);
+  }
   if (parsed->has_userinfo()) {
     endpoint.user = parsed->user();
     endpoint.password = parsed->password();
   }
-  std::string_view path = parsed->path();
-  if (path.starts_with('/')) path.remove_prefix(1);
+  std::string path = parsed->path();  // decoded: a new string, not a view of the URL
+  if (path.starts_with('/')) path.erase(0, 1);
   if (!path.empty()) {
     auto [end, ec] = std::from_chars(path.data(), path.data() + path.size(), endpoint.db);
     if (ec != std::errc{} || end != path.data() + path.size() || endpoint.db < 0)
@@ -103,6 +112,8 @@ std::shared_ptr<RedisClient::Connection> RedisClient::connection(const asio::any
 
 asio::awaitable<core::Result<RedisReply>> RedisClient::command(std::vector<std::string> args,
                                                                std::optional<std::chrono::milliseconds> timeout) {
+  // Redis answers an empty command with nothing at all, which would shift every later reply.
+  if (args.empty()) co_return core::internal_error("empty redis command");
   const auto deadline = deadline_after(timeout.value_or(options_.timeout));
   auto executor = co_await asio::this_coro::executor;
   auto open = connection(executor);

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -151,6 +153,8 @@ TEST_F(RedisClientTest, AFailingHandshakeFailsTheCall) {
 TEST_F(RedisClientTest, RejectsUrlsThatAreNotRedisUrls) {
   EXPECT_THROW(RedisClient({.url = "http://127.0.0.1:6379"}), std::invalid_argument);
   EXPECT_THROW(RedisClient({.url = "redis://127.0.0.1:6379/x"}), std::invalid_argument);
+  EXPECT_THROW(RedisClient({.url = "redis://127.0.0.1:/0"}), std::invalid_argument);
+  EXPECT_THROW(RedisClient({.url = "redis://127.0.0.1:99999"}), std::invalid_argument);
 }
 
 TEST_F(RedisClientTest, ErrorRepliesAreErrorsAndTheConnectionStaysUsable) {
@@ -159,6 +163,7 @@ TEST_F(RedisClientTest, ErrorRepliesAreErrorsAndTheConnectionStaysUsable) {
     out.push_back(co_await client.command(cmd("SET", "text", "abc")));
     out.push_back(co_await client.command(cmd("INCR", "text")));
     out.push_back(co_await client.command(cmd("NO-SUCH-COMMAND")));
+    out.push_back(co_await client.command(cmd()));
     out.push_back(co_await client.command(cmd("GET", "text")));
     co_return out;
   });
@@ -169,8 +174,9 @@ TEST_F(RedisClientTest, ErrorRepliesAreErrorsAndTheConnectionStaysUsable) {
   EXPECT_NE(results[1].error().message.find("not an integer"), std::string::npos) << results[1].error().message;
   ASSERT_FALSE(results[2]);
   EXPECT_EQ(results[2].error().code, "redis_error");
-  ASSERT_TRUE(results[3]);
-  EXPECT_EQ(results[3]->text, "abc");
+  ASSERT_FALSE(results[3]);  // refused here: Redis would not answer it at all
+  ASSERT_TRUE(results[4]);
+  EXPECT_EQ(results[4]->text, "abc");
 }
 
 TEST_F(RedisClientTest, EvalLoadsTheScriptAfterNoscript) {
@@ -265,6 +271,41 @@ TEST_F(RedisClientTest, TimeoutIsAnErrorValueAndDropsTheConnection) {
   EXPECT_EQ(results[3].error().code, "redis_timeout");
   ASSERT_TRUE(results[4]) << results[4].error().message;
   EXPECT_EQ(results[4]->text, "after");
+}
+
+TEST_F(RedisClientTest, ACancelledCallsReplyIsSkippedNotHandedToTheNextCall) {
+  RedisClient pusher({.url = server.url()});
+  auto results = run_on_loop<std::vector<Reply>>([&]() -> asio::awaitable<std::vector<Reply>> {
+    auto executor = co_await asio::this_coro::executor;
+    std::vector<Reply> out;
+    out.push_back(co_await client.command(cmd("PING")));  // connected
+    // BLPOP holds this connection's pipeline until something is pushed.
+    asio::cancellation_signal cancel;
+    std::optional<Reply> blocked;
+    asio::co_spawn(
+        executor,
+        [&]() -> asio::awaitable<void> { blocked.emplace(co_await client.command(cmd("BLPOP", "q", "0"), 10s)); },
+        asio::bind_cancellation_slot(cancel.slot(), asio::detached));
+    std::optional<Reply> next;
+    asio::co_spawn(
+        executor, [&]() -> asio::awaitable<void> { next.emplace(co_await client.command(cmd("ECHO", "next"), 10s)); },
+        asio::detached);
+    co_await asio::post(executor, asio::use_awaitable);  // both are sent
+    cancel.emit(asio::cancellation_type::terminal);
+    while (!blocked) co_await asio::post(executor, asio::use_awaitable);
+    out.push_back(std::move(*blocked));
+    out.push_back(co_await pusher.command(cmd("RPUSH", "q", "item")));  // BLPOP's reply now comes, unwanted
+    while (!next) co_await asio::post(executor, asio::use_awaitable);
+    out.push_back(std::move(*next));
+    co_return out;
+  });
+  ASSERT_TRUE(results[0]);
+  ASSERT_FALSE(results[1]);
+  EXPECT_EQ(results[1].error().code, "cancelled");
+  ASSERT_TRUE(results[2]);
+  ASSERT_TRUE(results[3]) << results[3].error().message;
+  EXPECT_EQ(results[3]->type, RedisReply::Type::string);
+  EXPECT_EQ(results[3]->text, "next");
 }
 
 }  // namespace

@@ -55,6 +55,9 @@ struct RedisOptions {
 ///  - `redis_timeout` (504): no reply before the deadline; the connection is dropped, because the
 ///    replies still in flight could no longer be matched to their calls;
 ///  - `redis_error` (502): Redis answered with an error reply (its text is the message).
+/// A connection's state is touched without locks, so each event loop must be run by one thread
+/// (as each of Sluice's IO threads runs its own); an io_context run by several threads at once
+/// is not supported.
 class RedisClient {
  public:
   using Options = RedisOptions;
@@ -65,6 +68,7 @@ class RedisClient {
   RedisClient& operator=(const RedisClient&) = delete;
 
   /// Sends one command, e.g. {"SET", key, value, "PX", "1000"}; arguments are binary-safe.
+  /// Request/reply commands only: SUBSCRIBE and MONITOR would break reply matching.
   boost::asio::awaitable<core::Result<RedisReply>> command(
       std::vector<std::string> args, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   /// Runs `script` with EVALSHA, falling back to EVAL (which also loads it) on NOSCRIPT.
