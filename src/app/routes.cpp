@@ -5,7 +5,10 @@
 #include "job_service.hpp"
 #include "operations.hpp"
 
-#include "sluice/ai/model_service.hpp"
+#include "ai_services.hpp"
+#include "openai_routes.hpp"
+
+#include "sluice/ai/generator.hpp"
 #include "sluice/client/http_client.hpp"
 #include "sluice/limits/rate_limited.hpp"
 
@@ -39,22 +42,28 @@ namespace {
 
 asio::awaitable<Health> health() { co_return Health{"ok"}; }
 
-/// The article's pipeline: context over the async client, then the model on the compute pool.
+/// The article's pipeline: context over the async client, then the generator answers from it.
 asio::awaitable<core::Result<GenerateResult>> generate(Query<"prompt", std::string> prompt,
                                                        Depends<ContextSource> context_source,
-                                                       Depends<ai::ModelService> model, Depends<ComputePool> compute,
-                                                       Request& request) {
+                                                       Depends<ai::Generator> generator, Request& request) {
   auto context = co_await context_source->fetch(*prompt, request.request_id());
   if (!context) co_return context.error();
-  auto result = co_await compute->run([&] { return model->generate(*prompt, *context); });
-  co_return GenerateResult{std::move(result)};
+  ai::GenerationRequest job;
+  job.prompt = *prompt;
+  job.context = std::move(*context);
+  auto result = co_await generator->generate(std::move(job), {});
+  if (!result) co_return result.error();
+  co_return GenerateResult{std::move(result->text)};
 }
 
-asio::awaitable<ModelResponse> ai_generate(Query<"prompt", std::string> prompt, Depends<ai::ModelService> model,
-                                           Depends<ComputePool> compute) {
+asio::awaitable<core::Result<ModelResponse>> ai_generate(Query<"prompt", std::string> prompt,
+                                                         Depends<ai::Generator> generator) {
+  ai::GenerationRequest job;
+  job.prompt = *prompt;
   // Awaited into a local first: GCC 12 miscompiles co_await inside a braced initialiser.
-  auto response = co_await compute->run([&] { return model->generate(*prompt, {}); });
-  co_return ModelResponse{std::move(response)};
+  auto response = co_await generator->generate(std::move(job), {});
+  if (!response) co_return response.error();
+  co_return ModelResponse{std::move(response->text)};
 }
 
 asio::awaitable<Response> ai(Request&) { co_return Response::json({{"result", "ok"}}); }
@@ -63,7 +72,7 @@ asio::awaitable<Response> ai(Request&) { co_return Response::json({{"result", "o
 
 void add_article_routes(App& app, const ServeOptions& options) {
   auto& services = app.services();
-  services.add_singleton<ai::ModelService>(std::make_shared<ai::BuiltinModel>());
+  add_ai_services(app, options.ai);
   auto jobs = std::make_shared<JobService>(options.jobs);
   services.add_singleton<JobService>(jobs);
   services.on_startup([jobs, compute = &app.compute()] { jobs->start_workers(compute); });
@@ -90,6 +99,7 @@ void add_article_routes(App& app, const ServeOptions& options) {
           {.summary = "Rate-limited endpoint",
            .description = "Limited per client address (default 10/minute); over the limit: 429 with Retry-After.",
            .tags = {"ai"}});
+  add_openai_routes(app);
 }
 
 }  // namespace sluice::app
