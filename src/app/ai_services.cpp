@@ -2,6 +2,8 @@
 
 #include "sluice/ai/batcher.hpp"
 #include "sluice/ai/extractive_generator.hpp"
+#include "sluice/ai/remote_provider.hpp"
+#include "sluice/client/http_client.hpp"
 #include "sluice/obs/metrics.hpp"
 
 namespace sluice::app {
@@ -62,10 +64,27 @@ void add_builtin(App& app, const AiOptions& options) {
       app.compute(), options.model.empty() ? "sluice-extractive" : options.model));
 }
 
+/// Both models from one OpenAI-compatible upstream, over the library's HTTP client.
+void add_remote(App& app, const AiOptions& options) {
+  auto client = std::make_shared<client::HttpClient>(client::ClientOptions{.timeout = options.provider_timeout});
+  app.services().on_shutdown([client] { client->close_idle(); });
+  auto provider = std::make_shared<ai::RemoteProvider>(
+      client, ai::RemoteOptions{.base_url = options.provider_url,
+                                .api_key = options.provider_api_key,
+                                .chat_model = options.model.empty() ? "default" : options.model,
+                                .embedding_model = options.embedding_model.empty() ? "default" : options.embedding_model,
+                                .embedding_dimension = options.embedding_dim,
+                                .timeout = options.provider_timeout,
+                                .max_retries = options.provider_retries});
+  app.services().add_singleton<ai::Embedder>(std::make_shared<ai::RemoteEmbedder>(provider));
+  app.services().add_singleton<ai::Generator>(std::make_shared<ai::RemoteGenerator>(provider));
+}
+
 }  // namespace
 
 void add_ai_services(App& app, const AiOptions& options) {
-  add_builtin(app, options);
+  if (options.provider_url.empty()) add_builtin(app, options);
+  else add_remote(app, options);
 }
 
 }  // namespace sluice::app

@@ -34,7 +34,7 @@ json::object embeddings_json(ai::Embeddings result, bool is_base64, std::size_t 
   data.reserve(result.vectors.size());
   for (std::size_t i = 0; i < result.vectors.size(); ++i) {
     auto& vector = result.vectors[i];
-    if (dimensions != vector.size()) vector = ai::truncate_and_normalise(vector, dimensions);
+    if (dimensions != 0 && dimensions < vector.size()) vector = ai::truncate_and_normalise(vector, dimensions);
     json::value embedding;
     if (is_base64) {
       embedding = json::string(base64_floats(vector));
@@ -68,8 +68,9 @@ asio::awaitable<Response> embeddings(Request& http_request, Depends<ai::Embedder
   auto& request = *parsed.value;
   if (!request.model.empty() && request.model != embedder->model()) co_return error_response(unknown_model(request.model));
   const std::size_t native = embedder->dimension();
-  std::size_t dimensions = request.dimensions.value_or(native);
-  if (dimensions != native && (!embedder->supports_dimensions() || dimensions > native))
+  // 0: as the model produces them.
+  std::size_t dimensions = request.dimensions.value_or(0);
+  if (dimensions != 0 && dimensions != native && (!embedder->supports_dimensions() || dimensions > native))
     co_return error_response({400,
                               embedder->supports_dimensions()
                                   ? fmt::format("'dimensions' must be at most {}", native)
