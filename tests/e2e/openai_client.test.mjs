@@ -95,6 +95,22 @@ try {
       assert.equal(e.type, 'invalid_request_error');
       return true;
     });
+  // A second Sluice using the first as its remote provider: streaming passes through.
+  const proxy = await startServer(process.argv[2], [
+    '--provider-url', `${server.url}/v1`, '--model', 'sluice-extractive', '--embedding-model', 'sluice-embed']);
+  try {
+    const viaProxy = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    let proxied = '';
+    for await (const chunk of await viaProxy.chat.completions.create({ model: 'sluice-extractive', messages,
+                                                                      stream: true }))
+      proxied += chunk.choices[0]?.delta?.content ?? '';
+    assert.equal(proxied, 'Paris is in France.');
+    const proxiedEmbedding = await viaProxy.embeddings.create({ model: 'sluice-embed', input: 'How do I reset my password?' });
+    for (let i = 0; i < 384; ++i) assert.ok(Math.abs(proxiedEmbedding.data[0].embedding[i] - q[i]) < 1e-6);
+  } finally {
+    proxy.stop();
+  }
+
   console.log(`openai client: ${ids.length} models, embeddings, chat, streamed chat (${chunks} chunks) all ok`);
 } finally {
   server.stop();
