@@ -30,7 +30,7 @@ struct BuiltinEmbedderOptions {
   std::string name = "sluice-embed";
   std::size_t dimension = 384;
   /// Width of the hashed feature vector, i.e. rows of the projection matrix.
-  std::size_t hashed_features = 8192;
+  std::size_t hashed_features = 16384;
   std::uint64_t seed = 0x5151ce5eedULL;
 };
 
@@ -46,7 +46,7 @@ struct BuiltinEmbedderOptions {
 /// real encoder, whose dense layers' weights dominate memory traffic. The hashed input is
 /// sparse, and a sparse-aware product would be cheaper for this model; the dense one is kept on
 /// purpose (and identically for one text or many) so that batching behaves here as it does with
-/// a real model: one text streams the whole matrix (hashed_features × dimension floats, 12 MiB
+/// a real model: one text streams the whole matrix (hashed_features × dimension floats, 24 MiB
 /// by default), a batch streams it once for all its texts.
 class BuiltinEmbeddingModel final : public EmbeddingModel {
  public:
