@@ -1,6 +1,8 @@
 #include "sluice/ai/batcher.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -8,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
+#include <functional>
 #include <optional>
 
 namespace sluice::ai {
@@ -67,7 +70,7 @@ asio::awaitable<core::Result<Embeddings>> Batcher::submit(std::vector<std::strin
   const std::size_t count = texts.size();
   auto entry = std::make_shared<Entry>(executor, std::move(texts), tokens);
 
-  bool is_full = false, is_leader = false;
+  bool is_full = false;
   {
     std::lock_guard lock(mutex_);
     // An empty queue always admits one request, however large, so none is refused forever.
@@ -77,9 +80,8 @@ asio::awaitable<core::Result<Embeddings>> Batcher::submit(std::vector<std::strin
     } else {
       queue_.push_back(entry);
       queued_texts_ += count;
-      if (!has_leader_) has_leader_ = is_leader = true;
       if (observer_) observer_->on_queue_depth(queued_texts_);
-      dispatch_locked(false);
+      dispatch_locked();
     }
   }
   if (is_full) {
@@ -90,17 +92,6 @@ asio::awaitable<core::Result<Embeddings>> Batcher::submit(std::vector<std::strin
                           nullptr};
   }
   AbandonOnExit guard{entry};
-
-  // The first caller of a gathering batch waits max_wait for company, then sends what gathered.
-  if (is_leader) {
-    if (options_.max_wait.count() > 0) {
-      asio::steady_timer timer(executor, options_.max_wait);
-      co_await timer.async_wait(use_tuple);
-    }
-    std::lock_guard lock(mutex_);
-    has_leader_ = false;
-    dispatch_locked(true);
-  }
 
   using namespace asio::experimental::awaitable_operators;
   asio::steady_timer deadline(executor, entry->enqueued + options_.timeout);
@@ -113,7 +104,7 @@ asio::awaitable<core::Result<Embeddings>> Batcher::submit(std::vector<std::strin
   co_return std::move(*entry->result);
 }
 
-void Batcher::dispatch_locked(bool force) {
+void Batcher::dispatch_locked() {
   while (running_ < options_.max_running) {
     // The batch: a prefix of the queue within the limits; callers who left are dropped here.
     std::vector<std::shared_ptr<Entry>> batch;
@@ -141,8 +132,9 @@ void Batcher::dispatch_locked(bool force) {
     }
     if (batch.empty()) break;
     is_full = is_full || texts >= options_.max_batch_size || tokens >= options_.max_batch_tokens;
-    bool is_due = Clock::now() - batch.front()->enqueued >= options_.max_wait;
-    if (!is_full && !is_due && !force) break;
+    // An idle model takes texts at once: waiting for company only pays while it is busy.
+    bool is_due = running_ == 0 || Clock::now() - batch.front()->enqueued >= options_.max_wait;
+    if (!is_full && !is_due) break;
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(batch.size()));
     queued_texts_ -= texts;
     ++running_;
@@ -153,8 +145,44 @@ void Batcher::dispatch_locked(bool force) {
       observer_->on_queue_depth(queued_texts_);
     }
     compute_.post([self = shared_from_this(), batch = std::move(batch)]() mutable { self->run_batch(std::move(batch)); });
-    force = false;  // a leader's wake-up sends one early batch, not the whole queue
   }
+  // Texts left waiting for company while the model has room: wake up when the oldest is due.
+  // (With the model full, the next batch to finish dispatches them instead.)
+  if (!queue_.empty() && running_ < options_.max_running && !is_timer_armed_) arm_timer_locked();
+}
+
+namespace {
+
+/// Clears the batcher's armed flag however the timer coroutine ends: fired, or destroyed with
+/// the event loop it was waiting on (so that a later caller arms a new one).
+struct DisarmOnExit {
+  std::function<void()> disarm;
+  ~DisarmOnExit() { disarm(); }
+};
+
+}  // namespace
+
+void Batcher::arm_timer_locked() {
+  is_timer_armed_ = true;
+  const auto due = queue_.front()->enqueued + options_.max_wait;
+  // The timer runs on the oldest caller's IO thread: the batcher owns no event loop of its own.
+  asio::co_spawn(
+      queue_.front()->done.get_executor(),
+      [self = shared_from_this(), due]() -> asio::awaitable<void> {
+        bool has_fired = false;
+        DisarmOnExit guard{[&] {
+          if (has_fired) return;  // the fired path below clears the flag itself (it may re-arm)
+          std::lock_guard lock(self->mutex_);
+          self->is_timer_armed_ = false;
+        }};
+        asio::steady_timer timer(co_await asio::this_coro::executor, due);
+        co_await timer.async_wait(use_tuple);
+        has_fired = true;
+        std::lock_guard lock(self->mutex_);
+        self->is_timer_armed_ = false;
+        self->dispatch_locked();
+      },
+      asio::detached);
 }
 
 void Batcher::run_batch(std::vector<std::shared_ptr<Entry>> batch) {
@@ -186,7 +214,7 @@ void Batcher::run_batch(std::vector<std::shared_ptr<Entry>> batch) {
   }
   std::lock_guard lock(mutex_);
   --running_;
-  dispatch_locked(false);
+  dispatch_locked();
 }
 
 }  // namespace sluice::ai

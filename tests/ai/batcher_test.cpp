@@ -115,6 +115,22 @@ TEST(Batcher, ConcurrentCallersShareBatchesWithinTheLimits) {
   for (const auto& batch : f.model->batches()) EXPECT_LE(batch.size(), 8u);
 }
 
+TEST(Batcher, WhileTheModelIsBusyATextWaitsForCompanyAtMostMaxWait) {
+  Fixture f;
+  auto b = f.batcher({.max_batch_size = 8, .max_wait = std::chrono::microseconds(20'000), .max_running = 2});
+  f.model->hold();
+  auto first = f.submit(b, {"an idle model takes this at once"});
+  while (f.model->batches().size() < 1) std::this_thread::yield();
+  // One batch runs, a slot is free: the next text waits for company, then goes alone (the
+  // wake-up timer path), while the first batch is still held.
+  auto second = f.submit(b, {"waits, then goes alone"});
+  while (f.model->batches().size() < 2) std::this_thread::yield();
+  EXPECT_EQ(f.model->batches()[1], (std::vector<std::string>{"waits, then goes alone"}));
+  f.model->release();
+  EXPECT_TRUE(first.get());
+  EXPECT_TRUE(second.get());
+}
+
 TEST(Batcher, TokenLimitSplitsBatchesButNeverARequest) {
   Fixture f;
   auto b = f.batcher({.max_batch_size = 100, .max_batch_tokens = 5, .max_wait = std::chrono::microseconds(50'000),

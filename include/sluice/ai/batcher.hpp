@@ -18,7 +18,7 @@ namespace sluice::ai {
 struct BatcherOptions {
   std::size_t max_batch_size = 64;       // texts per batch (one request's texts are never split)
   std::size_t max_batch_tokens = 8192;   // tokens per batch, same rule
-  std::chrono::microseconds max_wait{1000};  // longest a text waits for company before it runs
+  std::chrono::microseconds max_wait{1000};  // longest a text waits for company while the model is busy
   std::size_t max_queue = 1024;          // texts waiting; past it submit() answers 503 queue_full
   std::size_t max_running = 0;           // batches on the compute pool at once; 0: pool size
   std::chrono::milliseconds timeout{30'000};  // a caller waiting longer gets 504 and leaves the batch
@@ -36,9 +36,10 @@ class BatcherObserver {
 };
 
 /// Queues callers' texts and hands them to the model in batches on the compute pool. A batch is
-/// sent when it is full (max_batch_size / max_batch_tokens), or when its oldest text has waited
-/// max_wait — and only while fewer than max_running batches run, so that under load texts
-/// gather while the model is busy and batches grow by themselves. Each caller gets its own
+/// sent when it is full (max_batch_size / max_batch_tokens), when its oldest text has waited
+/// max_wait, or at once when no batch is running (an idle model does not wait for company) —
+/// and only while fewer than max_running batches run, so that under load texts gather while the
+/// model is busy and batches grow by themselves. Each caller gets its own
 /// vectors back. A caller that times out or whose coroutine is cancelled is removed before its
 /// batch is formed. max_batch_size 1 turns batching off (every request runs alone).
 ///
@@ -64,9 +65,10 @@ class Batcher : public std::enable_shared_from_this<Batcher> {
   struct Entry;  // one caller's texts, waiting in the queue (defined in batcher.cpp)
 
  private:
-  /// Sends every batch that is due, while fewer than max_running run. `force`: send even a
-  /// batch that is neither full nor old (its leader's wait is over). Needs `mutex_` held.
-  void dispatch_locked(bool force);
+  /// Sends every batch that is due (full, or its oldest text has waited max_wait) while fewer
+  /// than max_running run; arms the wake-up timer for texts left waiting. Needs `mutex_` held.
+  void dispatch_locked();
+  void arm_timer_locked();
   void run_batch(std::vector<std::shared_ptr<Entry>> batch);
 
   std::shared_ptr<const EmbeddingModel> model_;
@@ -78,7 +80,7 @@ class Batcher : public std::enable_shared_from_this<Batcher> {
   std::deque<std::shared_ptr<Entry>> queue_;
   std::size_t queued_texts_ = 0;
   std::size_t running_ = 0;
-  bool has_leader_ = false;  // a queued caller is sleeping max_wait and will flush when it wakes
+  bool is_timer_armed_ = false;  // a wake-up for the oldest queued text is pending
   Stats stats_;
 };
 
