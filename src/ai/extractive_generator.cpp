@@ -14,7 +14,10 @@ std::vector<std::string_view> sentences(std::string_view text) {
   std::vector<std::string_view> out;
   std::size_t start = 0;
   for (std::size_t i = 0; i <= text.size(); ++i) {
-    bool is_end = i == text.size() || text[i] == '.' || text[i] == '!' || text[i] == '?' || text[i] == '\n';
+    // A stop ends a sentence only before a space or the end: "Boost.Asio" and "3.5" stay whole.
+    bool is_end = i == text.size() || text[i] == '\n' ||
+                  ((text[i] == '.' || text[i] == '!' || text[i] == '?') &&
+                   (i + 1 == text.size() || std::isspace(static_cast<unsigned char>(text[i + 1]))));
     if (!is_end) continue;
     std::size_t end = i < text.size() && text[i] != '\n' ? i + 1 : i;
     auto sentence = text.substr(start, end - start);
@@ -79,13 +82,14 @@ std::string ExtractiveGenerator::answer(const GenerationRequest& request) {
     best = std::max(best, scores[i]);
   }
   if (best == 0) return reversed_words(question);
-  // The three best sentences (ties: the earliest) scoring at least half the best, in text order.
+  // The three best sentences (ties: the earliest) scoring at least two thirds of the best, in
+  // text order: close seconds add to the answer, sentences sharing one stray word do not.
   std::vector<std::size_t> order(list.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return scores[a] > scores[b]; });
   std::vector<std::size_t> chosen;
   for (auto i : order)
-    if (chosen.size() < 3 && scores[i] * 2 >= best) chosen.push_back(i);
+    if (chosen.size() < 3 && scores[i] * 3 >= best * 2) chosen.push_back(i);
   std::sort(chosen.begin(), chosen.end());
   std::string out;
   for (auto i : chosen) {

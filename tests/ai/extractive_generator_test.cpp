@@ -28,7 +28,15 @@ TEST(ExtractiveGenerator, KeepsUpToThreeGoodSentencesInTextOrder) {
   std::string context = "Batching helps throughput. Unrelated sentence. Batching needs a queue. "
                         "Throughput and batching go together. Batching again.";
   EXPECT_EQ(answer("batching throughput", context),
+            "Batching helps throughput. Throughput and batching go together.");
+  EXPECT_EQ(answer("batching", context),
             "Batching helps throughput. Batching needs a queue. Throughput and batching go together.");
+}
+
+TEST(ExtractiveGenerator, DotsInsideWordsDoNotEndSentences) {
+  EXPECT_EQ(answer("what runs after the response",
+                   "It runs on Boost.Asio event loops. Background tasks run after the response is sent."),
+            "Background tasks run after the response is sent.");
 }
 
 TEST(ExtractiveGenerator, WithoutMatchingContextReversesTheQuestion) {

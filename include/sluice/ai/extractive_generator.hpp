@@ -12,7 +12,7 @@ namespace sluice::ai {
 /// Answers from the context it is given; it writes nothing new. The question is the last user
 /// message (or the prompt); the context is `request.context` plus every other message. Each
 /// context sentence is scored by the distinct non-stopword question words it contains; the
-/// best sentences (up to three, scoring at least half the best) are answered in their original
+/// best sentences (up to three, scoring at least two thirds of the best) are answered in their original
 /// order. With no context, or no sentence sharing a word, it answers the question's words in
 /// reverse order (the article's placeholder model reversed the prompt). Streams word by word;
 /// honours max_tokens (a token is a word) and stop; other sampling parameters have no effect.
