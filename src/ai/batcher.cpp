@@ -1,5 +1,6 @@
 #include "sluice/ai/batcher.hpp"
 
+#include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -8,7 +9,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
 
 #include <functional>
 #include <optional>
@@ -86,10 +86,10 @@ asio::awaitable<core::Result<Embeddings>> Batcher::submit(std::vector<std::strin
   }
   if (is_full) {
     if (observer_) observer_->on_rejected();
-    co_return core::Error{503, "queue_full",
-                          fmt::format("the {} model's queue is full ({} texts); retry later", model_->name(),
-                                      options_.max_queue),
-                          nullptr};
+    co_return core::Error{
+        503, "queue_full",
+        fmt::format("the {} model's queue is full ({} texts); retry later", model_->name(), options_.max_queue),
+        nullptr};
   }
   AbandonOnExit guard{entry};
 
@@ -97,10 +97,9 @@ asio::awaitable<core::Result<Embeddings>> Batcher::submit(std::vector<std::strin
   asio::steady_timer deadline(executor, entry->enqueued + options_.timeout);
   auto outcome = co_await (entry->done.async_receive(use_tuple) || deadline.async_wait(use_tuple));
   if (outcome.index() == 1)
-    co_return core::Error{504, "timeout",
-                          fmt::format("the {} model did not answer within {} ms", model_->name(),
-                                      options_.timeout.count()),
-                          nullptr};
+    co_return core::Error{
+        504, "timeout",
+        fmt::format("the {} model did not answer within {} ms", model_->name(), options_.timeout.count()), nullptr};
   co_return std::move(*entry->result);
 }
 
@@ -144,7 +143,8 @@ void Batcher::dispatch_locked() {
       observer_->on_batch(texts, batch.size());
       observer_->on_queue_depth(queued_texts_);
     }
-    compute_.post([self = shared_from_this(), batch = std::move(batch)]() mutable { self->run_batch(std::move(batch)); });
+    compute_.post(
+        [self = shared_from_this(), batch = std::move(batch)]() mutable { self->run_batch(std::move(batch)); });
   }
   // Texts left waiting for company while the model has room: wake up when the oldest is due.
   // (With the model full, the next batch to finish dispatches them instead.)

@@ -53,7 +53,7 @@ constexpr float unigram_weight = 1.0f, bigram_weight = 0.6f, chargram_weight = 0
 // Tiles hold 8 accumulators either way (4 texts × 16 columns, or 1 text × 64 columns), enough
 // independent chains to hide the FMA latency, so a lone text is not handicapped.
 using v8 = float __attribute__((vector_size(32), aligned(4)));  // aligned(4): unaligned loads allowed
-constexpr std::size_t rows_per_block = 256;  // 256 rows × 16 floats = 16 KiB of W: stays in L1
+constexpr std::size_t rows_per_block = 256;                     // 256 rows × 16 floats = 16 KiB of W: stays in L1
 
 template <std::size_t Texts, std::size_t Vectors>
 [[gnu::always_inline]] inline void project_tile(const float* x, std::size_t rows, std::size_t r0, std::size_t r1,

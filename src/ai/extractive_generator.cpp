@@ -112,7 +112,7 @@ std::vector<std::string> split_pieces(std::string_view text) {
 }
 
 boost::asio::awaitable<core::Result<Generation>> ExtractiveGenerator::generate(GenerationRequest request,
-                                                                              PieceSink on_piece) {
+                                                                               PieceSink on_piece) {
   auto text = co_await compute_.run([&] { return answer(request); });
   Generation result;
   result.usage.prompt_tokens = count_words(request);

@@ -2,12 +2,12 @@
 
 #include "sse_reader.hpp"
 
+#include <fmt/format.h>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <random>
@@ -69,11 +69,12 @@ core::Result<Embeddings> parse_embeddings(const std::string& body, std::size_t e
     const auto* object = item.if_object();
     const auto* index = object ? object->if_contains("index") : nullptr;
     const auto* embedding = object ? object->if_contains("embedding") : nullptr;
-    if (!index || !index->is_int64() || index->get_int64() < 0 || static_cast<std::size_t>(index->get_int64()) >= expected ||
-        !embedding || !embedding->is_array())
+    if (!index || !index->is_int64() || index->get_int64() < 0 ||
+        static_cast<std::size_t>(index->get_int64()) >= expected || !embedding || !embedding->is_array())
       return core::Error{502, "upstream_invalid_response", "upstream embedding item is malformed", nullptr};
     auto& vector = out.vectors[static_cast<std::size_t>(index->get_int64())];
-    for (const auto& x : embedding->get_array()) vector.push_back(x.is_number() ? static_cast<float>(x.to_number<double>()) : 0.0f);
+    for (const auto& x : embedding->get_array())
+      vector.push_back(x.is_number() ? static_cast<float>(x.to_number<double>()) : 0.0f);
   }
   if (const auto* usage = value.get_object().if_contains("usage"); usage && usage->is_object())
     if (const auto* tokens = usage->get_object().if_contains("prompt_tokens"); tokens && tokens->is_int64())
@@ -147,7 +148,8 @@ std::optional<StreamChunk> parse_chunk(const std::string& data) {
   if (ec || !value.is_object()) return std::nullopt;
   const auto& object = value.get_object();
   StreamChunk out;
-  if (const auto* choices = object.if_contains("choices"); choices && choices->is_array() && !choices->get_array().empty())
+  if (const auto* choices = object.if_contains("choices");
+      choices && choices->is_array() && !choices->get_array().empty())
     if (const auto* choice = choices->get_array()[0].if_object()) {
       if (const auto* delta = choice->if_contains("delta"); delta && delta->is_object())
         if (const auto* content = delta->get_object().if_contains("content"); content && content->is_string())
@@ -181,8 +183,8 @@ asio::awaitable<void> RemoteProvider::back_off(int attempt) {
   // Exponential with ±50% jitter, so that callers retrying together do not arrive together.
   thread_local std::minstd_rand random{std::random_device{}()};
   auto base = std::min(options_.backoff * (1 << std::min(attempt, 16)), options_.max_backoff);
-  auto jittered = std::chrono::milliseconds(static_cast<long>(
-      static_cast<double>(base.count()) * std::uniform_real_distribution<double>(0.5, 1.5)(random)));
+  auto jittered = std::chrono::milliseconds(
+      static_cast<long>(static_cast<double>(base.count()) * std::uniform_real_distribution<double>(0.5, 1.5)(random)));
   asio::steady_timer timer(co_await asio::this_coro::executor, jittered);
   co_await timer.async_wait(asio::use_awaitable);
 }
@@ -193,8 +195,8 @@ asio::awaitable<core::Result<std::string>> RemoteProvider::post_json(std::string
   for (int attempt = 0; attempt <= options_.max_retries; ++attempt) {
     if (attempt > 0) co_await back_off(attempt - 1);
     if (!breaker_.allow()) co_return last.value_or(circuit_open());
-    auto response = co_await client_->request(http::Verb::post, url, body, "application/json", options_.timeout,
-                                              headers());
+    auto response =
+        co_await client_->request(http::Verb::post, url, body, "application/json", options_.timeout, headers());
     if (!response) {
       breaker_.on_failure();
       last = response.error();
@@ -225,8 +227,8 @@ asio::awaitable<core::Result<client::ClientResponse>> RemoteProvider::post_strea
   for (int attempt = 0; attempt <= options_.max_retries; ++attempt) {
     if (attempt > 0) co_await back_off(attempt - 1);
     if (!breaker_.allow()) co_return last.value_or(circuit_open());
-    auto response = co_await client_->stream(http::Verb::post, url, body, "application/json", sink, options_.timeout,
-                                             headers());
+    auto response =
+        co_await client_->stream(http::Verb::post, url, body, "application/json", sink, options_.timeout, headers());
     if (!response) {
       breaker_.on_failure();
       if (has_started) co_return response.error();  // part of the answer is out: no second try

@@ -25,10 +25,10 @@ std::vector<std::string> words(std::string_view text) {
 bool is_stopword(std::string_view word) {
   // Sorted, for binary search.
   static constexpr std::array<std::string_view, 48> list{
-      "a",    "about", "an",   "and",  "are",  "as",   "at",    "be",   "by",   "can",  "do",   "does",
-      "for",  "from",  "has",  "have", "how",  "i",    "in",    "is",   "it",   "its",  "me",   "my",
-      "of",   "on",    "or",   "our",  "so",   "that", "the",   "their", "there", "these", "this", "to",
-      "was",  "we",    "were", "what", "when", "where", "which", "who",  "why",  "will", "with", "you"};
+      "a",   "about", "an",   "and",  "are",  "as",    "at",    "be",    "by",    "can",   "do",   "does",
+      "for", "from",  "has",  "have", "how",  "i",     "in",    "is",    "it",    "its",   "me",   "my",
+      "of",  "on",    "or",   "our",  "so",   "that",  "the",   "their", "there", "these", "this", "to",
+      "was", "we",    "were", "what", "when", "where", "which", "who",   "why",   "will",  "with", "you"};
   return std::binary_search(list.begin(), list.end(), word);
 }
 

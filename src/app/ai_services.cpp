@@ -19,8 +19,8 @@ class BatchMetrics final : public ai::BatcherObserver {
         size_(registry.histogram("sluice_ai_batch_size", "Texts per embedding batch", {{"model", model}},
                                  {1, 2, 4, 8, 16, 32, 64, 128, 256})),
         queue_(registry.gauge("sluice_ai_queue_depth", "Texts waiting for the embedder", {{"model", model}})),
-        rejected_(registry.counter("sluice_ai_rejected_total", "Embedding requests refused: queue full",
-                                   {{"model", model}})),
+        rejected_(
+            registry.counter("sluice_ai_rejected_total", "Embedding requests refused: queue full", {{"model", model}})),
         dropped_(registry.counter("sluice_ai_dropped_total",
                                   "Embedding requests dropped before their batch ran (caller left)",
                                   {{"model", model}})) {}
@@ -45,9 +45,9 @@ class BatchMetrics final : public ai::BatcherObserver {
 void add_builtin(App& app, const AiOptions& options) {
   auto& services = app.services();
   // Built now, not on first use: the projection matrix takes a few milliseconds to fill.
-  auto model = std::make_shared<const ai::BuiltinEmbeddingModel>(ai::BuiltinEmbedderOptions{
-      .name = options.embedding_model.empty() ? "sluice-embed" : options.embedding_model,
-      .dimension = options.embedding_dim});
+  auto model = std::make_shared<const ai::BuiltinEmbeddingModel>(
+      ai::BuiltinEmbedderOptions{.name = options.embedding_model.empty() ? "sluice-embed" : options.embedding_model,
+                                 .dimension = options.embedding_dim});
   ai::BatcherOptions batching{.max_batch_size = options.batch_max_size,
                               .max_batch_tokens = options.batch_max_tokens,
                               .max_wait = std::chrono::microseconds(options.batch_max_wait_us),
@@ -69,13 +69,14 @@ void add_remote(App& app, const AiOptions& options) {
   auto client = std::make_shared<client::HttpClient>(client::ClientOptions{.timeout = options.provider_timeout});
   app.services().on_shutdown([client] { client->close_idle(); });
   auto provider = std::make_shared<ai::RemoteProvider>(
-      client, ai::RemoteOptions{.base_url = options.provider_url,
-                                .api_key = options.provider_api_key,
-                                .chat_model = options.model.empty() ? "default" : options.model,
-                                .embedding_model = options.embedding_model.empty() ? "default" : options.embedding_model,
-                                .embedding_dimension = options.embedding_dim,
-                                .timeout = options.provider_timeout,
-                                .max_retries = options.provider_retries});
+      client,
+      ai::RemoteOptions{.base_url = options.provider_url,
+                        .api_key = options.provider_api_key,
+                        .chat_model = options.model.empty() ? "default" : options.model,
+                        .embedding_model = options.embedding_model.empty() ? "default" : options.embedding_model,
+                        .embedding_dimension = options.embedding_dim,
+                        .timeout = options.provider_timeout,
+                        .max_retries = options.provider_retries});
   app.services().add_singleton<ai::Embedder>(std::make_shared<ai::RemoteEmbedder>(provider));
   app.services().add_singleton<ai::Generator>(std::make_shared<ai::RemoteGenerator>(provider));
 }
@@ -83,8 +84,10 @@ void add_remote(App& app, const AiOptions& options) {
 }  // namespace
 
 void add_ai_services(App& app, const AiOptions& options) {
-  if (options.provider_url.empty()) add_builtin(app, options);
-  else add_remote(app, options);
+  if (options.provider_url.empty())
+    add_builtin(app, options);
+  else
+    add_remote(app, options);
 }
 
 }  // namespace sluice::app

@@ -1,7 +1,7 @@
 #include "openai_protocol.hpp"
 
-#include <boost/json/parse.hpp>
 #include <fmt/format.h>
+#include <boost/json/parse.hpp>
 
 #include <atomic>
 #include <bit>
@@ -63,11 +63,14 @@ class Fields {
     auto* v = find(name);
     if (!v) return std::nullopt;
     std::int64_t n = 0;
-    if (v->is_int64()) n = v->get_int64();
-    else if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(high)) n = static_cast<std::int64_t>(v->get_uint64());
+    if (v->is_int64())
+      n = v->get_int64();
+    else if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(high))
+      n = static_cast<std::int64_t>(v->get_uint64());
     else if (v->is_double() && std::trunc(v->get_double()) == v->get_double() && std::abs(v->get_double()) < 9e15)
       n = static_cast<std::int64_t>(v->get_double());
-    else return fail(name, "must be an integer");
+    else
+      return fail(name, "must be an integer");
     if (n < low || n > high) return fail(name, fmt::format("must be an integer from {} to {}", low, high));
     return n;
   }
@@ -133,7 +136,8 @@ Parsed<EmbeddingsRequest> parse_embeddings(std::string_view body) {
   } else if (input->is_array() && !input->get_array().empty()) {
     for (const auto& item : input->get_array()) {
       if (!item.is_string()) {
-        out.error = invalid("input", "'input' must be a string or an array of strings (token arrays are not supported)");
+        out.error =
+            invalid("input", "'input' must be a string or an array of strings (token arrays are not supported)");
         return out;
       }
       request.input.emplace_back(item.get_string());
@@ -201,11 +205,14 @@ Parsed<CompletionRequest> parse_completion(std::string_view body, bool is_chat) 
   params.seed = fields.integer("seed", INT64_MIN, INT64_MAX);
   if (fields.integer("n", 1, 1).value_or(1) != 1) fields.fail("n", "must be 1");
   if (const auto* stop = fields.find("stop")) {
-    if (stop->is_string()) params.stop.emplace_back(stop->get_string());
+    if (stop->is_string())
+      params.stop.emplace_back(stop->get_string());
     else if (stop->is_array() && stop->get_array().size() <= 4) {
       for (const auto& s : stop->get_array())
-        if (s.is_string()) params.stop.emplace_back(s.get_string());
-        else fields.fail("stop", "must be a string or an array of up to 4 strings");
+        if (s.is_string())
+          params.stop.emplace_back(s.get_string());
+        else
+          fields.fail("stop", "must be a string or an array of up to 4 strings");
     } else {
       fields.fail("stop", "must be a string or an array of up to 4 strings");
     }
@@ -228,7 +235,8 @@ std::string base64_floats(const ai::Vector& v) {
   std::string bytes(v.size() * 4, '\0');
   for (std::size_t i = 0; i < v.size(); ++i) {
     auto bits = std::bit_cast<std::uint32_t>(v[i]);
-    for (int b = 0; b < 4; ++b) bytes[i * 4 + static_cast<std::size_t>(b)] = static_cast<char>((bits >> (8 * b)) & 0xff);
+    for (int b = 0; b < 4; ++b)
+      bytes[i * 4 + static_cast<std::size_t>(b)] = static_cast<char>((bits >> (8 * b)) & 0xff);
   }
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);

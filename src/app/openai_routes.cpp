@@ -6,8 +6,8 @@
 #include "sluice/ai/generator.hpp"
 #include "sluice/http/sse.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
+#include <boost/json/serialize.hpp>
 
 namespace sluice::app {
 
@@ -66,16 +66,18 @@ asio::awaitable<Response> embeddings(Request& http_request, Depends<ai::Embedder
   auto parsed = parse_embeddings(http_request.body());
   if (!parsed.value) co_return error_response(parsed.error);
   auto& request = *parsed.value;
-  if (!request.model.empty() && request.model != embedder->model()) co_return error_response(unknown_model(request.model));
+  if (!request.model.empty() && request.model != embedder->model())
+    co_return error_response(unknown_model(request.model));
   const std::size_t native = embedder->dimension();
   // 0: as the model produces them.
   std::size_t dimensions = request.dimensions.value_or(0);
   if (dimensions != 0 && dimensions != native && (!embedder->supports_dimensions() || dimensions > native))
-    co_return error_response({400,
-                              embedder->supports_dimensions()
-                                  ? fmt::format("'dimensions' must be at most {}", native)
-                                  : fmt::format("The model '{}' only produces {} dimensions", embedder->model(), native),
-                              "invalid_request_error", "dimensions", ""});
+    co_return error_response(
+        {400,
+         embedder->supports_dimensions()
+             ? fmt::format("'dimensions' must be at most {}", native)
+             : fmt::format("The model '{}' only produces {} dimensions", embedder->model(), native),
+         "invalid_request_error", "dimensions", ""});
   auto result = co_await embedder->embed(std::move(request.input));
   if (!result) co_return error_response(from_core(result.error()));
   co_return Response::json(embeddings_json(std::move(*result), request.is_base64, dimensions, embedder->model()));
@@ -115,7 +117,9 @@ class ChunkWriter {
     first["delta"] = json::object{{"role", "assistant"}, {"content", ""}};
     return event(json::array{std::move(first)});
   }
-  std::string piece(std::string text) const { return event(json::array{choice(shape_, std::move(text), nullptr, true)}); }
+  std::string piece(std::string text) const {
+    return event(json::array{choice(shape_, std::move(text), nullptr, true)});
+  }
   std::string finish(const std::string& reason) const {
     return event(json::array{choice(shape_, "", json::string(reason), true)});
   }
@@ -126,14 +130,19 @@ class ChunkWriter {
   }
   static std::string error(const core::Error& failure) {
     auto e = from_core(failure);
-    json::object body{{"message", e.message}, {"type", e.type}, {"param", nullptr},
+    json::object body{{"message", e.message},
+                      {"type", e.type},
+                      {"param", nullptr},
                       {"code", e.code.empty() ? json::value(nullptr) : json::value(e.code)}};
     return http::sse_event(json::serialize(json::object{{"error", std::move(body)}}));
   }
 
  private:
   json::object head(json::array choices) const {
-    return {{"id", id_}, {"object", shape_.chunk_object}, {"created", created_}, {"model", model_},
+    return {{"id", id_},
+            {"object", shape_.chunk_object},
+            {"created", created_},
+            {"model", model_},
             {"choices", std::move(choices)}};
   }
   std::string event(json::array choices) const { return http::sse_event(json::serialize(head(std::move(choices)))); }
@@ -146,15 +155,16 @@ class ChunkWriter {
 
 json::object completion_json(const Shape& shape, const std::string& model, ai::Generation result) {
   json::array choices{choice(shape, std::move(result.text), json::string(result.finish_reason), false)};
-  return {{"id", new_id(shape.id_prefix)}, {"object", shape.object}, {"created", unix_now()},
-          {"model", model}, {"choices", std::move(choices)}, {"usage", usage_json(result.usage)}};
+  return {{"id", new_id(shape.id_prefix)}, {"object", shape.object},
+          {"created", unix_now()},         {"model", model},
+          {"choices", std::move(choices)}, {"usage", usage_json(result.usage)}};
 }
 
 /// SSE stream: one chunk per generated piece, a last chunk with finish_reason, optionally a
 /// usage chunk, then `data: [DONE]`. A failure mid-stream is sent as an error event.
 Response stream_completion(Shape shape, std::shared_ptr<ai::Generator> generator, CompletionRequest request) {
-  auto producer = [shape, generator, request = std::move(request)](http::StreamWriter& out) mutable
-      -> asio::awaitable<void> {
+  auto producer = [shape, generator,
+                   request = std::move(request)](http::StreamWriter& out) mutable -> asio::awaitable<void> {
     const ChunkWriter chunks(shape, generator->model());
     if (shape.is_chat && !co_await out.write(chunks.role())) co_return;
     bool is_connected = true;

@@ -1,11 +1,11 @@
 #include "sluice/ai/batcher.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_future.hpp>
-#include <gtest/gtest.h>
 
 #include <condition_variable>
 #include <future>
@@ -133,8 +133,8 @@ TEST(Batcher, WhileTheModelIsBusyATextWaitsForCompanyAtMostMaxWait) {
 
 TEST(Batcher, TokenLimitSplitsBatchesButNeverARequest) {
   Fixture f;
-  auto b = f.batcher({.max_batch_size = 100, .max_batch_tokens = 5, .max_wait = std::chrono::microseconds(50'000),
-                      .max_running = 1});
+  auto b = f.batcher(
+      {.max_batch_size = 100, .max_batch_tokens = 5, .max_wait = std::chrono::microseconds(50'000), .max_running = 1});
   f.model->hold();
   auto first = f.submit(b, {"one two three four five six seven"});  // 7 tokens: alone, over the limit
   std::vector<std::future<core::Result<Embeddings>>> results;
@@ -170,8 +170,8 @@ TEST(Batcher, AFullQueueAnswers503) {
 
 TEST(Batcher, ACallerThatTimesOutIsDroppedFromItsBatch) {
   Fixture f;
-  auto b = f.batcher({.max_wait = std::chrono::microseconds(0), .max_running = 1,
-                      .timeout = std::chrono::milliseconds(50)});
+  auto b =
+      f.batcher({.max_wait = std::chrono::microseconds(0), .max_running = 1, .timeout = std::chrono::milliseconds(50)});
   f.model->hold();
   auto running = f.submit(b, {"keeps the model busy"});
   while (f.model->batches().empty()) std::this_thread::yield();
@@ -199,7 +199,8 @@ TEST(Batcher, ACancelledCallerIsDroppedFromItsBatch) {
   {
     asio::io_context caller;
     asio::co_spawn(
-        caller, [b]() -> asio::awaitable<void> { co_await b->submit(std::vector<std::string>(1, "cancelled")); }, asio::detached);
+        caller, [b]() -> asio::awaitable<void> { co_await b->submit(std::vector<std::string>(1, "cancelled")); },
+        asio::detached);
     caller.run_for(std::chrono::milliseconds(20));
   }
   f.model->release();

@@ -1,9 +1,9 @@
 #include "sluice/ai/extractive_generator.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
-#include <gtest/gtest.h>
 
 namespace sluice::ai {
 namespace {
@@ -25,10 +25,10 @@ TEST(ExtractiveGenerator, AnswersWithTheContextSentencesSharingMostWords) {
 }
 
 TEST(ExtractiveGenerator, KeepsUpToThreeGoodSentencesInTextOrder) {
-  std::string context = "Batching helps throughput. Unrelated sentence. Batching needs a queue. "
-                        "Throughput and batching go together. Batching again.";
-  EXPECT_EQ(answer("batching throughput", context),
-            "Batching helps throughput. Throughput and batching go together.");
+  std::string context =
+      "Batching helps throughput. Unrelated sentence. Batching needs a queue. "
+      "Throughput and batching go together. Batching again.";
+  EXPECT_EQ(answer("batching throughput", context), "Batching helps throughput. Throughput and batching go together.");
   EXPECT_EQ(answer("batching", context),
             "Batching helps throughput. Batching needs a queue. Throughput and batching go together.");
 }
@@ -47,8 +47,7 @@ TEST(ExtractiveGenerator, WithoutMatchingContextReversesTheQuestion) {
 
 TEST(ExtractiveGenerator, ChatUsesTheLastUserMessageAndTheRestAsContext) {
   GenerationRequest request;
-  request.messages = {{"system", "Sluice is written in C++. Paris is in France."},
-                      {"user", "Where is Paris?"}};
+  request.messages = {{"system", "Sluice is written in C++. Paris is in France."}, {"user", "Where is Paris?"}};
   EXPECT_EQ(ExtractiveGenerator::answer(request), "Paris is in France.");
 }
 

@@ -9,6 +9,7 @@
 #include "server_process.hpp"
 #include "test_app.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -16,7 +17,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
-#include <gtest/gtest.h>
 
 #include <atomic>
 
@@ -34,7 +34,8 @@ template <class T, class F>
 T run(F body) {
   asio::io_context io;
   std::optional<T> out;
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> { out.emplace(co_await body()); }, asio::detached);
+  asio::co_spawn(
+      io, [&]() -> asio::awaitable<void> { out.emplace(co_await body()); }, asio::detached);
   io.run();
   return std::move(*out);
 }

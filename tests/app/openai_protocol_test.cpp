@@ -1,7 +1,7 @@
 #include "openai_protocol.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include <cstring>
 

@@ -3,8 +3,8 @@
 #include "raw_http.hpp"
 #include "server_process.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include <regex>
 #include <thread>

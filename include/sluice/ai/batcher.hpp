@@ -16,11 +16,11 @@
 namespace sluice::ai {
 
 struct BatcherOptions {
-  std::size_t max_batch_size = 64;       // texts per batch (one request's texts are never split)
-  std::size_t max_batch_tokens = 8192;   // tokens per batch, same rule
-  std::chrono::microseconds max_wait{1000};  // longest a text waits for company while the model is busy
-  std::size_t max_queue = 1024;          // texts waiting; past it submit() answers 503 queue_full
-  std::size_t max_running = 0;           // batches on the compute pool at once; 0: pool size
+  std::size_t max_batch_size = 64;            // texts per batch (one request's texts are never split)
+  std::size_t max_batch_tokens = 8192;        // tokens per batch, same rule
+  std::chrono::microseconds max_wait{1000};   // longest a text waits for company while the model is busy
+  std::size_t max_queue = 1024;               // texts waiting; past it submit() answers 503 queue_full
+  std::size_t max_running = 0;                // batches on the compute pool at once; 0: pool size
   std::chrono::milliseconds timeout{30'000};  // a caller waiting longer gets 504 and leaves the batch
 };
 

@@ -62,8 +62,7 @@ class Generator {
  public:
   virtual ~Generator() = default;
   virtual std::string model() const = 0;
-  virtual boost::asio::awaitable<core::Result<Generation>> generate(GenerationRequest request,
-                                                                    PieceSink on_piece) = 0;
+  virtual boost::asio::awaitable<core::Result<Generation>> generate(GenerationRequest request, PieceSink on_piece) = 0;
 };
 
 /// The text of `request` as one prompt: its `prompt`, or the messages' contents joined.

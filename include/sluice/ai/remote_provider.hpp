@@ -18,12 +18,12 @@ struct RemoteOptions {
   std::string api_key;   // sent as `Authorization: Bearer …` when not empty
   std::string chat_model = "default";
   std::string embedding_model = "default";
-  std::size_t embedding_dimension = 384;  // what the upstream model produces (for /v1/models, dimensions)
+  std::size_t embedding_dimension = 384;      // what the upstream model produces (for /v1/models, dimensions)
   std::chrono::milliseconds timeout{30'000};  // one attempt; for a stream, each wait for more
   int max_retries = 2;                        // on 429, 5xx, timeouts and refused connections
   std::chrono::milliseconds backoff{100};     // first retry delay; doubles, ±50% jitter
   std::chrono::milliseconds max_backoff{2'000};
-  std::size_t breaker_failures = 5;           // consecutive failed attempts that open the breaker
+  std::size_t breaker_failures = 5;  // consecutive failed attempts that open the breaker
   std::chrono::milliseconds breaker_cool_down{5'000};
 };
 
