@@ -2,6 +2,8 @@
 # User-space instructions per GET /health, counted by callgrind: repeatable where wall-clock
 # and CPU-time measurements on a shared VM are not (valgrind counts instructions, not time).
 #   bench/health_instructions.sh [path/to/sluice]
+#   SERVER="build/release/sluice-stack-bench full" bench/health_instructions.sh   (any server
+#   taking the port as its last argument)
 # Runs the server under callgrind twice (1,000 and 4,000 keep-alive requests from one client)
 # and prints the difference per request, so start-up and shutdown cancel out.
 set -eu
@@ -22,8 +24,13 @@ PY
 }
 
 count() { # requests → total instructions
-  valgrind --tool=callgrind --callgrind-out-file="$work/cg.$1" "$binary" serve --port "$port" \
-    --data-dir "$work/data" --log-level warn --job-workers 0 --workers 1 --compute-threads 1 >/dev/null 2>&1 &
+  if [ -n "${SERVER:-}" ]; then
+    # shellcheck disable=SC2086 # SERVER is a command with arguments
+    valgrind --tool=callgrind --callgrind-out-file="$work/cg.$1" $SERVER "$port" >/dev/null 2>&1 &
+  else
+    valgrind --tool=callgrind --callgrind-out-file="$work/cg.$1" "$binary" serve --port "$port" \
+      --data-dir "$work/data" --log-level warn --job-workers 0 --workers 1 --compute-threads 1 >/dev/null 2>&1 &
+  fi
   local pid=$!
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.2; done
   client "$1"

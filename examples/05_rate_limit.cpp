@@ -1,14 +1,15 @@
-// The article's rate-limited endpoint: 10 requests per minute per client address.
+// The article's rate-limited endpoint: 10 requests per minute per client address
+// (slowapi's `@limiter.limit("10/minute")`).
 #include <sluice/sluice.hpp>
 
 using namespace sluice;
 
 int main() {
   App app;
-  auto limiter = std::make_shared<limits::RateLimiter>(limits::RateLimit::parse("10/minute"));
+  limits::Limiter limiter;  // keyed by client address, counted in memory
 
-  app.get("/ai", limits::rate_limited(limiter, [](Request&) -> awaitable<Response> {
-            co_return Response::json({{"result", "ok"}});
-          }));
+  app.get(
+      "/ai", [](Request&) -> awaitable<Response> { co_return Response::json({{"result", "ok"}}); },
+      {.guards = {limiter.limit("10/minute")}});
   app.run({.port = 8000});
 }

@@ -9,7 +9,10 @@
 #include "sluice/api/params.hpp"
 #include "sluice/client/http_client.hpp"
 #include "sluice/jobs/background_tasks.hpp"
-#include "sluice/limits/rate_limited.hpp"
+#include "sluice/api/security.hpp"
+#include "sluice/limits/admission.hpp"
+#include "sluice/limits/deadline.hpp"
+#include "sluice/limits/limiter.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/describe/class.hpp>

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <stdexcept>
+
 namespace sluice::api {
 
 App::App(std::size_t compute_threads)
@@ -12,16 +14,39 @@ App::App(std::size_t compute_threads)
 App::~App() = default;
 
 void App::add(BoundRoute route) {
-  router_.add(route.operation.method, route.operation.path, std::move(route.handler));
+  if (is_mounted_) throw std::logic_error("route " + route.operation.path + " added after App::run(): add routes first");
+  auto& doc = route.operation.doc;
+  routes_.push_back({route.operation.method, route.operation.path, std::move(route.handler), std::move(doc.guards),
+                     std::move(doc.middleware)});
+  doc.guards.clear();
+  doc.middleware.clear();
   operations_.push_back(std::move(route.operation));
+}
+
+void App::mount_routes() {
+  // Composed once, here: routes without guards or middleware pay nothing per request, and a
+  // route's guards (app-wide first) share one coroutine frame.
+  for (auto& route : routes_) {
+    http::Guards guards = guards_;
+    guards.insert(guards.end(), route.guards.begin(), route.guards.end());
+    http::Handler handler = http::guarded(std::move(guards), std::move(route.handler));
+    for (auto it = route.middleware.rbegin(); it != route.middleware.rend(); ++it)
+      handler = [layer = std::move(*it), inner = std::move(handler)](http::Request& request) {
+        return layer(request, inner);
+      };
+    router_.add(route.method, route.pattern, std::move(handler));
+  }
+  routes_.clear();
+  is_mounted_ = true;
 }
 
 boost::json::object App::openapi() const { return openapi_document(info_, operations_, schemas_); }
 
 void App::run(http::ServerOptions options, std::function<void(std::uint16_t)> on_listening) {
+  mount_routes();
   install_docs();
   container_.start();
-  http::Server server(std::move(options), router_, container_, compute_, middleware_, observers_);
+  http::Server server(std::move(options), router_, container_, compute_, middleware_, observers_, server_stats_);
   server.listen();
   {
     std::lock_guard lock(server_mutex_);

@@ -1,6 +1,7 @@
 #include "operations.hpp"
 
 #include "job_service.hpp"
+#include "protection.hpp"
 
 #include "sluice/ai/generator.hpp"
 #include "sluice/obs/observers.hpp"
@@ -34,16 +35,16 @@ std::string job_metrics(const std::vector<std::pair<jobs::JobState, std::size_t>
 
 }  // namespace
 
-void add_operations(App& app, const ServeOptions& options) {
-  auto registry = std::make_shared<obs::Registry>();
-  app.services().add_singleton<obs::Registry>(registry);
+void add_operations(App& app, const ServeOptions& options, const std::shared_ptr<obs::Registry>& registry) {
   app.observe(obs::http_metrics(registry));
   if (options.access_log) app.observe(obs::access_log());
 
   app.get(
       "/metrics",
-      [](Depends<obs::Registry> registry, Depends<JobService> jobs) -> asio::awaitable<Response> {
+      [&app](Depends<obs::Registry> registry, Depends<JobService> jobs,
+             Depends<Protection> protection) -> asio::awaitable<Response> {
         auto text = registry->render();
+        text += protection->metrics(app.server_stats());
         auto counts = co_await jobs->call([&] { return jobs->queue().store().counts(); });
         text += job_metrics(counts);
         co_return Response::text(std::move(text), "text/plain; version=0.0.4; charset=utf-8");

@@ -4,11 +4,12 @@
 #include "serve_options.hpp"
 
 #include "sluice/api/app.hpp"
+#include "sluice/obs/metrics.hpp"
 
 namespace sluice::app {
 
 /// Installs the observability middleware and GET /metrics and GET /ready. Needs the JobService
 /// and the model registered first.
-void add_operations(App& app, const ServeOptions& options);
+void add_operations(App& app, const ServeOptions& options, const std::shared_ptr<obs::Registry>& registry);
 
 }  // namespace sluice::app

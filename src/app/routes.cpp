@@ -4,13 +4,14 @@
 #include "job_routes.hpp"
 #include "job_service.hpp"
 #include "operations.hpp"
+#include "protection.hpp"
 
 #include "ai_services.hpp"
 #include "openai_routes.hpp"
 
 #include "sluice/ai/generator.hpp"
 #include "sluice/client/http_client.hpp"
-#include "sluice/limits/rate_limited.hpp"
+#include "sluice/obs/metrics.hpp"
 
 #include <boost/describe/class.hpp>
 
@@ -39,6 +40,21 @@ struct ModelResponse {
 BOOST_DESCRIBE_STRUCT(ModelResponse, (), (response))
 
 namespace {
+
+/// sluice_upstream_requests_total{host,outcome} and sluice_upstream_request_duration_seconds{host}.
+std::function<void(const client::CallRecord&)> upstream_metrics(std::shared_ptr<obs::Registry> registry) {
+  return [registry = std::move(registry)](const client::CallRecord& call) {
+    obs::Labels host{{"host", std::string(call.host)}};
+    registry
+        ->histogram("sluice_upstream_request_duration_seconds", "Upstream HTTP calls made by handlers, by host.", host)
+        .observe(std::chrono::duration<double>(call.elapsed).count());
+    std::string outcome = call.status != 0 ? std::to_string(call.status) : std::string(call.error_code);
+    registry
+        ->counter("sluice_upstream_requests_total", "Upstream HTTP calls by host and outcome (status or error code).",
+                  {{"host", std::string(call.host)}, {"outcome", std::move(outcome)}})
+        .inc();
+  };
+}
 
 asio::awaitable<Health> health() { co_return Health{"ok"}; }
 
@@ -70,8 +86,10 @@ asio::awaitable<Response> ai(Request&) { co_return Response::json({{"result", "o
 
 }  // namespace
 
-void add_article_routes(App& app, const ServeOptions& options) {
+void add_article_routes(App& app, const ServeOptions& options, Protection& protection) {
   auto& services = app.services();
+  auto registry = std::make_shared<obs::Registry>();
+  services.add_singleton<obs::Registry>(registry);
   add_ai_services(app, options.ai);
   auto jobs = std::make_shared<JobService>(options.jobs);
   services.add_singleton<JobService>(jobs);
@@ -80,25 +98,31 @@ void add_article_routes(App& app, const ServeOptions& options) {
   if (options.context_url.empty()) {
     services.add_singleton<ContextSource>(std::make_shared<LocalContextSource>());
   } else {
-    auto client = client::HttpClient::install(services);
+    auto client = client::HttpClient::install(services, {.on_call = upstream_metrics(registry)});
     services.add_singleton<ContextSource>(
         std::make_shared<RemoteContextSource>(client, options.context_url, options.context_timeout));
   }
 
-  auto ai_limiter = std::make_shared<limits::RateLimiter>(limits::RateLimit::parse(options.ai_rate_limit));
   app.get("/health", health, {.summary = "Health", .tags = {"operations"}});
   app.get("/generate", generate,
           {.summary = "Generate with context",
            .description = "Fetches context for the prompt from the context API, then runs the model on the compute "
                           "pool. 502 when the context API is unreachable, 504 past its deadline.",
-           .tags = {"ai"}});
+           .tags = {"ai"},
+           .guards = protection.model_route_guards("/generate"),
+           .middleware = protection.model_route_middleware()});
   add_job_routes(app);
-  add_operations(app, options);
-  app.post("/ai/generate", ai_generate, {.summary = "Generate with the injected model", .tags = {"ai"}});
-  app.get("/ai", limits::rate_limited(ai_limiter, ai),
+  add_operations(app, options, registry);
+  app.post("/ai/generate", ai_generate,
+           {.summary = "Generate with the injected model",
+            .tags = {"ai"},
+            .guards = protection.model_route_guards("/ai/generate"),
+            .middleware = protection.model_route_middleware()});
+  app.get("/ai", ai,
           {.summary = "Rate-limited endpoint",
-           .description = "Limited per client address (default 10/minute); over the limit: 429 with Retry-After.",
-           .tags = {"ai"}});
+           .description = "Limited per client (default 10/minute); over the limit: 429 with Retry-After.",
+           .tags = {"ai"},
+           .guards = {protection.rate_limit(options.protection.ai_rate_limit)}});
   add_openai_routes(app);
 }
 

@@ -45,8 +45,12 @@ void add_serve_flags(CLI::App& command, ServeOptions& o) {
              "SLUICE_READ_TIMEOUT_MS");
   add_millis(command, "--shutdown-timeout-ms", o.server.shutdown_timeout,
              "On SIGINT/SIGTERM, how long in-flight requests may take to finish", "SLUICE_SHUTDOWN_TIMEOUT_MS");
-  command.add_option("--ai-rate-limit", o.ai_rate_limit, "Limit for GET /ai per client address, e.g. 10/minute")
-      ->envname("SLUICE_AI_RATE_LIMIT")
+  add_protection_flags(command, o.protection);
+  add_millis(command, "--context-cache-ttl-ms", o.context_cache_ttl,
+             "Cache /generate's context per prompt this long (0: off)", "SLUICE_CONTEXT_CACHE_TTL_MS")
+      ->check(CLI::NonNegativeNumber);
+  command.add_option("--max-connections", o.server.max_connections, "Open connections at most; past it 503 (0: no cap)")
+      ->envname("SLUICE_MAX_CONNECTIONS")
       ->capture_default_str();
   command.add_option("--log-level", o.log_level, "trace, debug, info, warn, error, critical or off")
       ->envname("SLUICE_LOG_LEVEL")
@@ -55,11 +59,44 @@ void add_serve_flags(CLI::App& command, ServeOptions& o) {
   add_ai_flags(command, o.ai);
 }
 
+void add_protection_flags(CLI::App& command, ProtectionOptions& o) {
+  command.add_option("--rate-limit", o.rate_limit, "Limit per client over all routes, e.g. 1000/second;50000/hour")
+      ->envname("SLUICE_RATE_LIMIT");
+  command.add_option("--ai-rate-limit", o.ai_rate_limit, "Limit for GET /ai per client, e.g. 10/minute")
+      ->envname("SLUICE_AI_RATE_LIMIT")
+      ->capture_default_str();
+  command.add_option("--rate-limit-key", o.rate_limit_key, "Who a client is: address, or api_key (Bearer token)")
+      ->envname("SLUICE_RATE_LIMIT_KEY")
+      ->check(CLI::IsMember({"address", "api_key"}))
+      ->capture_default_str();
+  command
+      .add_option("--trusted-proxies", o.trusted_proxies,
+                  "Proxies (addresses or CIDR networks) whose X-Forwarded-For names the client")
+      ->envname("SLUICE_TRUSTED_PROXIES")
+      ->delimiter(',');
+  command.add_option("--max-in-flight", o.max_in_flight, "Requests each model route runs at once")
+      ->envname("SLUICE_MAX_IN_FLIGHT")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command.add_option("--max-queue", o.max_queue, "Requests each model route queues; past it 503")
+      ->envname("SLUICE_MAX_QUEUE")
+      ->capture_default_str();
+  add_millis(command, "--queue-timeout-ms", o.queue_timeout, "Longest wait in a model route's queue; past it 503",
+             "SLUICE_QUEUE_TIMEOUT_MS");
+  add_millis(command, "--request-timeout-ms", o.request_timeout, "Deadline of a model route's request; past it 504",
+             "SLUICE_REQUEST_TIMEOUT_MS");
+  command.add_option("--api-keys-file", o.api_keys_file,
+                     "File of API keys, one per line (also SLUICE_API_KEYS, comma-separated); set: "
+                     "every route but /health, /ready, /metrics and the docs needs Authorization: Bearer <key>")
+      ->envname("SLUICE_API_KEYS_FILE");
+}
+
 void add_job_flags(CLI::App& command, JobOptions& o) {
   command.add_option("--data-dir", o.data_dir, "Directory for the server's data, e.g. the SQLite job database")
       ->envname("SLUICE_DATA_DIR")
       ->capture_default_str();
-  command.add_option("--redis-url", o.redis_url, "Redis for the job queue (redis://host:port[/db]); empty = SQLite")
+  command.add_option("--redis-url", o.redis_url, "Redis for the job queue, rate-limit counts and caches, shared by every server using it "
+                     "(redis://host:port[/db]); empty = SQLite and memory")
       ->envname("SLUICE_REDIS_URL");
   command.add_option("--job-workers", o.workers, "Jobs run at once by this process (0: enqueue only)")
       ->envname("SLUICE_JOB_WORKERS")

@@ -9,6 +9,7 @@
 #include <CLI/App.hpp>
 
 #include <string>
+#include <vector>
 
 namespace sluice::app {
 
@@ -23,13 +24,27 @@ struct JobOptions {
   std::chrono::milliseconds timeout{3'600'000};
 };
 
+/// Overload protection and access control of `sluice serve`.
+struct ProtectionOptions {
+  std::string rate_limit;  // every route together, per client, e.g. "1000/second"; empty: none
+  std::string ai_rate_limit = "10/minute";  // GET /ai, per client
+  std::string rate_limit_key = "address";  // "address" or "api_key"
+  std::vector<std::string> trusted_proxies;  // whose X-Forwarded-For is believed
+  std::size_t max_in_flight = 64;  // per model route (/generate, /ai/generate, /v1/...)
+  std::size_t max_queue = 256;
+  std::chrono::milliseconds queue_timeout{2'000};
+  std::chrono::milliseconds request_timeout{30'000};  // per model route; past it 504
+  std::string api_keys_file;  // keys one per line; with SLUICE_API_KEYS: auth required
+};
+
 struct ServeOptions {
-  http::ServerOptions server;
+  http::ServerOptions server{.max_connections = 10'000};
   std::size_t compute_threads = 0;
   std::string context_url;  // empty: /generate reads the built-in local context
   std::chrono::milliseconds context_timeout{2'000};
   JobOptions jobs{.workers = core::available_cpus()};
-  std::string ai_rate_limit = "10/minute";
+  ProtectionOptions protection;
+  std::chrono::milliseconds context_cache_ttl{0};  // /generate: context per prompt; 0: off
   std::string log_level = "info";
   bool access_log = false;
   AiOptions ai;
@@ -37,6 +52,8 @@ struct ServeOptions {
 
 /// Adds the `serve` flags to `command`, writing into `options` when parsed.
 void add_serve_flags(CLI::App& command, ServeOptions& options);
+/// Adds the rate-limit, admission, deadline and API-key flags to `command`.
+void add_protection_flags(CLI::App& command, ProtectionOptions& options);
 /// Adds the job-system flags (--data-dir, --redis-url, --job-*) to `command`.
 void add_job_flags(CLI::App& command, JobOptions& options);
 

@@ -266,6 +266,20 @@ asio::awaitable<core::Result<ClientResponse>> HttpClient::request(http::Verb met
                                                                    std::string body, std::string content_type,
                                                                    std::optional<std::chrono::milliseconds> timeout,
                                                                    Headers headers) {
+  if (!options_.on_call) co_return co_await call(method, std::move(url), std::move(body), std::move(content_type), timeout, std::move(headers));
+  const auto start = Clock::now();
+  auto target = parse_target(url);
+  std::string host = target ? fmt::format("{}:{}", target->host, target->port) : std::string("invalid");
+  auto result = co_await call(method, std::move(url), std::move(body), std::move(content_type), timeout, std::move(headers));
+  options_.on_call({host, result ? result->status : 0u, result ? std::string_view{} : std::string_view(result.error().code),
+                    Clock::now() - start});
+  co_return result;
+}
+
+asio::awaitable<core::Result<ClientResponse>> HttpClient::call(http::Verb method, std::string url, std::string body,
+                                                                std::string content_type,
+                                                                std::optional<std::chrono::milliseconds> timeout,
+                                                                Headers headers) {
   auto target = parse_target(url);
   if (!target) co_return target.error();
   const auto deadline = Clock::now() + timeout.value_or(options_.timeout);

@@ -49,7 +49,7 @@ asio::awaitable<void> refuse(tcp::socket& socket, Connection& self, const core::
   message.keep_alive(false);
   ResponseWriter writer;
   self.deadline = Clock::now() + std::chrono::seconds(5);
-  auto [ec, n] = co_await asio::async_write(socket, writer.buffers(message), use_tuple);
+  auto [ec, n] = co_await asio::async_write(socket, writer.buffers(response), use_tuple);
   if (ec) co_return;
   error_code ignored;
   socket.shutdown(tcp::socket::shutdown_send, ignored);
@@ -115,6 +115,7 @@ asio::awaitable<void> respond(RawRequest raw, const asio::ip::address& client, d
                   request.target(), e.what());
     response = Response::error(core::internal_error());
   }
+  request.leave_guards(response);
   if (!state.observers.empty()) {
     const auto elapsed = Clock::now() - start;
     for (const auto& observer : state.observers)
@@ -178,7 +179,7 @@ asio::awaitable<bool> send_stream(tcp::socket& socket, Connection& self, const W
                                   const std::string& request_id) {
   auto& message = response.message();
   self.deadline = Clock::now() + timeout;
-  auto [ec, n] = co_await asio::async_write(socket, writer.stream_head(message, request_id), use_tuple);
+  auto [ec, n] = co_await asio::async_write(socket, writer.stream_head(response, request_id), use_tuple);
   if (ec) co_return false;
   ChunkedWriter body(socket, self, worker, message.version() == 11, timeout);
   try {
@@ -251,7 +252,6 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, Serve
 
   Connection self{&socket};
   auto position = worker.connections.insert(worker.connections.end(), &self);
-  ++state.live_connections;
   struct Unregister {
     Worker& worker;
     std::list<Connection*>::iterator position;
@@ -260,7 +260,7 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, Serve
       worker.connections.erase(position);
       --live;
     }
-  } unregister{worker, position, state.live_connections};
+  } unregister{worker, position, state.stats->open_connections};
 
   beast::flat_buffer buffer;
   ResponseWriter writer;
@@ -304,7 +304,7 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, Serve
     }
     self.deadline = Clock::now() + options.write_timeout;
     auto [write_ec, written] =
-        co_await asio::async_write(socket, writer.buffers(message, !is_head, request_id), use_tuple);
+        co_await asio::async_write(socket, writer.buffers(response, !is_head, request_id), use_tuple);
     if (write_ec || !message.keep_alive()) break;
   }
   socket.shutdown(tcp::socket::shutdown_send, ignored);

@@ -49,7 +49,7 @@ struct ServerState {
   Handler pipeline;  // the middleware chain around route dispatch, built once
   bool has_middleware;
   std::vector<RequestObserver> observers;
-  std::atomic<std::size_t> live_connections{0};
+  std::shared_ptr<ServerStats> stats;  // open_connections is counted when a connection is accepted
 };
 
 /// The end of every middleware chain: the matched route's handler, or the 404/405 answer.

@@ -1,5 +1,6 @@
 #include "sluice/http/response.hpp"
 
+#include <boost/beast/core/string.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace sluice::http {
@@ -42,9 +43,22 @@ Response& Response::set_header(std::string_view name, std::string_view value) {
   return *this;
 }
 
+Response& Response::append_header(std::string_view name, std::string_view value) {
+  appended_.append(name).append(": ").append(value).append("\r\n");
+  return *this;
+}
+
 std::string_view Response::header(std::string_view name) const {
-  auto it = message_.find(name);
-  return it == message_.end() ? std::string_view{} : std::string_view(it->value());
+  if (auto it = message_.find(name); it != message_.end()) return it->value();
+  std::string_view lines = appended_;
+  while (!lines.empty()) {
+    auto end = lines.find("\r\n");
+    auto line = lines.substr(0, end);
+    lines.remove_prefix(end + 2);
+    auto colon = line.find(':');
+    if (colon == name.size() && boost::beast::iequals(line.substr(0, colon), name)) return line.substr(colon + 2);
+  }
+  return {};
 }
 
 }  // namespace sluice::http

@@ -2,6 +2,7 @@
 // Serialises a response head into one reusable buffer.
 
 #include "sluice/http/message.hpp"
+#include "sluice/http/response.hpp"
 
 #include <boost/asio/buffer.hpp>
 
@@ -20,13 +21,13 @@ class ResponseWriter {
   /// Returns {head with Content-Length, body} (body empty for a HEAD request); valid until
   /// the next call.
   /// A non-empty `request_id` is written as an X-Request-ID header.
-  std::array<boost::asio::const_buffer, 2> buffers(RawResponse& message, bool include_body = true,
+  std::array<boost::asio::const_buffer, 2> buffers(Response& response, bool include_body = true,
                                                    std::string_view request_id = {});
   /// The head of a streamed response: chunked (HTTP/1.1) or close-delimited (HTTP/1.0).
-  boost::asio::const_buffer stream_head(RawResponse& message, std::string_view request_id = {});
+  boost::asio::const_buffer stream_head(Response& response, std::string_view request_id = {});
 
  private:
-  void write_head(const RawResponse& message, std::string_view request_id, std::optional<std::size_t> content_length);
+  void write_head(const Response& response, std::string_view request_id, std::optional<std::size_t> content_length);
   std::string head_;
 };
 

@@ -23,15 +23,32 @@ using asio::ip::tcp;
 
 struct Server::Impl {
   Impl(ServerOptions opts, const Router& router, di::Container& container, core::ComputePool& compute,
-       std::vector<Middleware> middleware, std::vector<RequestObserver> observers)
+       std::vector<Middleware> middleware, std::vector<RequestObserver> observers, std::shared_ptr<ServerStats> stats)
       : options(std::move(opts)),
-        state{options, router, container, compute, {}, !middleware.empty(), std::move(observers)},
+        state{options, router, container, compute, {}, !middleware.empty(), std::move(observers),
+              stats ? std::move(stats) : std::make_shared<ServerStats>()},
         workers(options.io_threads == 0 ? core::available_cpus() : options.io_threads) {
     for (auto& worker : workers) guards.emplace_back(asio::make_work_guard(worker.io));
     state.pipeline = detail::build_pipeline(std::move(middleware));
   }
 
   detail::Worker& acceptor_worker() { return workers.front(); }
+
+  /// Past max_connections: one non-blocking write of a canned 503 (it fits any fresh socket's
+  /// send buffer) and close, without reading the request.
+  template <class Socket>
+  void reject(Socket& socket) {
+    static constexpr std::string_view kResponse =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+        "Connection: close\r\nContent-Length: 81\r\n\r\n"
+        R"({"code":"too_many_connections","message":"The server is at its connection limit"})";
+    state.stats->rejected_connections.fetch_add(1, std::memory_order_relaxed);
+    boost::system::error_code ignored;
+    socket.non_blocking(true, ignored);
+    socket.write_some(asio::buffer(kResponse), ignored);
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    socket.close(ignored);
+  }
 
   asio::awaitable<void> accept_loop() {
     std::size_t next = 0;
@@ -46,6 +63,11 @@ struct Server::Impl {
         co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
         continue;
       }
+      if (options.max_connections != 0 && state.stats->open_connections.load() >= options.max_connections) {
+        reject(socket);
+        continue;
+      }
+      ++state.stats->open_connections;  // here, not on the connection's thread: the cap sees it at once
       asio::co_spawn(target.io, detail::serve_connection(std::move(socket), target, state),
                      [](std::exception_ptr failure) {
                        if (!failure) return;
@@ -62,11 +84,11 @@ struct Server::Impl {
   asio::awaitable<void> drain() {
     auto deadline = std::chrono::steady_clock::now() + options.shutdown_timeout;
     asio::steady_timer tick(acceptor_worker().io);
-    while (state.live_connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    while (state.stats->open_connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
       tick.expires_after(std::chrono::milliseconds(10));
       co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
     }
-    if (auto left = state.live_connections.load(); left > 0)
+    if (auto left = state.stats->open_connections.load(); left > 0)
       spdlog::warn("shutdown deadline passed with {} connection(s) still open", left);
     for (auto& guard : guards) guard.reset();
     for (auto& worker : workers) worker.io.stop();
@@ -75,7 +97,7 @@ struct Server::Impl {
   void begin_shutdown() {  // on the acceptor worker's thread
     if (is_stopping) return;
     is_stopping = true;
-    spdlog::info("shutting down: draining {} connection(s)", state.live_connections.load());
+    spdlog::info("shutting down: draining {} connection(s)", state.stats->open_connections.load());
     boost::system::error_code ignored;
     if (acceptor) acceptor->close(ignored);
     if (signals) signals->cancel(ignored);
@@ -93,9 +115,10 @@ struct Server::Impl {
 };
 
 Server::Server(ServerOptions options, const Router& router, di::Container& container, core::ComputePool& compute,
-               std::vector<Middleware> middleware, std::vector<RequestObserver> observers)
+               std::vector<Middleware> middleware, std::vector<RequestObserver> observers,
+               std::shared_ptr<ServerStats> stats)
     : impl_(std::make_unique<Impl>(std::move(options), router, container, compute, std::move(middleware),
-                                   std::move(observers))) {}
+                                   std::move(observers), std::move(stats))) {}
 
 Server::~Server() = default;
 

@@ -13,6 +13,7 @@
 
 #include <csignal>
 #include <mutex>
+#include <optional>
 
 namespace sluice::test {
 namespace {
@@ -39,8 +40,9 @@ class ContextApi {
       co_await timer.async_wait(asio::use_awaitable);
       co_return Response::json({{"documents", {"Late but useful context."}}});
     });
+    running_.emplace(app_);  // after the routes: App::run mounts what is registered by then
   }
-  std::string url(const std::string& path) const { return running_.url(path); }
+  std::string url(const std::string& path) const { return running_->url(path); }
   std::string last_query() {
     std::lock_guard lock(mutex_);
     return last_query_;
@@ -52,7 +54,7 @@ class ContextApi {
 
  private:
   App app_{1};
-  RunningApp running_{app_};
+  std::optional<RunningApp> running_;
   std::mutex mutex_;
   std::string last_query_;
   std::string last_request_id_;
@@ -184,19 +186,16 @@ TEST(ArticleEndpoints, AiIsRateLimitedTenPerMinutePerClient) {
     auto r = request(server.port(), "GET", "/ai");
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status, 200) << "request " << i + 1;
-    EXPECT_EQ(r->header("x-ratelimit-remaining"), std::to_string(9 - i));
+    EXPECT_EQ(r->header("ratelimit-remaining"), std::to_string(9 - i));
   }
   auto limited = request(server.port(), "GET", "/ai");
   ASSERT_TRUE(limited);
   EXPECT_EQ(limited->status, 429);
   EXPECT_EQ(json_of(*limited).at("code"), "rate_limited");
   EXPECT_EQ(limited->header("retry-after"), "6");
-  EXPECT_EQ(limited->header("x-ratelimit-limit"), "10");
-  EXPECT_EQ(limited->header("x-ratelimit-remaining"), "0");
-  auto reset = std::stoll(limited->header("x-ratelimit-reset"));
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  EXPECT_GT(reset, now);
-  EXPECT_LE(reset, now + 61);
+  EXPECT_EQ(limited->header("ratelimit-limit"), "10");
+  EXPECT_EQ(limited->header("ratelimit-remaining"), "0");
+  EXPECT_EQ(limited->header("ratelimit-reset"), "60");  // seconds until the whole budget is back
 }
 
 TEST(ArticleEndpoints, BodyLimitFlagIsEnforced) {

@@ -270,5 +270,29 @@ TEST_F(ServerTest, GracefulStopFinishesInFlightRequests) {
 }
 
 
+TEST_F(ServerTest, ConnectionsPastTheCapGet503AndTheOthersKeepWorking) {
+  auto options = small_limits();
+  options.read_timeout = 10s;
+  options.max_connections = 2;
+  test::RunningApp server(app, options);
+  RawConnection first(server.port());
+  RawConnection second(server.port());
+  ASSERT_TRUE(first.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(first.read_response());
+  ASSERT_TRUE(second.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(second.read_response());  // both are open and counted now
+
+  RawConnection third(server.port());
+  auto refused = third.read_response(5s);  // answered without being asked
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(boost::json::parse(refused->body).at("code"), "too_many_connections");
+  EXPECT_TRUE(third.is_closed_by_peer(2s));
+  EXPECT_EQ(app.server_stats().rejected_connections.load(), 1u);
+
+  ASSERT_TRUE(first.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(first.read_response()->status, 200);
+}
+
 }  // namespace
 }  // namespace sluice::http

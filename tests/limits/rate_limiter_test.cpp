@@ -79,5 +79,51 @@ TEST(RateLimiter, ExactUnderConcurrency) {
   EXPECT_EQ(allowed.load(), 1000);
 }
 
+TEST(RateLimit, ParsesSeveralLimitsAndMultiples) {
+  auto limits = RateLimit::parse_all("100/second; 2000/hour");
+  ASSERT_EQ(limits.size(), 2u);
+  EXPECT_EQ(limits[0].limit, 100u);
+  EXPECT_EQ(limits[1].period, std::chrono::hours(1));
+  EXPECT_EQ(RateLimit::parse("5/30 seconds").period, std::chrono::seconds(30));
+  for (auto bad : {"10/minute;", ";", "10/minute;;5/hour", "5/0 seconds"})
+    EXPECT_THROW(RateLimit::parse_all(bad), std::invalid_argument) << bad;
+}
+
+TEST(RateLimiter, EveryLimitMustAllowAndRefusalsCountAgainstNone) {
+  // 3 per second and 5 per minute: the burst allows 3, then only the minute budget's 2 more.
+  RateLimiter limiter(RateLimit::parse_all("3/second;5/minute"));
+  auto now = Clock::now();
+  int allowed = 0;
+  for (int i = 0; i < 10; ++i) allowed += limiter.acquire("k", now).is_allowed;
+  EXPECT_EQ(allowed, 3);
+  auto refused = limiter.acquire("k", now);
+  EXPECT_EQ(refused.limit_index, 0u);  // the per-second limit
+  EXPECT_EQ(refused.limit, 3u);
+  // A second later the per-second budget is back, but the minute has 2 left: refusals above
+  // did not use any of it.
+  allowed = 0;
+  for (int i = 0; i < 10; ++i) allowed += limiter.acquire("k", now + 1s).is_allowed;
+  EXPECT_EQ(allowed, 2);
+  auto minute_refusal = limiter.acquire("k", now + 2s);
+  EXPECT_FALSE(minute_refusal.is_allowed);
+  EXPECT_EQ(minute_refusal.limit_index, 1u);
+  EXPECT_EQ(minute_refusal.limit, 5u);
+  EXPECT_GT(minute_refusal.retry_after, 5s);  // one 12 s interval of the minute limit, less elapsed time
+}
+
+TEST(RateLimiter, ReportsTheLimitClosestToExhaustion) {
+  RateLimiter limiter(RateLimit::parse_all("10/second;12/minute"));
+  auto now = Clock::now();
+  for (int i = 0; i < 9; ++i) limiter.acquire("k", now);
+  auto tenth = limiter.acquire("k", now);
+  ASSERT_TRUE(tenth.is_allowed);
+  EXPECT_EQ(tenth.limit, 10u);
+  EXPECT_EQ(tenth.remaining, 0u);
+  auto eleventh = limiter.acquire("k", now + 1s);
+  ASSERT_TRUE(eleventh.is_allowed);
+  EXPECT_EQ(eleventh.limit, 12u);
+  EXPECT_EQ(eleventh.remaining, 1u);
+}
+
 }  // namespace
 }  // namespace sluice::limits

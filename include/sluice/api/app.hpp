@@ -66,6 +66,13 @@ class App {
     return *this;
   }
 
+  /// Adds a guard in front of every route (API keys, a global rate limit), before the routes'
+  /// own guards; in the order added. Requests that match no route are not guarded.
+  App& guard(std::shared_ptr<http::Guard> guard) {
+    guards_.push_back(std::move(guard));
+    return *this;
+  }
+
   /// Adds an observer of every request (metrics, access logs): cheaper than middleware.
   App& observe(http::RequestObserver observer) {
     observers_.push_back(std::move(observer));
@@ -75,8 +82,9 @@ class App {
   /// Where services are registered (`services().add_singleton<T>(...)`) and lifespan hooks live.
   di::Container& services() { return container_; }
   core::ComputePool& compute() { return compute_; }
-  const http::Router& router() const { return router_; }
   ApiInfo& info() { return info_; }
+  /// Open and rejected connections of the running server (for /metrics).
+  const http::ServerStats& server_stats() const { return *server_stats_; }
   DocsOptions& docs() { return docs_; }
 
   /// The OpenAPI 3.1 document of every route registered so far.
@@ -90,7 +98,16 @@ class App {
   void stop();
 
  private:
+  /// A route as registered; it is mounted on the router by run(), once every app-wide guard is known.
+  struct PendingRoute {
+    http::Verb method;
+    std::string pattern;
+    http::Handler handler;
+    http::Guards guards;
+    std::vector<http::Middleware> middleware;
+  };
   void add(BoundRoute route);
+  void mount_routes();
   void install_docs();
 
   http::Router router_;
@@ -98,10 +115,14 @@ class App {
   core::ComputePool compute_;
   SchemaRegistry schemas_;
   std::vector<Operation> operations_;
+  std::vector<PendingRoute> routes_;
+  bool is_mounted_ = false;  // run() has mounted the routes: adding more is a bug
+  http::Guards guards_;
   std::vector<http::Middleware> middleware_;
   std::vector<http::RequestObserver> observers_;
   ApiInfo info_;
   DocsOptions docs_;
+  std::shared_ptr<http::ServerStats> server_stats_ = std::make_shared<http::ServerStats>();
   std::mutex server_mutex_;  // guards server_ and stop_requested_ between run() and stop()
   http::Server* server_ = nullptr;
   bool stop_requested_ = false;

@@ -1,6 +1,8 @@
 #pragma once
 // What the OpenAPI document says about one route.
 
+#include "sluice/http/guard.hpp"
+#include "sluice/http/handler.hpp"
 #include "sluice/http/message.hpp"
 
 #include <boost/json/array.hpp>
@@ -21,6 +23,11 @@ struct RouteDoc {
   std::string response_description = "Successful Response";
   bool deprecated = false;
   bool include_in_schema = true;
+  /// Guards of this route only, after the app's (App::guard): API keys, rate limits, admission
+  /// control — what FastAPI's `dependencies=[...]` on a decorator is used for.
+  http::Guards guards;
+  /// Middleware around this route only (outside its guards), outermost first: deadlines.
+  std::vector<http::Middleware> middleware;
 };
 
 struct Operation {

@@ -19,11 +19,21 @@
 
 namespace sluice::client {
 
+/// One finished upstream call, for metrics.
+struct CallRecord {
+  std::string_view host;        // "host:port"
+  unsigned status;              // 0 when the call failed
+  std::string_view error_code;  // "upstream_timeout", ...; empty on success
+  std::chrono::nanoseconds elapsed;
+};
+
 struct ClientOptions {
   std::chrono::milliseconds timeout{5'000};        // whole call: resolve, connect, send, receive
   std::size_t max_idle_per_host = 256;             // idle keep-alive connections kept per host
   std::uint64_t max_response_bytes = 16 * 1024 * 1024;
   std::string user_agent = "sluice";
+  /// Called after every call, on the calling IO thread (keep it cheap).
+  std::function<void(const CallRecord&)> on_call;
 };
 
 struct ClientResponse {
@@ -77,6 +87,11 @@ class HttpClient {
   static std::shared_ptr<HttpClient> install(di::Container& container, ClientOptions options = {});
 
  private:
+  boost::asio::awaitable<core::Result<ClientResponse>> call(http::Verb method, std::string url, std::string body,
+                                                           std::string content_type,
+                                                           std::optional<std::chrono::milliseconds> timeout,
+                                                           Headers headers);
+
   struct Pool;
   ClientOptions options_;
   std::unique_ptr<Pool> pool_;

@@ -6,11 +6,19 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 
 namespace sluice::http {
 
 class Request;
+class Guard;
+
+/// What one guard keeps about one request between Guard::enter() and Guard::leave();
+/// uninitialised until the guard writes it.
+struct GuardState {
+  std::uint64_t values[3];
+};
 
 /// A route handler: a coroutine from request to response.
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;

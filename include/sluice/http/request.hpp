@@ -8,6 +8,9 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <algorithm>
+#include <array>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,6 +52,11 @@ class Request {
   void set_request_id(std::string id) { request_id_ = std::move(id); }
   std::string take_request_id() { return std::move(request_id_); }
   const RawRequest& message() const { return message_; }
+  /// When this request must be answered (see limits::deadline); time_point::max() when never.
+  /// Handlers pass what is left to the calls they make upstream.
+  std::chrono::steady_clock::time_point deadline() const { return deadline_; }
+  /// Tightens the deadline (a later one never loosens an earlier one).
+  void set_deadline(std::chrono::steady_clock::time_point deadline) { deadline_ = std::min(deadline_, deadline); }
 
   /// The dependency of type T for this request (FastAPI's `Depends`).
   template <class T>
@@ -61,6 +69,19 @@ class Request {
     return compute_.run(std::move(fn));
   }
   di::Scope& scope() { return scope_; }
+
+  /// For guarded(): a state slot for `guard`, whose leave() leave_guards() will run.
+  GuardState& enter_guard(Guard& guard) {
+    auto& entry = guards_[guard_count_++];
+    entry.guard = &guard;
+    return entry.state;
+  }
+  GuardState& last_guard_state() { return guards_[guard_count_ - 1].state; }
+  /// The guard entered last answered instead of the handler: it does not leave.
+  void drop_last_guard() { --guard_count_; }
+  /// Runs the leave() of every guard this request passed, last first. The server calls it once
+  /// the response is ready.
+  void leave_guards(Response& response);
 
   /// Set by the server after routing: what the end of the middleware chain runs.
   void set_route(std::string_view pattern, const Handler* handler, std::string allowed_methods) {
@@ -82,8 +103,15 @@ class Request {
   core::ComputePool& compute_;
   std::string_view route_;
   std::string request_id_;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   const Handler* handler_ = nullptr;
   std::string allowed_methods_;
+  struct EnteredGuard {
+    Guard* guard;
+    GuardState state;
+  };
+  std::array<EnteredGuard, 8> guards_;  // the first guard_count_ are live; 8 = kMaxGuards (guard.hpp)
+  std::size_t guard_count_ = 0;
 };
 
 /// Splits a request target into path and query (without the '?').

@@ -43,17 +43,31 @@ class Response {
 
   Response& set_header(Field name, std::string_view value);
   Response& set_header(std::string_view name, std::string_view value);
+  /// Adds a header line that is written as is after the fields: no lookup, no allocation per
+  /// header — for headers added on every request (rate-limit counts). It does not replace a
+  /// field of the same name; `value` must not contain CR or LF.
+  Response& append_header(std::string_view name, std::string_view value);
+  /// Adds header lines already formatted as "Name: value\r\n" each (several in one call).
+  Response& append_header_lines(std::string_view lines) {
+    appended_ += lines;
+    return *this;
+  }
+  /// The lines append_header() added, "Name: value\r\n" each.
+  const std::string& appended_headers() const { return appended_; }
 
   Status status() const { return message_.result(); }
   std::string_view body() const { return message_.body(); }
+  /// A field's value, or an appended header's; empty when absent.
   std::string_view header(std::string_view name) const;
   RawResponse& message() { return message_; }
+  const RawResponse& message() const { return message_; }
   bool is_streaming() const { return static_cast<bool>(producer_); }
   StreamProducer& producer() { return producer_; }
 
  private:
   RawResponse message_;
   StreamProducer producer_;
+  std::string appended_;
 };
 
 }  // namespace sluice::http

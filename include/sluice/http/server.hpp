@@ -5,6 +5,7 @@
 #include "sluice/di/container.hpp"
 #include "sluice/http/router.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -27,6 +28,15 @@ struct ServerOptions {
   /// X-Request-ID: keep the client's (1–128 visible ASCII characters) or make one; it is
   /// `req.request_id()` and goes back on the response.
   bool request_ids = true;
+  /// Open connections at most (0: no cap). Past it a new connection gets 503 and is closed at
+  /// once, so a flood of clients costs a bounded amount of memory.
+  std::size_t max_connections = 0;
+};
+
+/// Live counts a server keeps, readable from any thread (for /metrics).
+struct ServerStats {
+  std::atomic<std::size_t> open_connections{0};
+  std::atomic<std::uint64_t> rejected_connections{0};  // refused by max_connections
 };
 
 /// Serves `router` on `io_threads` event loops, one io_context per thread; each connection
@@ -35,7 +45,8 @@ class Server {
  public:
   /// `middleware` wraps every parsed request, outermost first; `observers` watch them.
   Server(ServerOptions options, const Router& router, di::Container& container, core::ComputePool& compute,
-         std::vector<Middleware> middleware = {}, std::vector<RequestObserver> observers = {});
+         std::vector<Middleware> middleware = {}, std::vector<RequestObserver> observers = {},
+         std::shared_ptr<ServerStats> stats = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

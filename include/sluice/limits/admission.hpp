@@ -1,0 +1,69 @@
+#pragma once
+// Admission control: at most N requests of a route run at once, a bounded queue waits for a
+// slot, and everything past that is shed at once with 503 — so a burst costs bounded memory
+// and the requests that are admitted keep their latency.
+//
+//   auto gate = limits::AdmissionGate::create({.max_in_flight = 64, .max_queue = 64});
+//   app.post("/v1/embeddings", embed, {.guards = {gate}});
+
+#include "sluice/http/guard.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+
+namespace sluice::limits {
+
+struct AdmissionOptions {
+  std::size_t max_in_flight = 64;  // requests running at once
+  std::size_t max_queue = 64;      // requests waiting for a slot; past it: shed at once
+  std::chrono::milliseconds queue_timeout{1'000};  // longest wait for a slot; past it: shed
+};
+
+struct AdmissionStats {
+  std::atomic<std::uint64_t> admitted{0};
+  std::atomic<std::uint64_t> shed_queue_full{0};
+  std::atomic<std::uint64_t> shed_timeout{0};
+};
+
+/// A guard that lets a request through once a slot is free. Shed requests get 503
+/// `overloaded` with Retry-After. A streamed response keeps its slot until the stream ends.
+class AdmissionGate final : public http::Guard, public std::enable_shared_from_this<AdmissionGate> {
+ public:
+  static std::shared_ptr<AdmissionGate> create(AdmissionOptions options);
+
+  Verdict enter(http::Request& request, http::GuardState& state, std::optional<http::Response>& answer) override;
+  boost::asio::awaitable<Verdict> enter_async(http::Request& request, http::GuardState& state,
+                                              std::optional<http::Response>& answer) override;
+  void leave(http::Request& request, http::GuardState& state, http::Response& response) override;
+
+  std::size_t in_flight() const;
+  std::size_t queued() const;
+  const AdmissionOptions& options() const { return options_; }
+  const AdmissionStats& stats() const { return stats_; }
+
+ private:
+  struct Waiter;
+  class Slot;
+  explicit AdmissionGate(AdmissionOptions options) : options_(options) {}
+
+  enum class Outcome { admitted, queue_full, queued, timed_out };
+  /// Takes a free slot, or says the request must queue (or cannot): no suspension, no allocation.
+  Outcome try_enter();
+  /// Queues for a slot: admitted, or timed_out.
+  boost::asio::awaitable<Outcome> wait_for_slot();
+  void release();
+  Verdict shed(Outcome outcome, std::optional<http::Response>& answer);
+
+  AdmissionOptions options_;
+  AdmissionStats stats_;
+  mutable std::mutex mutex_;  // guards in_flight_ and waiting_, from every IO thread
+  std::size_t in_flight_ = 0;
+  std::deque<std::shared_ptr<Waiter>> waiting_;  // oldest first
+};
+
+}  // namespace sluice::limits
