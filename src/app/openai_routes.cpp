@@ -210,22 +210,28 @@ asio::awaitable<Response> completions(Request& request, Depends<ai::Generator> g
 
 }  // namespace
 
-void add_openai_routes(App& app) {
+void add_openai_routes(App& app, Protection& protection) {
   app.get("/v1/models", list_models, {.summary = "List models (OpenAI-compatible)", .tags = {"openai"}});
   app.post("/v1/embeddings", embeddings,
            {.summary = "Create embeddings (OpenAI-compatible)",
             .description = "`input`: a string or an array of strings; `encoding_format`: float or base64 "
                            "(little-endian float32); `dimensions`: shorter vectors where the model allows. "
                            "Concurrent requests are batched. Errors in OpenAI's error shape.",
-            .tags = {"openai"}});
+            .tags = {"openai"},
+            .guards = protection.model_route_guards("/v1/embeddings"),
+            .middleware = protection.model_route_middleware()});
   app.post("/v1/chat/completions", chat_completions,
            {.summary = "Chat completion (OpenAI-compatible)",
             .description = "`stream: true` answers Server-Sent Events ending in `data: [DONE]`.",
-            .tags = {"openai"}});
+            .tags = {"openai"},
+            .guards = protection.model_route_guards("/v1/chat/completions"),
+            .middleware = protection.model_route_middleware()});
   app.post("/v1/completions", completions,
            {.summary = "Text completion (OpenAI-compatible)",
             .description = "`stream: true` answers Server-Sent Events ending in `data: [DONE]`.",
-            .tags = {"openai"}});
+            .tags = {"openai"},
+            .guards = protection.model_route_guards("/v1/completions"),
+            .middleware = protection.model_route_middleware()});
 }
 
 }  // namespace sluice::app

@@ -123,7 +123,7 @@ void add_article_routes(App& app, const ServeOptions& options, Protection& prote
            .description = "Limited per client (default 10/minute); over the limit: 429 with Retry-After.",
            .tags = {"ai"},
            .guards = {protection.rate_limit(options.protection.ai_rate_limit)}});
-  add_openai_routes(app);
+  add_openai_routes(app, protection);
 }
 
 }  // namespace sluice::app
