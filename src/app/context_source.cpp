@@ -1,5 +1,7 @@
 #include "context_source.hpp"
 
+#include "sluice/cache/cached.hpp"
+
 #include <boost/json/parse.hpp>
 #include <fmt/format.h>
 
@@ -37,6 +39,22 @@ boost::asio::awaitable<core::Result<std::string>> RemoteContextSource::fetch(std
   if (answer->status < 200 || answer->status >= 300)
     co_return core::Error{502, "upstream_error", fmt::format("context API answered HTTP {}", answer->status), nullptr};
   co_return context_from_body(answer->body);
+}
+
+CachedContextSource::CachedContextSource(std::shared_ptr<ContextSource> source, std::shared_ptr<cache::Cache> cache,
+                                         std::chrono::milliseconds ttl)
+    : source_(std::move(source)), cache_(std::move(cache)), ttl_(ttl) {}
+
+boost::asio::awaitable<core::Result<std::string>> CachedContextSource::fetch(std::string query,
+                                                                            std::string request_id) {
+  auto key = "context:" + query;
+  // The producer is built before the co_await: GCC 12 mishandles a lambda temporary inside
+  // the awaited expression (it crashed freeing the captures).
+  cache::Producer produce = [source = source_, query = std::move(query), request_id = std::move(request_id)] {
+    return source->fetch(query, request_id);
+  };
+  auto context = co_await cache::cached(*cache_, std::move(key), ttl_, std::move(produce));
+  co_return context;
 }
 
 boost::asio::awaitable<core::Result<std::string>> LocalContextSource::fetch(std::string, std::string) {

@@ -1,6 +1,7 @@
 #pragma once
 // Where GET /generate gets the context it hands to the model.
 
+#include "sluice/cache/cache.hpp"
 #include "sluice/client/http_client.hpp"
 #include "sluice/core/error.hpp"
 
@@ -39,6 +40,20 @@ class RemoteContextSource final : public ContextSource {
 class LocalContextSource final : public ContextSource {
  public:
   boost::asio::awaitable<core::Result<std::string>> fetch(std::string query, std::string request_id) override;
+};
+
+/// Another source's context, cached per query for `ttl` in `cache` (memory, or Redis shared by
+/// every server); concurrent misses for one query make one upstream call. Errors are not cached.
+class CachedContextSource final : public ContextSource {
+ public:
+  CachedContextSource(std::shared_ptr<ContextSource> source, std::shared_ptr<cache::Cache> cache,
+                      std::chrono::milliseconds ttl);
+  boost::asio::awaitable<core::Result<std::string>> fetch(std::string query, std::string request_id) override;
+
+ private:
+  std::shared_ptr<ContextSource> source_;
+  std::shared_ptr<cache::Cache> cache_;
+  std::chrono::milliseconds ttl_;
 };
 
 /// Reads a context API's body: documents joined by newlines.

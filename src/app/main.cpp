@@ -5,7 +5,6 @@
 #include "serve_options.hpp"
 
 #include "sluice/core/logging.hpp"
-#include "sluice/limits/redis_counter.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -20,15 +19,7 @@ int serve(const sluice::app::ServeOptions& options) {
   sluice::core::configure_logging(options.log_level);
   std::filesystem::create_directories(options.jobs.data_dir);
   sluice::App app(options.compute_threads);
-  // With Redis configured, rate-limit budgets are shared by every server using it.
-  auto counters = sluice::limits::memory_counters();
-  if (!options.jobs.redis_url.empty()) {
-    auto redis = sluice::client::RedisClient::install(app.services(), {.url = options.jobs.redis_url});
-    counters = sluice::limits::redis_counters(redis);
-  }
-  auto protection = std::make_shared<sluice::app::Protection>(app, options.protection, std::move(counters));
-  app.services().add_singleton<sluice::app::Protection>(protection);
-  sluice::app::add_article_routes(app, options, *protection);
+  sluice::app::add_article_routes(app, options);
   app.run(options.server, [&](std::uint16_t port) {
     // Scripts and tests wait for this exact line on stdout to know the port.
     std::printf("sluice listening on http://%s:%u\n", options.server.host.c_str(), port);

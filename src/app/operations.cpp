@@ -4,6 +4,7 @@
 #include "protection.hpp"
 
 #include "sluice/ai/generator.hpp"
+#include "sluice/cache/memory_cache.hpp"
 #include "sluice/obs/observers.hpp"
 
 #include <boost/json/object.hpp>
@@ -33,6 +34,21 @@ std::string job_metrics(const std::vector<std::pair<jobs::JobState, std::size_t>
   return out;
 }
 
+/// Hits, misses and backend errors of the server's caches.
+std::string cache_metrics(const std::vector<std::pair<std::string_view, const cache::Cache*>>& caches) {
+  std::string out;
+  auto family = [&](std::string_view name, std::string_view help, auto value) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} counter\n", name, help, name);
+    for (const auto& [cache_name, cache] : caches) out += fmt::format("{}{{cache=\"{}\"}} {}\n", name, cache_name, value(*cache));
+  };
+  family("sluice_cache_hits_total", "Cache lookups that found a value.", [](const cache::Cache& c) { return c.hits(); });
+  family("sluice_cache_misses_total", "Cache lookups that found nothing (backend errors included).",
+         [](const cache::Cache& c) { return c.misses(); });
+  family("sluice_cache_errors_total", "Cache backend failures (served as misses).",
+         [](const cache::Cache& c) { return c.errors(); });
+  return out;
+}
+
 }  // namespace
 
 void add_operations(App& app, const ServeOptions& options, const std::shared_ptr<obs::Registry>& registry) {
@@ -41,10 +57,14 @@ void add_operations(App& app, const ServeOptions& options, const std::shared_ptr
 
   app.get(
       "/metrics",
-      [&app](Depends<obs::Registry> registry, Depends<JobService> jobs,
-             Depends<Protection> protection) -> asio::awaitable<Response> {
+      [&app](Depends<obs::Registry> registry, Depends<JobService> jobs, Depends<Protection> protection,
+             Depends<cache::Cache> shared_cache, Depends<cache::MemoryCache> responses) -> asio::awaitable<Response> {
         auto text = registry->render();
         text += protection->metrics(app.server_stats());
+        std::vector<std::pair<std::string_view, const cache::Cache*>> caches;
+        caches.emplace_back("shared", &*shared_cache);
+        caches.emplace_back("responses", &*responses);
+        text += cache_metrics(caches);
         auto counts = co_await jobs->call([&] { return jobs->queue().store().counts(); });
         text += job_metrics(counts);
         co_return Response::text(std::move(text), "text/plain; version=0.0.4; charset=utf-8");

@@ -10,7 +10,12 @@
 #include "openai_routes.hpp"
 
 #include "sluice/ai/generator.hpp"
+#include "sluice/cache/memory_cache.hpp"
+#include "sluice/cache/redis_cache.hpp"
+#include "sluice/cache/response_cache.hpp"
 #include "sluice/client/http_client.hpp"
+#include "sluice/client/redis_client.hpp"
+#include "sluice/limits/redis_counter.hpp"
 #include "sluice/obs/metrics.hpp"
 
 #include <boost/describe/class.hpp>
@@ -86,22 +91,42 @@ asio::awaitable<Response> ai(Request&) { co_return Response::json({{"result", "o
 
 }  // namespace
 
-void add_article_routes(App& app, const ServeOptions& options, Protection& protection) {
+void add_article_routes(App& app, const ServeOptions& options) {
   auto& services = app.services();
   auto registry = std::make_shared<obs::Registry>();
   services.add_singleton<obs::Registry>(registry);
+  std::shared_ptr<client::RedisClient> redis;
+  if (!options.jobs.redis_url.empty()) redis = client::RedisClient::install(services, {.url = options.jobs.redis_url});
+  auto protection = std::make_shared<Protection>(
+      app, options.protection, redis ? limits::redis_counters(redis) : limits::memory_counters());
+  services.add_singleton<Protection>(protection);
+  // The cache handlers get through DI: shared by every server when Redis is configured.
+  std::shared_ptr<cache::Cache> shared_cache;
+  if (redis) shared_cache = std::make_shared<cache::RedisCache>(redis);
+  else shared_cache = std::make_shared<cache::MemoryCache>();
+  services.add_singleton<cache::Cache>(shared_cache);
+  auto response_cache = std::make_shared<cache::MemoryCache>();
+  services.add_singleton<cache::MemoryCache>(response_cache);
+
   add_ai_services(app, options.ai);
   auto jobs = std::make_shared<JobService>(options.jobs);
   services.add_singleton<JobService>(jobs);
   services.on_startup([jobs, compute = &app.compute()] { jobs->start_workers(compute); });
   services.on_shutdown([jobs] { jobs->stop_workers(); });
-  if (options.context_url.empty()) {
-    services.add_singleton<ContextSource>(std::make_shared<LocalContextSource>());
-  } else {
+  std::shared_ptr<ContextSource> context = std::make_shared<LocalContextSource>();
+  if (!options.context_url.empty()) {
     auto client = client::HttpClient::install(services, {.on_call = upstream_metrics(registry)});
-    services.add_singleton<ContextSource>(
-        std::make_shared<RemoteContextSource>(client, options.context_url, options.context_timeout));
+    context = std::make_shared<RemoteContextSource>(client, options.context_url, options.context_timeout);
   }
+  if (options.context_cache_ttl.count() > 0)
+    context = std::make_shared<CachedContextSource>(context, shared_cache, options.context_cache_ttl);
+  services.add_singleton<ContextSource>(context);
+
+  // A cached answer takes no admission slot: the response cache guards first.
+  http::Guards generate_guards;
+  if (options.response_cache_ttl.count() > 0)
+    generate_guards.push_back(cache::response_cache(response_cache, options.response_cache_ttl));
+  for (auto& guard : protection->model_route_guards("/generate")) generate_guards.push_back(std::move(guard));
 
   app.get("/health", health, {.summary = "Health", .tags = {"operations"}});
   app.get("/generate", generate,
@@ -109,21 +134,21 @@ void add_article_routes(App& app, const ServeOptions& options, Protection& prote
            .description = "Fetches context for the prompt from the context API, then runs the model on the compute "
                           "pool. 502 when the context API is unreachable, 504 past its deadline.",
            .tags = {"ai"},
-           .guards = protection.model_route_guards("/generate"),
-           .middleware = protection.model_route_middleware()});
+           .guards = std::move(generate_guards),
+           .middleware = protection->model_route_middleware()});
   add_job_routes(app);
   add_operations(app, options, registry);
   app.post("/ai/generate", ai_generate,
            {.summary = "Generate with the injected model",
             .tags = {"ai"},
-            .guards = protection.model_route_guards("/ai/generate"),
-            .middleware = protection.model_route_middleware()});
+            .guards = protection->model_route_guards("/ai/generate"),
+            .middleware = protection->model_route_middleware()});
   app.get("/ai", ai,
           {.summary = "Rate-limited endpoint",
            .description = "Limited per client (default 10/minute); over the limit: 429 with Retry-After.",
            .tags = {"ai"},
-           .guards = {protection.rate_limit(options.protection.ai_rate_limit)}});
-  add_openai_routes(app, protection);
+           .guards = {protection->rate_limit(options.protection.ai_rate_limit)}});
+  add_openai_routes(app, *protection);
 }
 
 }  // namespace sluice::app

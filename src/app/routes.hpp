@@ -1,7 +1,6 @@
 #pragma once
 // The article's endpoints on a Sluice App.
 
-#include "protection.hpp"
 #include "serve_options.hpp"
 
 #include "sluice/api/app.hpp"
@@ -11,7 +10,8 @@ namespace sluice::app {
 /// Registers the services the routes need (model, HTTP client, context source, job system)
 /// and the routes: GET /health, GET /generate, POST /datasets/{dataset_id}/process and /jobs,
 /// POST /ai/generate, GET /ai.
-/// Model routes go through `protection`'s admission gates and deadlines.
-void add_article_routes(App& app, const ServeOptions& options, Protection& protection);
+/// With --redis-url, rate-limit counts and the context cache live in Redis too. Model routes go
+/// through admission gates and deadlines (Protection).
+void add_article_routes(App& app, const ServeOptions& options);
 
 }  // namespace sluice::app

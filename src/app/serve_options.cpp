@@ -6,14 +6,14 @@ namespace sluice::app {
 
 namespace {
 
-/// A millisecond flag stored in a std::chrono::milliseconds.
+/// A millisecond flag stored in a std::chrono::milliseconds; positive unless `allows_zero`.
 CLI::Option* add_millis(CLI::App& command, const std::string& name, std::chrono::milliseconds& target,
-                        const std::string& help, const std::string& env) {
+                        const std::string& help, const std::string& env, bool allows_zero = false) {
   return command
       .add_option_function<long>(
           name, [&target](long ms) { target = std::chrono::milliseconds(ms); }, help)
       ->envname(env)
-      ->check(CLI::PositiveNumber)
+      ->check(allows_zero ? CLI::Validator(CLI::NonNegativeNumber) : CLI::Validator(CLI::PositiveNumber))
       ->default_str(std::to_string(target.count()));
 }
 
@@ -47,8 +47,11 @@ void add_serve_flags(CLI::App& command, ServeOptions& o) {
              "On SIGINT/SIGTERM, how long in-flight requests may take to finish", "SLUICE_SHUTDOWN_TIMEOUT_MS");
   add_protection_flags(command, o.protection);
   add_millis(command, "--context-cache-ttl-ms", o.context_cache_ttl,
-             "Cache /generate's context per prompt this long (0: off)", "SLUICE_CONTEXT_CACHE_TTL_MS")
-      ->check(CLI::NonNegativeNumber);
+             "Cache /generate's context per prompt this long, in Redis with --redis-url (0: off)",
+             "SLUICE_CONTEXT_CACHE_TTL_MS", true);
+  add_millis(command, "--response-cache-ttl-ms", o.response_cache_ttl,
+             "Cache GET /generate's 200 responses per URL this long, in memory (0: off)", "SLUICE_RESPONSE_CACHE_TTL_MS",
+             true);
   command.add_option("--max-connections", o.server.max_connections, "Open connections at most; past it 503 (0: no cap)")
       ->envname("SLUICE_MAX_CONNECTIONS")
       ->capture_default_str();

@@ -45,6 +45,7 @@ struct ServeOptions {
   JobOptions jobs{.workers = core::available_cpus()};
   ProtectionOptions protection;
   std::chrono::milliseconds context_cache_ttl{0};  // /generate: context per prompt; 0: off
+  std::chrono::milliseconds response_cache_ttl{0};  // GET /generate: whole responses per URL; 0: off
   std::string log_level = "info";
   bool access_log = false;
   AiOptions ai;

@@ -71,13 +71,14 @@ std::string request_id_for(const Request& request) {
                                                     return c > 32 && c < 127;
                                                   }))
     return std::string(*sent);
-  // A random per-thread prefix and a per-thread counter: unique without a random draw per request.
-  thread_local const std::uint64_t prefix = std::random_device{}() & 0xFFFFFFFFu;
+  // A random per-thread prefix (28 bits) and a per-thread counter (32 bits): unique without a
+  // random draw per request. 15 hex digits fit std::string's inline buffer: no allocation.
+  thread_local const std::uint64_t prefix = std::random_device{}() & 0xFFFFFFFu;
   thread_local std::uint32_t counter = 0;
   std::uint64_t bits = (prefix << 32) | ++counter;
   static constexpr char hex[] = "0123456789abcdef";
-  std::string id(16, '0');
-  for (std::size_t i = 0; i < 16; ++i) id[15 - i] = hex[(bits >> (i * 4)) & 0xF];
+  std::string id(15, '0');
+  for (std::size_t i = 0; i < 15; ++i) id[14 - i] = hex[(bits >> (i * 4)) & 0xF];
   return id;
 }
 
@@ -89,7 +90,8 @@ bool expects_continue(const RawRequest& request) {
 /// Routes one parsed request and runs it through the middleware chain into `response` (an
 /// out-parameter: every coroutine layer that returns a Response moves it once more); `scope`
 /// outlives the response write.
-asio::awaitable<void> respond(RawRequest raw, const asio::ip::address& client, di::Scope& scope, ServerState& state,
+asio::awaitable<void> respond(RawRequest raw, const asio::ip::address& client, std::string_view client_text,
+                              di::Scope& scope, ServerState& state,
                               std::string& request_id, Response& response) {
   auto [path, query] = split_target(raw.target());
   if (path.empty() || path.front() != '/') {
@@ -100,7 +102,7 @@ asio::awaitable<void> respond(RawRequest raw, const asio::ip::address& client, d
   if (!match.handler && raw.method() == Verb::head) {  // HEAD is GET without the body (RFC 9110)
     if (auto get = state.router.match(Verb::get, path); get.handler) match = std::move(get);
   }
-  Request request(std::move(raw), std::move(match.params), client, scope, state.compute);
+  Request request(std::move(raw), std::move(match.params), client, scope, state.compute, client_text);
   request.set_route(match.pattern, match.handler, std::move(match.allow));
   if (state.options.request_ids) request.set_request_id(request_id_for(request));
   const auto start = Clock::now();
@@ -249,6 +251,7 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, Serve
   error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
   const auto client = socket.remote_endpoint(ignored).address();
+  const std::string client_text = address_text(client);  // once per connection, not per request
 
   Connection self{&socket};
   auto position = worker.connections.insert(worker.connections.end(), &self);
@@ -293,7 +296,7 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, Serve
     di::Scope scope(state.container);  // per-request dependencies; cleanups run after the write
     std::string request_id;
     Response response;
-    co_await respond(parser.release(), client, scope, state, request_id, response);
+    co_await respond(parser.release(), client, client_text, scope, state, request_id, response);
     auto& message = response.message();
     const bool handler_allows_keep_alive = message.keep_alive();  // false if it set "Connection: close"
     message.version(version);

@@ -10,15 +10,34 @@ std::pair<std::string_view, std::string_view> split_target(std::string_view targ
   return {target.substr(0, mark), target.substr(mark + 1)};
 }
 
+std::string address_text(const boost::asio::ip::address& address) {
+  if (!address.is_v4()) return address.to_string();
+  char text[16];
+  std::size_t size = 0;
+  for (unsigned byte : address.to_v4().to_bytes()) {
+    if (size != 0) text[size++] = '.';
+    if (byte >= 100) text[size++] = static_cast<char>('0' + byte / 100);
+    if (byte >= 10) text[size++] = static_cast<char>('0' + byte / 10 % 10);
+    text[size++] = static_cast<char>('0' + byte % 10);
+  }
+  return std::string(text, size);
+}
+
 Request::Request(RawRequest message, std::vector<PathParam> params, boost::asio::ip::address client,
-                 di::Scope& scope, core::ComputePool& compute)
+                 di::Scope& scope, core::ComputePool& compute, std::string_view client_text)
     : message_(std::move(message)),
       params_(std::move(params)),
       client_(std::move(client)),
+      client_text_(client_text),
       scope_(scope),
       compute_(compute) {
   // Views into message_'s target: valid because message_ is never moved after this point.
   std::tie(path_, query_) = split_target(message_.target());
+}
+
+std::string_view Request::client_host() const {
+  if (client_text_.empty()) client_text_ = client_text_storage_ = address_text(client_);
+  return client_text_;
 }
 
 std::optional<std::string_view> Request::header(std::string_view name) const {

@@ -39,21 +39,6 @@ bool same_prefix(const std::array<unsigned char, N>& a, const std::array<unsigne
   return true;
 }
 
-/// Dotted quad without inet_ntop's printf machinery (this runs on every rate-limited request);
-/// the result fits std::string's inline buffer, so it does not allocate either.
-std::string format_address(const asio::ip::address& address) {
-  if (!address.is_v4()) return address.to_string();
-  char text[16];
-  std::size_t size = 0;
-  for (unsigned byte : address.to_v4().to_bytes()) {
-    if (size != 0) text[size++] = '.';
-    if (byte >= 100) text[size++] = static_cast<char>('0' + byte / 100);
-    if (byte >= 10) text[size++] = static_cast<char>('0' + byte / 10 % 10);
-    text[size++] = static_cast<char>('0' + byte % 10);
-  }
-  return std::string(text, size);
-}
-
 }  // namespace
 
 bool TrustedProxies::contains(const asio::ip::address& address) const {
@@ -73,9 +58,9 @@ bool TrustedProxies::contains(const asio::ip::address& address) const {
 
 std::string client_address(const http::Request& request, const TrustedProxies& proxies) {
   asio::ip::address client = request.client_address();
-  if (proxies.empty() || !proxies.contains(client)) return format_address(client);
+  if (proxies.empty() || !proxies.contains(client)) return std::string(request.client_host());
   auto forwarded = request.header("X-Forwarded-For");
-  if (!forwarded) return format_address(client);
+  if (!forwarded) return http::address_text(client);
   std::string_view list = *forwarded;
   while (!list.empty()) {  // right to left: each hop appended the address it saw
     auto comma = list.rfind(',');
@@ -89,11 +74,11 @@ std::string client_address(const http::Request& request, const TrustedProxies& p
     client = address;
     if (!proxies.contains(address)) break;
   }
-  return format_address(client);
+  return http::address_text(client);
 }
 
 KeyFunction by_client_address(TrustedProxies proxies) {
-  if (proxies.empty()) return [](const http::Request& r) { return format_address(r.client_address()); };
+  if (proxies.empty()) return [](const http::Request& r) { return std::string(r.client_host()); };
   return [proxies = std::move(proxies)](const http::Request& r) { return client_address(r, proxies); };
 }
 

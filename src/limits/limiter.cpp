@@ -12,13 +12,27 @@ namespace {
 
 long long ceil_seconds(std::chrono::nanoseconds d) { return std::chrono::ceil<std::chrono::seconds>(d).count(); }
 
-/// Writes `value` in decimal at `out`; returns the end.
+/// Writes `value` in decimal at `out`, two digits per division; returns the end.
 char* write_decimal(char* out, std::uint64_t value) {
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
   char digits[20];  // a uint64 has at most 20
-  std::size_t n = 0;
-  do digits[n++] = static_cast<char>('0' + value % 10);
-  while ((value /= 10) != 0);
-  while (n > 0) *out++ = digits[--n];
+  std::size_t n = 20;
+  while (value >= 100) {
+    const auto pair = static_cast<std::size_t>(value % 100) * 2;
+    value /= 100;
+    digits[--n] = kPairs[pair + 1];
+    digits[--n] = kPairs[pair];
+  }
+  if (value >= 10) {
+    digits[--n] = kPairs[value * 2 + 1];
+    digits[--n] = kPairs[value * 2];
+  } else {
+    digits[--n] = static_cast<char>('0' + value);
+  }
+  while (n < 20) *out++ = digits[n++];
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <functional>
 #include <stdexcept>
@@ -69,7 +70,7 @@ std::string RateLimit::describe() const {
   return fmt::format("{} per {} second", limit, seconds);
 }
 
-Decision gcra(const std::vector<RateLimit>& rates, std::vector<std::chrono::nanoseconds>& ahead) {
+Decision gcra(const std::vector<RateLimit>& rates, std::span<std::chrono::nanoseconds> ahead) {
   Decision decision{true, 0, 0, {}, {}};
   for (std::size_t i = 0; i < rates.size(); ++i) {
     const auto tolerance = rates[i].period - rates[i].interval();  // how far ahead a burst may run
@@ -123,8 +124,10 @@ Decision RateLimiter::acquire(std::string_view key, Clock::time_point now) {
   const std::size_t hash = KeyHash{}(key);
   // High bits pick the shard: the map inside uses the low ones for its buckets.
   Shard& shard = shards_[(hash >> 32) % shards_.size()];
-  thread_local std::vector<std::chrono::nanoseconds> ahead;
-  ahead.assign(rates_.size(), std::chrono::nanoseconds::zero());
+  // On the stack for the usual handful of limits.
+  std::array<std::chrono::nanoseconds, 4> small{};
+  std::vector<std::chrono::nanoseconds> large(rates_.size() > small.size() ? rates_.size() : 0);
+  std::span<std::chrono::nanoseconds> ahead = large.empty() ? std::span(small).first(rates_.size()) : std::span(large);
   std::lock_guard lock(shard.mutex);
   auto it = shard.arrival.find(key);
   if (it != shard.arrival.end())

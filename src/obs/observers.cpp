@@ -88,7 +88,7 @@ http::RequestObserver http_metrics(std::shared_ptr<Registry> registry) {
 http::RequestObserver access_log() {
   return {{}, [](const Request& request, const Response& response, std::chrono::nanoseconds elapsed) {
             boost::json::object line{{"request_id", request.request_id()},
-                                     {"client", request.client_address().to_string()},
+                                     {"client", std::string(request.client_host())},
                                      {"method", std::string_view(http::beast_http::to_string(request.method()))},
                                      {"path", request.path()},
                                      {"route", request.route()},

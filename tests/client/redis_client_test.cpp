@@ -143,6 +143,23 @@ TEST_F(RedisClientTest, SelectsTheDatabaseNamedInTheUrl) {
   EXPECT_EQ(in_db3->text, "db3");
 }
 
+TEST_F(RedisClientTest, AuthenticatesWithThePasswordInTheUrl) {
+  ASSERT_TRUE(run_command(client, {"CONFIG", "SET", "requirepass", "s3cret"}));
+  const auto port = std::to_string(server.port());
+  RedisClient with_password({.url = "redis://:s3cret@127.0.0.1:" + port + "/2"});
+  auto ping = run_command(with_password, {"PING"});
+  ASSERT_TRUE(ping) << ping.error().message;
+  EXPECT_EQ(ping->text, "PONG");
+  RedisClient wrong_password({.url = "redis://:nope@127.0.0.1:" + port});
+  auto refused = run_command(wrong_password, {"PING"});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "redis_unavailable");
+  RedisClient without({.url = "redis://127.0.0.1:" + port});
+  auto denied = run_command(without, {"PING"});
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().code, "redis_error");  // NOAUTH: the server's answer, not a broken link
+}
+
 TEST_F(RedisClientTest, AFailingHandshakeFailsTheCall) {
   RedisClient bad_db({.url = server.url() + "/99"});  // the server has 16 databases
   auto reply = run_command(bad_db, {"PING"});

@@ -31,6 +31,7 @@ class ContextApi {
       {
         std::lock_guard lock(mutex_);
         last_query_ = req.query("query").value_or("<none>");
+        ++calls_;
         last_request_id_ = std::string(req.header("X-Request-ID").value_or("<none>"));
       }
       co_return Response::json({{"documents", {"Sluice serves AI backends.", "Context for the prompt."}}});
@@ -47,6 +48,10 @@ class ContextApi {
     std::lock_guard lock(mutex_);
     return last_query_;
   }
+  int calls() {
+    std::lock_guard lock(mutex_);
+    return calls_;
+  }
   std::string last_request_id() {
     std::lock_guard lock(mutex_);
     return last_request_id_;
@@ -58,6 +63,7 @@ class ContextApi {
   std::mutex mutex_;
   std::string last_query_;
   std::string last_request_id_;
+  int calls_ = 0;
 };
 
 TEST(ArticleEndpoints, Health) {
@@ -100,6 +106,29 @@ TEST(ArticleEndpoints, GenerateUsesLocalContextByDefault) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(json_of(*r).at("result"), "Background tasks run after the response is sent.");
+}
+
+TEST(ArticleEndpoints, ContextCacheMakesOneUpstreamCallPerPrompt) {
+  ContextApi context;
+  ServerProcess server({"--context-url", context.url("/context"), "--context-cache-ttl-ms", "60000"});
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(request(server.port(), "GET", "/generate?prompt=same")->status, 200);
+  EXPECT_EQ(context.calls(), 1);
+  EXPECT_EQ(request(server.port(), "GET", "/generate?prompt=other")->status, 200);
+  EXPECT_EQ(context.calls(), 2);
+  auto metrics = request(server.port(), "GET", "/metrics")->body;
+  EXPECT_NE(metrics.find("sluice_cache_hits_total{cache=\"shared\"} 2\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("sluice_cache_misses_total{cache=\"shared\"} 2\n"), std::string::npos);
+}
+
+TEST(ArticleEndpoints, ResponseCacheAnswersARepeatedGenerate) {
+  ContextApi context;
+  ServerProcess server({"--context-url", context.url("/context"), "--response-cache-ttl-ms", "60000"});
+  auto first = request(server.port(), "GET", "/generate?prompt=hello");
+  auto second = request(server.port(), "GET", "/generate?prompt=hello");
+  EXPECT_EQ(first->header("x-cache"), "MISS");
+  EXPECT_EQ(second->header("x-cache"), "HIT");
+  EXPECT_EQ(second->body, first->body);
+  EXPECT_EQ(context.calls(), 1);
 }
 
 TEST(ArticleEndpoints, SlowUpstreamIs504NotAHang) {

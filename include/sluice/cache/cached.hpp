@@ -16,6 +16,7 @@ using Producer = std::function<boost::asio::awaitable<core::Result<std::string>>
 /// once; the others wait for its result (errors included) rather than calling it again.
 /// A miss that comes just as a flight finishes may start another flight: this saves
 /// duplicate work; it does not promise "exactly once".
+/// Waiters wait as long as the leading call's producer runs, so give the producer a deadline.
 boost::asio::awaitable<core::Result<std::string>> cached(Cache& cache, std::string key, std::chrono::milliseconds ttl,
                                                          Producer produce);
 

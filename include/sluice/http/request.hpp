@@ -28,8 +28,10 @@ struct PathParam {
 /// the client's address, its dependency scope and the compute pool.
 class Request {
  public:
+  /// `client_text`: the client's address as text when the caller has it already (the server
+  /// formats it once per connection); otherwise it is formatted on first use.
   Request(RawRequest message, std::vector<PathParam> params, boost::asio::ip::address client,
-          di::Scope& scope, core::ComputePool& compute);
+          di::Scope& scope, core::ComputePool& compute, std::string_view client_text = {});
 
   Verb method() const { return message_.method(); }
   std::string_view target() const { return message_.target(); }
@@ -45,6 +47,8 @@ class Request {
   /// The value of cookie `name` from the Cookie header.
   std::optional<std::string> cookie(std::string_view name) const;
   const boost::asio::ip::address& client_address() const { return client_; }
+  /// client_address() as text ("203.0.113.7", "2001:db8::1").
+  std::string_view client_host() const;
   /// The matched route's pattern ("/jobs/{job_id}"); empty when no route matched.
   std::string_view route() const { return route_; }
   /// This request's id (X-Request-ID), once the request-id middleware has set it.
@@ -99,6 +103,8 @@ class Request {
   std::string_view query_;
   std::vector<PathParam> params_;
   boost::asio::ip::address client_;
+  mutable std::string_view client_text_;  // the connection's text, or client_text_storage_
+  mutable std::string client_text_storage_;
   di::Scope& scope_;
   core::ComputePool& compute_;
   std::string_view route_;
@@ -113,6 +119,10 @@ class Request {
   std::array<EnteredGuard, 8> guards_;  // the first guard_count_ are live; 8 = kMaxGuards (guard.hpp)
   std::size_t guard_count_ = 0;
 };
+
+/// An address as text; IPv4 without inet_ntop's printf machinery, as this runs per connection
+/// and per rate-limited request behind proxies.
+std::string address_text(const boost::asio::ip::address& address);
 
 /// Splits a request target into path and query (without the '?').
 std::pair<std::string_view, std::string_view> split_target(std::string_view target);

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -80,6 +81,6 @@ class RateLimiter {
 /// GCRA for several limits at once, shared by the memory and Redis limiters so both count
 /// alike: given each limit's stored arrival time (already raised to `now`), decides and, when
 /// allowed, advances them.
-Decision gcra(const std::vector<RateLimit>& rates, std::vector<std::chrono::nanoseconds>& ahead);
+Decision gcra(const std::vector<RateLimit>& rates, std::span<std::chrono::nanoseconds> ahead);
 
 }  // namespace sluice::limits
