@@ -15,7 +15,7 @@ trap 'kill $bare $full 2>/dev/null' EXIT
 for port in 8021 8022; do
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
 done
-curl -fsi http://127.0.0.1:8022/health | grep -qi '^ratelimit-remaining' || { echo "full stack not active" >&2; exit 1; }
+curl -fsi http://127.0.0.1:8022/health | grep -qi '^x-request-id' || { echo "full stack not active" >&2; exit 1; }
 
 measure() { # pid port → "requests cpu_us_per_request requests_per_s non_2xx"
   local url="http://127.0.0.1:$2/health"

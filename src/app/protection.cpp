@@ -25,6 +25,7 @@ std::shared_ptr<api::ApiKeys> load_api_keys(const ProtectionOptions& options) {
 }
 
 limits::KeyFunction client_key(const ProtectionOptions& options) {
+  if (options.rate_limit_key == "address" && options.trusted_proxies.empty()) return {};  // the peer: fastest
   limits::TrustedProxies proxies(options.trusted_proxies);
   return options.rate_limit_key == "api_key" ? limits::by_api_key(std::move(proxies))
                                              : limits::by_client_address(std::move(proxies));
@@ -33,7 +34,10 @@ limits::KeyFunction client_key(const ProtectionOptions& options) {
 }  // namespace
 
 Protection::Protection(App& app, const ProtectionOptions& options, limits::RateCounterFactory counters)
-    : options_(options), limiter_({.key = client_key(options), .counters = std::move(counters)}) {
+    : options_(options),
+      limiter_({.key = client_key(options),
+                .counters = std::move(counters),
+                .headers_on_success = options.rate_limit_headers}) {
   if (auto keys = load_api_keys(options)) {
     spdlog::info("API keys required ({} configured)", keys->size());
     app.guard(api::require_api_key(keys, {.exempt = {"/health", "/ready", "/metrics", "/openapi.json", "/docs*"}}));

@@ -72,6 +72,9 @@ void add_protection_flags(CLI::App& command, ProtectionOptions& o) {
       ->envname("SLUICE_RATE_LIMIT_KEY")
       ->check(CLI::IsMember({"address", "api_key"}))
       ->capture_default_str();
+  command.add_flag("--rate-limit-headers", o.rate_limit_headers,
+                   "RateLimit-Limit/Remaining/Reset on allowed responses too (429s always have them)")
+      ->envname("SLUICE_RATE_LIMIT_HEADERS");
   command
       .add_option("--trusted-proxies", o.trusted_proxies,
                   "Proxies (addresses or CIDR networks) whose X-Forwarded-For names the client")

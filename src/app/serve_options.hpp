@@ -29,6 +29,7 @@ struct ProtectionOptions {
   std::string rate_limit;  // every route together, per client, e.g. "1000/second"; empty: none
   std::string ai_rate_limit = "10/minute";  // GET /ai, per client
   std::string rate_limit_key = "address";  // "address" or "api_key"
+  bool rate_limit_headers = false;  // RateLimit-* on allowed responses too
   std::vector<std::string> trusted_proxies;  // whose X-Forwarded-For is believed
   std::size_t max_in_flight = 64;  // per model route (/generate, /ai/generate, /v1/...)
   std::size_t max_queue = 256;

@@ -101,14 +101,17 @@ class LimitGuard final : public http::Guard {
   }
 
   Verdict enter(http::Request& request, http::GuardState& state, std::optional<http::Response>& answer) override {
-    auto decision = counter_->acquire_now(route(request), key_(request));
+    std::optional<Decision> decision;
+    if (key_) decision = counter_->acquire_now(route(request), key_(request));
+    else decision = counter_->acquire_now(route(request), request.client_host());  // no copy, no call
     if (!decision) return Verdict::wait;
     return decide(*decision, state, answer);
   }
 
   asio::awaitable<Verdict> enter_async(http::Request& request, http::GuardState& state,
                                        std::optional<http::Response>& answer) override {
-    auto decision = co_await counter_->acquire(route(request), key_(request));
+    std::string key = key_ ? key_(request) : std::string(request.client_host());
+    auto decision = co_await counter_->acquire(route(request), std::move(key));
     if (decision) co_return decide(*decision, state, answer);
     stats_->store_errors.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("rate limit store failed: {}", decision.error().message);
@@ -180,8 +183,9 @@ std::shared_ptr<http::Guard> Limiter::make(std::string_view spec, std::string sc
                                            KeyFunction key) {
   auto rates = RateLimit::parse_all(spec);
   auto counter = options_.counters(rates, std::move(scope));
-  return std::make_shared<LimitGuard>(std::move(rates), std::move(counter), key ? std::move(key) : options_.key,
-                                      is_per_route, options_, stats_);
+  if (!key) key = options_.key;  // may still be empty: the client's address
+  return std::make_shared<LimitGuard>(std::move(rates), std::move(counter), std::move(key), is_per_route, options_,
+                                      stats_);
 }
 
 }  // namespace sluice::limits

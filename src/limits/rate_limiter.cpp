@@ -129,7 +129,7 @@ Decision RateLimiter::acquire(std::string_view key, Clock::time_point now) {
   std::vector<std::chrono::nanoseconds> large(rates_.size() > small.size() ? rates_.size() : 0);
   std::span<std::chrono::nanoseconds> ahead = large.empty() ? std::span(small).first(rates_.size()) : std::span(large);
   std::lock_guard lock(shard.mutex);
-  auto it = shard.arrival.find(key);
+  auto it = shard.arrival.find(HashedKey{key, hash});
   if (it != shard.arrival.end())
     for (std::size_t i = 0; i < rates_.size(); ++i) ahead[i] = std::max(it->second[i] - now, std::chrono::nanoseconds{});
   Decision decision = gcra(rates_, ahead);

@@ -210,7 +210,7 @@ TEST(ArticleEndpoints, AiGenerateUsesTheInjectedModel) {
 }
 
 TEST(ArticleEndpoints, AiIsRateLimitedTenPerMinutePerClient) {
-  ServerProcess server({});
+  ServerProcess server({"--rate-limit-headers"});
   for (int i = 0; i < 10; ++i) {
     auto r = request(server.port(), "GET", "/ai");
     ASSERT_TRUE(r);

@@ -136,7 +136,9 @@ TEST(Jobs, StandaloneWorkerRunsJobsEnqueuedByTheServer) {
 
 TEST(Jobs, RedisRestartLosesAndDuplicatesNothing) {
   RedisServer redis;
-  ServerProcess server({"--redis-url", redis.url(), "--job-workers", "2", "--job-lease-ms", "5000"});
+  // A lease far longer than the restart: a job may only run twice if its worker really went silent
+  // (on a loaded CI machine a 5 s lease was occasionally outlived by the restart plus catch-up).
+  ServerProcess server({"--redis-url", redis.url(), "--job-workers", "2", "--job-lease-ms", "20000"});
   std::vector<std::string> ids;
   for (int i = 1; i <= 20; ++i) ids.push_back(process_dataset(server.port(), i, 2'000'000));
   std::this_thread::sleep_for(300ms);  // some done, some running, some queued

@@ -27,7 +27,7 @@ std::map<int, int> burst(std::uint16_t port, const std::string& target, int n, c
 
 TEST(Limiter, AllowsExactlyTheLimitThenAnswers429WithHeaders) {
   App app(1);
-  Limiter limiter;
+  Limiter limiter({.headers_on_success = true});
   app.get("/ai", ok, {.guards = {limiter.limit("10/minute")}});
   test::RunningApp running(app);
 
@@ -45,6 +45,19 @@ TEST(Limiter, AllowsExactlyTheLimitThenAnswers429WithHeaders) {
   EXPECT_EQ(limited->header("ratelimit-reset"), "60");
   EXPECT_EQ(limiter.stats().allowed.load(), 10u);
   EXPECT_EQ(limiter.stats().limited.load(), 1u);
+}
+
+TEST(Limiter, AllowedResponsesCarryNoHeadersUnlessAskedTo) {
+  App app(1);
+  Limiter limiter;
+  app.get("/x", ok, {.guards = {limiter.limit("1/minute")}});
+  test::RunningApp running(app);
+  auto allowed = test::request(running.port(), "GET", "/x");
+  EXPECT_EQ(allowed->status, 200);
+  EXPECT_EQ(allowed->header("ratelimit-remaining"), "");
+  auto limited = test::request(running.port(), "GET", "/x");
+  EXPECT_EQ(limited->status, 429);
+  EXPECT_EQ(limited->header("ratelimit-limit"), "1");
 }
 
 TEST(Limiter, SeveralLimitsAllHold) {

@@ -59,7 +59,7 @@ TEST(RedisRateLimit, TwoServersShareOneExactBudget) {
 
 TEST(RedisRateLimit, HeadersAndSeveralLimitsAsInMemory) {
   test::RedisServer redis;
-  LimitedServer server(redis.url(), "2/second;3/hour");
+  LimitedServer server(redis.url(), "2/second;3/hour", {.headers_on_success = true});
   auto first = test::request(server.running->port(), "GET", "/x");
   EXPECT_EQ(first->header("ratelimit-limit"), "2");
   EXPECT_EQ(first->header("ratelimit-remaining"), "1");

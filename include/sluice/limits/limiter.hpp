@@ -41,13 +41,17 @@ using RateCounterFactory =
 RateCounterFactory memory_counters(std::size_t max_keys = 100'000);
 
 struct LimiterOptions {
-  KeyFunction key = by_client_address();  // the default key of every limit
+  /// The default key of every limit; empty: the client's address (the connection's peer, read
+  /// without a copy — pass by_client_address(proxies) behind proxies).
+  KeyFunction key;
   RateCounterFactory counters = memory_counters();
   /// When the counter store fails: true lets the request through (a limiter outage must not
   /// take the API down), false answers 503.
   bool fail_open = true;
-  /// RateLimit-* headers on allowed responses too (refusals always carry them).
-  bool headers_on_success = true;
+  /// RateLimit-* headers on allowed responses too; refusals (429) always carry them. Off by
+  /// default, as in slowapi, Flask-Limiter and Envoy: on every response they cost more than
+  /// the limit itself (docs/benchmarks.md).
+  bool headers_on_success = false;
 };
 
 /// Requests allowed and refused by every limit of one Limiter (for /metrics).
@@ -63,8 +67,9 @@ class Limiter {
 
   /// A guard counting each route separately (per route pattern and key); `spec` is one or
   /// more limits, "100/second;2000/hour", all of which must allow a request. Over the limit:
-  /// 429 `rate_limited` with Retry-After. Responses carry RateLimit-Limit, RateLimit-Remaining
-  /// and RateLimit-Reset (seconds). Throws std::invalid_argument for a bad spec.
+  /// 429 `rate_limited` with Retry-After, RateLimit-Limit, RateLimit-Remaining and
+  /// RateLimit-Reset (seconds); allowed responses too with `headers_on_success`. Throws
+  /// std::invalid_argument for a bad spec.
   std::shared_ptr<http::Guard> limit(std::string_view spec, KeyFunction key = {});
   /// Like limit(), but one budget for every route using `scope` (and every server sharing the store).
   std::shared_ptr<http::Guard> shared_limit(std::string_view spec, std::string scope, KeyFunction key = {});

@@ -63,13 +63,25 @@ class RateLimiter {
 
  private:
   using Arrivals = std::vector<Clock::time_point>;  // per limit
-  struct KeyHash {  // transparent: lookups by string_view build no std::string
+  /// A key with its hash, computed once for both the shard and the map lookup.
+  struct HashedKey {
+    std::string_view text;
+    std::size_t hash;
+  };
+  struct KeyHash {  // transparent: lookups build no std::string
     using is_transparent = void;
     std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+    std::size_t operator()(const HashedKey& key) const { return key.hash; }
+  };
+  struct KeyEqual {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+    bool operator()(const HashedKey& a, std::string_view b) const { return a.text == b; }
+    bool operator()(std::string_view a, const HashedKey& b) const { return a == b.text; }
   };
   struct Shard {
     mutable std::mutex mutex;
-    std::unordered_map<std::string, Arrivals, KeyHash, std::equal_to<>> arrival;  // key → arrival times
+    std::unordered_map<std::string, Arrivals, KeyHash, KeyEqual> arrival;  // key → arrival times
   };
   void make_room(Shard& shard, Clock::time_point now);
 
