@@ -3,7 +3,7 @@
 #include "job_service.hpp"
 #include "protection.hpp"
 
-#include "sluice/ai/model_service.hpp"
+#include "sluice/ai/generator.hpp"
 #include "sluice/cache/memory_cache.hpp"
 #include "sluice/obs/observers.hpp"
 
@@ -74,11 +74,11 @@ void add_operations(App& app, const ServeOptions& options, const std::shared_ptr
   const bool uses_redis = !options.jobs.redis_url.empty();
   app.get(
       "/ready",
-      [uses_redis](Depends<JobService> jobs, Depends<ai::ModelService> model) -> asio::awaitable<Response> {
+      [uses_redis](Depends<JobService> jobs, Depends<ai::Generator> model) -> asio::awaitable<Response> {
         bool store_ok = co_await jobs->call([&] { return jobs->queue().store().is_healthy(); });
         json::object checks{
             {"job_store", {{"status", store_ok ? "ok" : "unavailable"}, {"backend", uses_redis ? "redis" : "sqlite"}}},
-            {"model", {{"status", "ok"}, {"name", model->name()}}}};
+            {"model", {{"status", "ok"}, {"name", model->model()}}}};
         co_return Response::json({{"status", store_ok ? "ready" : "not_ready"}, {"checks", std::move(checks)}},
                                  store_ok ? http::Status::ok : http::Status::service_unavailable);
       },

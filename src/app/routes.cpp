@@ -6,7 +6,10 @@
 #include "operations.hpp"
 #include "protection.hpp"
 
-#include "sluice/ai/model_service.hpp"
+#include "ai_services.hpp"
+#include "openai_routes.hpp"
+
+#include "sluice/ai/generator.hpp"
 #include "sluice/cache/memory_cache.hpp"
 #include "sluice/cache/redis_cache.hpp"
 #include "sluice/cache/response_cache.hpp"
@@ -60,22 +63,28 @@ std::function<void(const client::CallRecord&)> upstream_metrics(std::shared_ptr<
 
 asio::awaitable<Health> health() { co_return Health{"ok"}; }
 
-/// The article's pipeline: context over the async client, then the model on the compute pool.
+/// The article's pipeline: context over the async client, then the generator answers from it.
 asio::awaitable<core::Result<GenerateResult>> generate(Query<"prompt", std::string> prompt,
                                                        Depends<ContextSource> context_source,
-                                                       Depends<ai::ModelService> model, Depends<ComputePool> compute,
-                                                       Request& request) {
+                                                       Depends<ai::Generator> generator, Request& request) {
   auto context = co_await context_source->fetch(*prompt, request.request_id());
   if (!context) co_return context.error();
-  auto result = co_await compute->run([&] { return model->generate(*prompt, *context); });
-  co_return GenerateResult{std::move(result)};
+  ai::GenerationRequest job;
+  job.prompt = *prompt;
+  job.context = std::move(*context);
+  auto result = co_await generator->generate(std::move(job), {});
+  if (!result) co_return result.error();
+  co_return GenerateResult{std::move(result->text)};
 }
 
-asio::awaitable<ModelResponse> ai_generate(Query<"prompt", std::string> prompt, Depends<ai::ModelService> model,
-                                           Depends<ComputePool> compute) {
+asio::awaitable<core::Result<ModelResponse>> ai_generate(Query<"prompt", std::string> prompt,
+                                                         Depends<ai::Generator> generator) {
+  ai::GenerationRequest job;
+  job.prompt = *prompt;
   // Awaited into a local first: GCC 12 miscompiles co_await inside a braced initialiser.
-  auto response = co_await compute->run([&] { return model->generate(*prompt, {}); });
-  co_return ModelResponse{std::move(response)};
+  auto response = co_await generator->generate(std::move(job), {});
+  if (!response) co_return response.error();
+  co_return ModelResponse{std::move(response->text)};
 }
 
 asio::awaitable<Response> ai(Request&) { co_return Response::json({{"result", "ok"}}); }
@@ -99,7 +108,7 @@ void add_article_routes(App& app, const ServeOptions& options) {
   auto response_cache = std::make_shared<cache::MemoryCache>();
   services.add_singleton<cache::MemoryCache>(response_cache);
 
-  services.add_singleton<ai::ModelService>(std::make_shared<ai::BuiltinModel>());
+  add_ai_services(app, options.ai);
   auto jobs = std::make_shared<JobService>(options.jobs);
   services.add_singleton<JobService>(jobs);
   services.on_startup([jobs, compute = &app.compute()] { jobs->start_workers(compute); });
@@ -139,6 +148,7 @@ void add_article_routes(App& app, const ServeOptions& options) {
            .description = "Limited per client (default 10/minute); over the limit: 429 with Retry-After.",
            .tags = {"ai"},
            .guards = {protection->rate_limit(options.protection.ai_rate_limit)}});
+  add_openai_routes(app, *protection);
 }
 
 }  // namespace sluice::app

@@ -1,6 +1,8 @@
 #pragma once
 // `sluice serve` settings: flags, each also readable from a SLUICE_* environment variable.
 
+#include "ai_options.hpp"
+
 #include "sluice/core/compute_pool.hpp"
 #include "sluice/http/server.hpp"
 
@@ -47,6 +49,7 @@ struct ServeOptions {
   std::chrono::milliseconds response_cache_ttl{0};  // GET /generate: whole responses per URL; 0: off
   std::string log_level = "info";
   bool access_log = false;
+  AiOptions ai;
 };
 
 /// Adds the `serve` flags to `command`, writing into `options` when parsed.

@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/url/parse.hpp>
@@ -192,6 +193,69 @@ asio::awaitable<Exchange> exchange(beast::tcp_stream& stream, http::RawRequest& 
 
 }  // namespace
 
+namespace {
+
+http::RawRequest make_request(http::Verb method, const Target& target, const ClientOptions& options, std::string body,
+                              const std::string& content_type, const HttpClient::Headers& headers) {
+  http::RawRequest message{method, target.resource, 11};
+  message.set(http::Field::host, target.port == 80 ? target.host : fmt::format("{}:{}", target.host, target.port));
+  message.set(http::Field::user_agent, options.user_agent);
+  if (!content_type.empty()) message.set(http::Field::content_type, content_type);
+  for (const auto& [name, value] : headers) message.set(name, value);
+  message.body() = std::move(body);
+  message.keep_alive(true);
+  message.prepare_payload();
+  return message;
+}
+
+}  // namespace
+
+asio::awaitable<core::Result<ClientResponse>> HttpClient::stream(http::Verb method, std::string url, std::string body,
+                                                                  std::string content_type, ChunkSink on_chunk,
+                                                                  std::optional<std::chrono::milliseconds> timeout,
+                                                                  Headers headers) {
+  auto target = parse_target(url);
+  if (!target) co_return target.error();
+  const auto step = timeout.value_or(options_.timeout);
+  auto message = make_request(method, *target, options_, std::move(body), content_type, headers);
+  beast::tcp_stream stream(co_await asio::this_coro::executor);
+  if (auto ec = co_await connect(stream, *target, Clock::now() + step)) co_return failure(ec, target->host, target->port);
+  stream.expires_after(step);
+  auto [write_ec, written] = co_await beast_http::async_write(stream, message, use_tuple);
+  if (write_ec) co_return failure(write_ec, target->host, target->port);
+
+  beast::flat_buffer buffer;
+  beast_http::response_parser<beast_http::buffer_body> parser;
+  parser.body_limit(boost::none);  // a stream has no natural size; the deadline per read bounds it
+  auto [head_ec, head_bytes] = co_await beast_http::async_read_header(stream, buffer, parser, use_tuple);
+  if (head_ec) co_return failure(head_ec, target->host, target->port);
+  ClientResponse response;
+  response.status = parser.get().result_int();
+  if (auto it = parser.get().find(http::Field::content_type); it != parser.get().end())
+    response.content_type = std::string(it->value());
+  const bool is_success = response.status >= 200 && response.status < 300;
+
+  char chunk[16 * 1024];
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk;
+    parser.get().body().size = sizeof(chunk);
+    stream.expires_after(step);
+    auto [ec, n] = co_await beast_http::async_read_some(stream, buffer, parser, use_tuple);
+    if (ec == beast_http::error::need_buffer) ec = {};  // our chunk buffer is full: hand it on
+    if (ec) co_return failure(ec, target->host, target->port);
+    std::size_t size = sizeof(chunk) - parser.get().body().size;
+    if (size == 0) continue;
+    if (!is_success) {
+      if (response.body.size() + size > options_.max_response_bytes)
+        co_return core::Error{502, "upstream_error", "upstream error body too large", nullptr};
+      response.body.append(chunk, size);
+    } else if (!co_await on_chunk(std::string(chunk, size))) {
+      co_return response;  // the caller stopped: the connection closes with `stream`
+    }
+  }
+  co_return response;
+}
+
 asio::awaitable<core::Result<ClientResponse>> HttpClient::get(std::string url,
                                                                std::optional<std::chrono::milliseconds> timeout,
                                                                Headers headers) {
@@ -220,14 +284,7 @@ asio::awaitable<core::Result<ClientResponse>> HttpClient::call(http::Verb method
   if (!target) co_return target.error();
   const auto deadline = Clock::now() + timeout.value_or(options_.timeout);
 
-  http::RawRequest message{method, target->resource, 11};
-  message.set(http::Field::host, target->port == 80 ? target->host : fmt::format("{}:{}", target->host, target->port));
-  message.set(http::Field::user_agent, options_.user_agent);
-  if (!content_type.empty()) message.set(http::Field::content_type, content_type);
-  for (const auto& [name, value] : headers) message.set(name, value);
-  message.body() = std::move(body);
-  message.keep_alive(true);
-  message.prepare_payload();
+  auto message = make_request(method, *target, options_, std::move(body), content_type, headers);
 
   auto executor = co_await asio::this_coro::executor;
   const auto key = fmt::format("{}:{}", target->host, target->port);

@@ -66,6 +66,18 @@ class HttpClient {
       http::Verb method, std::string url, std::string body = {}, std::string content_type = {},
       std::optional<std::chrono::milliseconds> timeout = std::nullopt, Headers headers = {});
 
+  /// Receives a streamed response body piece by piece as it arrives; returns false to stop
+  /// reading (the connection is then closed).
+  using ChunkSink = std::function<boost::asio::awaitable<bool>(std::string chunk)>;
+  /// Like request(), but a 2xx body goes to `on_chunk` as it arrives (Server-Sent Events,
+  /// chunked encoding) instead of into the response; any other status's body is collected into
+  /// `body` as usual. `timeout` bounds connecting and the head, then each wait for more body:
+  /// a stream may run long as long as it keeps moving. Always a fresh connection: a request
+  /// that streams is usually not idempotent, so a stale pooled one could not be retried.
+  boost::asio::awaitable<core::Result<ClientResponse>> stream(
+      http::Verb method, std::string url, std::string body, std::string content_type, ChunkSink on_chunk,
+      std::optional<std::chrono::milliseconds> timeout = std::nullopt, Headers headers = {});
+
   /// Idle pooled connections, all hosts and threads together.
   std::size_t idle_connections() const;
   /// Closes every idle connection.

@@ -1,0 +1,41 @@
+#pragma once
+// Embedders: texts in, one vector per text out.
+
+#include "sluice/core/error.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace sluice::ai {
+
+using Vector = std::vector<float>;
+
+/// One embedding call's answer: a vector per input text, in input order, and the tokens read.
+struct Embeddings {
+  std::vector<Vector> vectors;
+  std::size_t prompt_tokens = 0;
+};
+
+/// Texts → vectors. Implementations either compute on the compute pool (built-in, local models)
+/// or call a service (remote); either way callers just co_await embed() from an IO thread.
+class Embedder {
+ public:
+  virtual ~Embedder() = default;
+  /// The model id clients see in /v1/models and send as `model`.
+  virtual std::string model() const = 0;
+  /// Length of the vectors embed() returns.
+  virtual std::size_t dimension() const = 0;
+  /// Whether a shorter `dimensions` may be asked for (prefix truncation + renormalisation is
+  /// sound for this model); when false only the native dimension is served.
+  virtual bool supports_dimensions() const { return false; }
+  /// Embeds `texts`. Expected failures (queue full, upstream down, deadline) are values.
+  virtual boost::asio::awaitable<core::Result<Embeddings>> embed(std::vector<std::string> texts) = 0;
+};
+
+/// `v` cut to its first `dimensions` entries and scaled back to unit length.
+Vector truncate_and_normalise(const Vector& v, std::size_t dimensions);
+
+}  // namespace sluice::ai

@@ -1,0 +1,293 @@
+#include "sluice/ai/remote_provider.hpp"
+
+#include "sse_reader.hpp"
+
+#include <fmt/format.h>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <random>
+
+namespace sluice::ai {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+bool is_retryable_status(unsigned status) { return status == 429 || status >= 500; }
+
+/// The upstream's own words for a failure: OpenAI's error.message, FastAPI's detail, or the body.
+std::string upstream_message(const std::string& body) {
+  boost::system::error_code ec;
+  auto value = json::parse(body, ec);
+  if (!ec && value.is_object()) {
+    const auto& object = value.get_object();
+    if (const auto* error = object.if_contains("error")) {
+      if (error->is_string()) return std::string(error->get_string());
+      if (error->is_object())
+        if (const auto* message = error->get_object().if_contains("message"); message && message->is_string())
+          return std::string(message->get_string());
+    }
+    for (const char* key : {"message", "detail"})
+      if (const auto* v = object.if_contains(key); v && v->is_string()) return std::string(v->get_string());
+  }
+  return body.substr(0, 200);
+}
+
+core::Error status_error(unsigned status, const std::string& body) {
+  auto message = fmt::format("upstream answered {}: {}", status, upstream_message(body));
+  if (status == 429) return {429, "upstream_rate_limited", std::move(message), nullptr};
+  if (status >= 500) return {502, "upstream_error", std::move(message), nullptr};
+  return {status, "upstream_rejected", std::move(message), nullptr};  // the caller's fault: passed on
+}
+
+core::Error circuit_open() {
+  return {503, "upstream_circuit_open", "the upstream model service failed repeatedly; not calling it for a while",
+          nullptr};
+}
+
+std::string embeddings_body(const std::string& model, const std::vector<std::string>& texts) {
+  json::array input;
+  for (const auto& t : texts) input.emplace_back(t);
+  return json::serialize(json::object{{"model", model}, {"input", std::move(input)}, {"encoding_format", "float"}});
+}
+
+core::Result<Embeddings> parse_embeddings(const std::string& body, std::size_t expected) {
+  boost::system::error_code ec;
+  auto value = json::parse(body, ec);
+  const auto* data = !ec && value.is_object() ? value.get_object().if_contains("data") : nullptr;
+  if (!data || !data->is_array() || data->get_array().size() != expected)
+    return core::Error{502, "upstream_invalid_response", "upstream embeddings response has no matching data", nullptr};
+  Embeddings out;
+  out.vectors.resize(expected);
+  for (const auto& item : data->get_array()) {
+    const auto* object = item.if_object();
+    const auto* index = object ? object->if_contains("index") : nullptr;
+    const auto* embedding = object ? object->if_contains("embedding") : nullptr;
+    if (!index || !index->is_int64() || index->get_int64() < 0 ||
+        static_cast<std::size_t>(index->get_int64()) >= expected || !embedding || !embedding->is_array())
+      return core::Error{502, "upstream_invalid_response", "upstream embedding item is malformed", nullptr};
+    auto& vector = out.vectors[static_cast<std::size_t>(index->get_int64())];
+    for (const auto& x : embedding->get_array())
+      vector.push_back(x.is_number() ? static_cast<float>(x.to_number<double>()) : 0.0f);
+  }
+  if (const auto* usage = value.get_object().if_contains("usage"); usage && usage->is_object())
+    if (const auto* tokens = usage->get_object().if_contains("prompt_tokens"); tokens && tokens->is_int64())
+      out.prompt_tokens = static_cast<std::size_t>(tokens->get_int64());
+  return out;
+}
+
+std::string chat_body(const std::string& model, const GenerationRequest& request, bool is_stream) {
+  json::array messages;
+  if (!request.context.empty())
+    messages.push_back(json::object{{"role", "system"}, {"content", "Answer from this context:\n" + request.context}});
+  if (request.messages.empty()) messages.push_back(json::object{{"role", "user"}, {"content", request.prompt}});
+  for (const auto& m : request.messages) messages.push_back(json::object{{"role", m.role}, {"content", m.content}});
+  const auto& p = request.params;
+  json::object body{{"model", model},
+                    {"messages", std::move(messages)},
+                    {"max_tokens", p.max_tokens},
+                    {"temperature", p.temperature},
+                    {"top_p", p.top_p},
+                    {"stream", is_stream}};
+  if (!p.stop.empty()) {
+    json::array stop;
+    for (const auto& s : p.stop) stop.emplace_back(s);
+    body["stop"] = std::move(stop);
+  }
+  if (p.seed) body["seed"] = *p.seed;
+  if (is_stream) body["stream_options"] = json::object{{"include_usage", true}};
+  return json::serialize(body);
+}
+
+void read_usage(const json::object& object, Usage& usage) {
+  const auto* u = object.if_contains("usage");
+  if (!u || !u->is_object()) return;
+  auto number = [&](const char* key) -> std::size_t {
+    const auto* v = u->get_object().if_contains(key);
+    return v && v->is_int64() && v->get_int64() >= 0 ? static_cast<std::size_t>(v->get_int64()) : 0;
+  };
+  usage.prompt_tokens = number("prompt_tokens");
+  usage.completion_tokens = number("completion_tokens");
+}
+
+core::Result<Generation> parse_chat(const std::string& body) {
+  boost::system::error_code ec;
+  auto value = json::parse(body, ec);
+  const json::object* object = !ec ? value.if_object() : nullptr;
+  const auto* choices = object ? object->if_contains("choices") : nullptr;
+  if (!choices || !choices->is_array() || choices->get_array().empty() || !choices->get_array()[0].is_object())
+    return core::Error{502, "upstream_invalid_response", "upstream chat response has no choices", nullptr};
+  const auto& choice = choices->get_array()[0].get_object();
+  Generation out;
+  if (const auto* message = choice.if_contains("message"); message && message->is_object())
+    if (const auto* content = message->get_object().if_contains("content"); content && content->is_string())
+      out.text = std::string(content->get_string());
+  if (const auto* reason = choice.if_contains("finish_reason"); reason && reason->is_string())
+    out.finish_reason = std::string(reason->get_string());
+  read_usage(*object, out.usage);
+  return out;
+}
+
+/// One streamed chunk: its text piece, finish_reason and usage, when present.
+struct StreamChunk {
+  std::string piece;
+  std::string finish_reason;
+  bool has_usage = false;
+  Usage usage;
+};
+
+std::optional<StreamChunk> parse_chunk(const std::string& data) {
+  boost::system::error_code ec;
+  auto value = json::parse(data, ec);
+  if (ec || !value.is_object()) return std::nullopt;
+  const auto& object = value.get_object();
+  StreamChunk out;
+  if (const auto* choices = object.if_contains("choices");
+      choices && choices->is_array() && !choices->get_array().empty())
+    if (const auto* choice = choices->get_array()[0].if_object()) {
+      if (const auto* delta = choice->if_contains("delta"); delta && delta->is_object())
+        if (const auto* content = delta->get_object().if_contains("content"); content && content->is_string())
+          out.piece = std::string(content->get_string());
+      if (const auto* reason = choice->if_contains("finish_reason"); reason && reason->is_string())
+        out.finish_reason = std::string(reason->get_string());
+    }
+  if (object.contains("usage") && object.at("usage").is_object()) {
+    out.has_usage = true;
+    read_usage(object, out.usage);
+  }
+  return out;
+}
+
+}  // namespace
+
+RemoteProvider::RemoteProvider(std::shared_ptr<client::HttpClient> client, RemoteOptions options)
+    : client_(std::move(client)),
+      options_(std::move(options)),
+      breaker_(options_.breaker_failures, options_.breaker_cool_down) {
+  while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
+}
+
+client::HttpClient::Headers RemoteProvider::headers() const {
+  client::HttpClient::Headers out;
+  if (!options_.api_key.empty()) out.emplace_back("Authorization", "Bearer " + options_.api_key);
+  return out;
+}
+
+asio::awaitable<void> RemoteProvider::back_off(int attempt) {
+  // Exponential with ±50% jitter, so that callers retrying together do not arrive together.
+  thread_local std::minstd_rand random{std::random_device{}()};
+  auto base = std::min(options_.backoff * (1 << std::min(attempt, 16)), options_.max_backoff);
+  auto jittered = std::chrono::milliseconds(
+      static_cast<long>(static_cast<double>(base.count()) * std::uniform_real_distribution<double>(0.5, 1.5)(random)));
+  asio::steady_timer timer(co_await asio::this_coro::executor, jittered);
+  co_await timer.async_wait(asio::use_awaitable);
+}
+
+asio::awaitable<core::Result<std::string>> RemoteProvider::post_json(std::string path, std::string body) {
+  const auto url = options_.base_url + path;
+  std::optional<core::Error> last;
+  for (int attempt = 0; attempt <= options_.max_retries; ++attempt) {
+    if (attempt > 0) co_await back_off(attempt - 1);
+    if (!breaker_.allow()) co_return last.value_or(circuit_open());
+    auto response =
+        co_await client_->request(http::Verb::post, url, body, "application/json", options_.timeout, headers());
+    if (!response) {
+      breaker_.on_failure();
+      last = response.error();
+      if (response.error().code == "upstream_invalid_url") co_return *last;
+      continue;
+    }
+    if (is_retryable_status(response->status)) {
+      breaker_.on_failure();
+      last = status_error(response->status, response->body);
+      continue;
+    }
+    breaker_.on_success();  // the upstream works, even when it rejects this request
+    if (response->status >= 300) co_return status_error(response->status, response->body);
+    co_return std::move(response->body);
+  }
+  co_return *last;
+}
+
+asio::awaitable<core::Result<client::ClientResponse>> RemoteProvider::post_stream(
+    std::string path, std::string body, client::HttpClient::ChunkSink on_chunk) {
+  const auto url = options_.base_url + path;
+  std::optional<core::Error> last;
+  bool has_started = false;
+  client::HttpClient::ChunkSink sink = [&](std::string chunk) -> asio::awaitable<bool> {
+    has_started = true;
+    co_return co_await on_chunk(std::move(chunk));
+  };
+  for (int attempt = 0; attempt <= options_.max_retries; ++attempt) {
+    if (attempt > 0) co_await back_off(attempt - 1);
+    if (!breaker_.allow()) co_return last.value_or(circuit_open());
+    auto response =
+        co_await client_->stream(http::Verb::post, url, body, "application/json", sink, options_.timeout, headers());
+    if (!response) {
+      breaker_.on_failure();
+      if (has_started) co_return response.error();  // part of the answer is out: no second try
+      last = response.error();
+      continue;
+    }
+    if (is_retryable_status(response->status)) {
+      breaker_.on_failure();
+      last = status_error(response->status, response->body);
+      continue;
+    }
+    breaker_.on_success();
+    if (response->status >= 300) co_return status_error(response->status, response->body);
+    co_return std::move(*response);
+  }
+  co_return *last;
+}
+
+asio::awaitable<core::Result<Embeddings>> RemoteEmbedder::embed(std::vector<std::string> texts) {
+  if (texts.empty()) co_return Embeddings{};
+  auto body = embeddings_body(model(), texts);
+  auto response = co_await provider_->post_json("/embeddings", std::move(body));
+  if (!response) co_return response.error();
+  co_return parse_embeddings(*response, texts.size());
+}
+
+asio::awaitable<core::Result<Generation>> RemoteGenerator::generate(GenerationRequest request, PieceSink on_piece) {
+  if (!on_piece) {
+    auto body = chat_body(model(), request, false);
+    auto response = co_await provider_->post_json("/chat/completions", std::move(body));
+    if (!response) co_return response.error();
+    co_return parse_chat(*response);
+  }
+  Generation out;
+  bool has_usage = false;
+  std::size_t pieces = 0;
+  detail::SseReader reader;
+  client::HttpClient::ChunkSink sink = [&](std::string bytes) -> asio::awaitable<bool> {
+    for (auto& data : reader.feed(bytes)) {
+      if (data == "[DONE]") co_return false;
+      auto chunk = parse_chunk(data);
+      if (!chunk) continue;
+      if (!chunk->finish_reason.empty()) out.finish_reason = chunk->finish_reason;
+      if (chunk->has_usage) {
+        has_usage = true;
+        out.usage = chunk->usage;
+      }
+      if (chunk->piece.empty()) continue;
+      out.text += chunk->piece;
+      ++pieces;
+      if (!co_await on_piece(std::move(chunk->piece))) co_return false;
+    }
+    co_return true;
+  };
+  auto body = chat_body(model(), request, true);
+  auto response = co_await provider_->post_stream("/chat/completions", std::move(body), sink);
+  if (!response) co_return response.error();
+  if (!has_usage) out.usage.completion_tokens = pieces;  // upstreams without usage in streams
+  co_return out;
+}
+
+}  // namespace sluice::ai

@@ -1,0 +1,52 @@
+#include "ai_options.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace sluice::app {
+
+void add_ai_flags(CLI::App& command, AiOptions& o) {
+  command
+      .add_option("--provider-url", o.provider_url,
+                  "OpenAI-compatible API (e.g. http://127.0.0.1:8080/v1) serving embeddings and chat; "
+                  "empty = the built-in models")
+      ->envname("SLUICE_PROVIDER_URL");
+  command.add_option("--provider-api-key", o.provider_api_key, "Bearer token for --provider-url")
+      ->envname("SLUICE_PROVIDER_API_KEY");
+  command.add_option("--model", o.model, "Generation model id (built-in default: sluice-extractive)")
+      ->envname("SLUICE_MODEL");
+  command.add_option("--embedding-model", o.embedding_model, "Embedding model id (built-in default: sluice-embed)")
+      ->envname("SLUICE_EMBEDDING_MODEL");
+  command.add_option("--embedding-dim", o.embedding_dim, "Dimension of the built-in embedder's vectors")
+      ->envname("SLUICE_EMBEDDING_DIM")
+      ->check(CLI::Range(1, 8192))
+      ->capture_default_str();
+  command
+      .add_option_function<long>(
+          "--provider-timeout-ms", [&o](long ms) { o.provider_timeout = std::chrono::milliseconds(ms); },
+          "Deadline of one upstream call (each retry gets its own)")
+      ->envname("SLUICE_PROVIDER_TIMEOUT_MS")
+      ->check(CLI::PositiveNumber)
+      ->default_str(std::to_string(o.provider_timeout.count()));
+  command.add_option("--provider-retries", o.provider_retries, "Retries of an upstream call on 429/5xx or no answer")
+      ->envname("SLUICE_PROVIDER_RETRIES")
+      ->check(CLI::Range(0, 10))
+      ->capture_default_str();
+  command.add_option("--batch-max-size", o.batch_max_size, "Texts per embedding batch; 1 turns batching off")
+      ->envname("SLUICE_BATCH_MAX_SIZE")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command.add_option("--batch-max-tokens", o.batch_max_tokens, "Tokens per embedding batch")
+      ->envname("SLUICE_BATCH_MAX_TOKENS")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command.add_option("--batch-max-wait-us", o.batch_max_wait_us, "Longest a text waits for a batch to fill (µs)")
+      ->envname("SLUICE_BATCH_MAX_WAIT_US")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  command.add_option("--batch-max-queue", o.batch_max_queue, "Texts waiting for the embedder; past it 503")
+      ->envname("SLUICE_BATCH_MAX_QUEUE")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+}
+
+}  // namespace sluice::app
