@@ -65,8 +65,9 @@ void add_builtin(App& app, const AiOptions& options) {
 }
 
 /// Both models from one OpenAI-compatible upstream, over the library's HTTP client.
-void add_remote(App& app, const AiOptions& options) {
-  auto client = std::make_shared<client::HttpClient>(client::ClientOptions{.timeout = options.provider_timeout});
+void add_remote(App& app, const AiOptions& options, std::function<void(const client::CallRecord&)> on_call) {
+  auto client = std::make_shared<client::HttpClient>(
+      client::ClientOptions{.timeout = options.provider_timeout, .on_call = std::move(on_call)});
   app.services().on_shutdown([client] { client->close_idle(); });
   auto provider = std::make_shared<ai::RemoteProvider>(
       client,
@@ -83,11 +84,11 @@ void add_remote(App& app, const AiOptions& options) {
 
 }  // namespace
 
-void add_ai_services(App& app, const AiOptions& options) {
+void add_ai_services(App& app, const AiOptions& options, std::function<void(const client::CallRecord&)> on_call) {
   if (options.provider_url.empty())
     add_builtin(app, options);
   else
-    add_remote(app, options);
+    add_remote(app, options, std::move(on_call));
 }
 
 }  // namespace sluice::app

@@ -108,7 +108,7 @@ void add_article_routes(App& app, const ServeOptions& options) {
   auto response_cache = std::make_shared<cache::MemoryCache>();
   services.add_singleton<cache::MemoryCache>(response_cache);
 
-  add_ai_services(app, options.ai);
+  add_ai_services(app, options.ai, upstream_metrics(registry));
   auto jobs = std::make_shared<JobService>(options.jobs);
   services.add_singleton<JobService>(jobs);
   services.on_startup([jobs, compute = &app.compute()] { jobs->start_workers(compute); });

@@ -76,5 +76,23 @@ TEST(AiEndpoints, AFullQueueAnswers503InOpenAisShape) {
   EXPECT_EQ(metric(metrics->body, "sluice_ai_rejected_total"), refused);
 }
 
+TEST(AiEndpoints, CallsToARemoteProviderShowInUpstreamMetrics) {
+  ServerProcess upstream({});
+  const std::string host = "127.0.0.1:" + std::to_string(upstream.port());
+  ServerProcess server({"--provider-url", "http://" + host + "/v1", "--embedding-model", "sluice-embed"});
+  auto body = R"({"model":"sluice-embed","input":"through the provider"})";
+  for (int i = 0; i < 2; ++i) {
+    auto r = request(server.port(), "POST", "/v1/embeddings", body, "Content-Type: application/json\r\n");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+  }
+  auto metrics = request(server.port(), "GET", "/metrics")->body;
+  EXPECT_NE(metrics.find("sluice_upstream_requests_total{host=\"" + host + "\",outcome=\"200\"} 2\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("sluice_upstream_request_duration_seconds_count{host=\"" + host + "\"} 2\n"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace sluice::test
