@@ -7,7 +7,8 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$root/build/release}
 duration=${DURATION:-10s} rounds=${ROUNDS:-3} port=${PORT:-8010}
-hz=$(getconf CLK_TCK)
+# shellcheck source=bench/cpu_per_request.sh
+. "$root/bench/cpu_per_request.sh"
 
 taskset -c 0 "$build/sluice-api-bench" "$port" >/dev/null 2>&1 & server=$!
 trap 'kill $server 2>/dev/null' EXIT
@@ -18,21 +19,11 @@ for route in typed raw; do  # both must answer 200 before anything is measured
   [ "$code" = 200 ] || { echo "/$route answered $code" >&2; exit 1; }
 done
 
-measure() { # route → "requests cpu_us_per_request requests_per_s"
-  local url="http://127.0.0.1:$port/$1?currency=EUR"
-  taskset -c 1 wrk -t1 -c64 -d2s -s "$root/bench/item.lua" "$url" >/dev/null
-  local t0; t0=$(awk '{print $14+$15}' /proc/$server/stat)
-  local out; out=$(taskset -c 1 wrk -t1 -c64 -d"$duration" -s "$root/bench/item.lua" "$url")
-  local t1; t1=$(awk '{print $14+$15}' /proc/$server/stat)
-  echo "$out" | awk -v ticks=$((t1 - t0)) -v hz="$hz" '/ requests in /{n=$1} /Requests\/sec/{r=$2} /Non-2xx/{e=$NF}
-    END {printf "%d %.2f %.0f %d\n", n, ticks/hz*1e6/n, r, e}'
-}
-
 echo "round,route,requests,server_cpu_us_per_request,requests_per_s,non_2xx"
 sum_typed=0 sum_raw=0
 for round in $(seq 1 "$rounds"); do
   for route in typed raw; do
-    read -r n cpu rps errors < <(measure "$route")
+    read -r n cpu rps errors < <(measure_cpu $server "http://127.0.0.1:$port/$route?currency=EUR" 64 "$duration" -s "$root/bench/item.lua")
     echo "$round,$route,$n,$cpu,$rps,$errors"
     [ "$route" = typed ] && sum_typed=$(echo "$sum_typed + $cpu" | bc -l) || sum_raw=$(echo "$sum_raw + $cpu" | bc -l)
   done

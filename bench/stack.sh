@@ -7,7 +7,8 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$root/build/release}
 duration=${DURATION:-10s} rounds=${ROUNDS:-3} connections=${CONNECTIONS:-64}
-hz=$(getconf CLK_TCK)
+# shellcheck source=bench/cpu_per_request.sh
+. "$root/bench/cpu_per_request.sh"
 
 taskset -c 0 "$build/sluice-stack-bench" bare 8021 >/dev/null 2>&1 & bare=$!
 taskset -c 0 "$build/sluice-stack-bench" full 8022 >/dev/null 2>&1 & full=$!
@@ -17,22 +18,12 @@ for port in 8021 8022; do
 done
 curl -fsi http://127.0.0.1:8022/health | grep -qi '^x-request-id' || { echo "full stack not active" >&2; exit 1; }
 
-measure() { # pid port → "requests cpu_us_per_request requests_per_s non_2xx"
-  local url="http://127.0.0.1:$2/health"
-  taskset -c 1 wrk -t1 -c"$connections" -d2s "$url" >/dev/null
-  local t0; t0=$(awk '{print $14+$15}' /proc/$1/stat)
-  local out; out=$(taskset -c 1 wrk -t1 -c"$connections" -d"$duration" "$url")
-  local t1; t1=$(awk '{print $14+$15}' /proc/$1/stat)
-  echo "$out" | awk -v ticks=$((t1 - t0)) -v hz="$hz" '/ requests in /{n=$1} /Requests\/sec/{r=$2} /Non-2xx/{e=$NF}
-    END {printf "%d %.2f %.0f %d\n", n, ticks/hz*1e6/n, r, e}'
-}
-
 echo "round,stack,requests,server_cpu_us_per_request,requests_per_s,non_2xx"
 sum_full=0 sum_bare=0
 for round in $(seq 1 "$rounds"); do
   for stack in full bare; do
-    if [ $stack = full ]; then read -r n cpu rps errors < <(measure $full 8022)
-    else read -r n cpu rps errors < <(measure $bare 8021); fi
+    if [ $stack = full ]; then read -r n cpu rps errors < <(measure_cpu $full http://127.0.0.1:8022/health "$connections" "$duration")
+    else read -r n cpu rps errors < <(measure_cpu $bare http://127.0.0.1:8021/health "$connections" "$duration"); fi
     echo "$round,$stack,$n,$cpu,$rps,$errors"
     [ $stack = full ] && sum_full=$(echo "$sum_full + $cpu" | bc -l) || sum_bare=$(echo "$sum_bare + $cpu" | bc -l)
   done
