@@ -100,6 +100,9 @@ asio::awaitable<core::Result<Embeddings>> Batcher::submit(std::vector<std::strin
     co_return core::Error{
         504, "timeout",
         fmt::format("the {} model did not answer within {} ms", model_->name(), options_.timeout.count()), nullptr};
+  // Cancelled while waiting (a deadline, a client gone): the receive fails and no result exists.
+  if (std::get<0>(std::get<0>(outcome)) || !entry->result)
+    co_return core::Error{499, "cancelled", "the request was cancelled", nullptr};
   co_return std::move(*entry->result);
 }
 

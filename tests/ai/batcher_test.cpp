@@ -1,5 +1,7 @@
 #include "sluice/ai/batcher.hpp"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -195,14 +197,16 @@ TEST(Batcher, ACancelledCallerIsDroppedFromItsBatch) {
   f.model->hold();
   auto running = f.submit(b, {"keeps the model busy"});
   while (f.model->batches().empty()) std::this_thread::yield();
-  // A caller whose coroutine is destroyed before it completes (its io_context goes away).
-  {
-    asio::io_context caller;
-    asio::co_spawn(
-        caller, [b]() -> asio::awaitable<void> { co_await b->submit(std::vector<std::string>(1, "cancelled")); },
-        asio::detached);
-    caller.run_for(std::chrono::milliseconds(20));
-  }
+  // A caller cancelled while it waits (a deadline, a client gone). Its io_context lives on
+  // until the dropped entry has been released by the next batch: the entry's channel belongs to it.
+  asio::io_context caller;
+  asio::cancellation_signal cancel;
+  asio::co_spawn(
+      caller, [b]() -> asio::awaitable<void> { co_await b->submit(std::vector<std::string>(1, "cancelled")); },
+      asio::bind_cancellation_slot(cancel.slot(), asio::detached));
+  caller.run_for(std::chrono::milliseconds(20));
+  cancel.emit(asio::cancellation_type::terminal);
+  caller.run_for(std::chrono::milliseconds(20));
   f.model->release();
   ASSERT_TRUE(running.get());
   ASSERT_TRUE(f.submit(b, {"next"}).get());
