@@ -16,6 +16,7 @@ App::~App() = default;
 void App::add(BoundRoute route) {
   if (is_mounted_) throw std::logic_error("route " + route.operation.path + " added after App::run(): add routes first");
   auto& doc = route.operation.doc;
+  route.operation.guards = doc.guards;  // for the documentation of what they may answer
   routes_.push_back({route.operation.method, route.operation.path, std::move(route.handler), std::move(doc.guards),
                      std::move(doc.middleware)});
   doc.guards.clear();
@@ -40,7 +41,7 @@ void App::mount_routes() {
   is_mounted_ = true;
 }
 
-boost::json::object App::openapi() const { return openapi_document(info_, operations_, schemas_); }
+boost::json::object App::openapi() const { return openapi_document(info_, operations_, schemas_, guards_); }
 
 void App::run(http::ServerOptions options, std::function<void(std::uint16_t)> on_listening) {
   mount_routes();

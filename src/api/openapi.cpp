@@ -93,8 +93,9 @@ json::object json_content(const json::value& schema) {
 }  // namespace
 
 json::object openapi_document(const ApiInfo& info, const std::vector<Operation>& operations,
-                              const SchemaRegistry& schemas) {
+                              const SchemaRegistry& schemas, const http::Guards& app_guards) {
   json::object paths;
+  bool uses_bearer = false;
   for (const auto& op : operations) {
     if (!op.doc.include_in_schema) continue;
     json::object entry;
@@ -117,6 +118,20 @@ json::object openapi_document(const ApiInfo& info, const std::vector<Operation>&
     if (op.validates_input)
       responses["422"] = {{"description", "Validation Error"},
                           {"content", json_content(SchemaRegistry::ref("HTTPValidationError"))}};
+    bool needs_bearer = false;
+    for (const auto* guards : {&app_guards, &op.guards}) {
+      for (const auto& guard : *guards) {
+        auto doc = guard->describe(op.path);
+        needs_bearer |= doc.needs_bearer_token;
+        for (const auto& [status, description] : doc.responses)
+          responses[std::to_string(status)] = {{"description", description},
+                                               {"content", json_content(SchemaRegistry::ref("Error"))}};
+      }
+    }
+    if (needs_bearer) {
+      entry["security"] = json::array{json::object{{"bearerAuth", json::array{}}}};
+      uses_bearer = true;
+    }
     entry["responses"] = std::move(responses);
     if (op.doc.deprecated) entry["deprecated"] = true;
     auto& path_item = paths[op.path];
@@ -128,10 +143,13 @@ json::object openapi_document(const ApiInfo& info, const std::vector<Operation>&
   for (const auto& [name, schema] : schemas.schemas()) components[name] = schema;
   json::object info_object{{"title", info.title}, {"version", info.version}};
   if (!info.description.empty()) info_object["description"] = info.description;
+  json::object components_object{{"schemas", std::move(components)}};
+  if (uses_bearer)  // Swagger UI then offers "Authorize" for the key
+    components_object["securitySchemes"] = {{"bearerAuth", {{"type", "http"}, {"scheme", "bearer"}}}};
   return {{"openapi", "3.1.0"},
           {"info", std::move(info_object)},
           {"paths", std::move(paths)},
-          {"components", {{"schemas", std::move(components)}}}};
+          {"components", std::move(components_object)}};
 }
 
 }  // namespace sluice::api

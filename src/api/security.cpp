@@ -97,6 +97,11 @@ class ApiKeyGuard final : public http::Guard {
     return Verdict::answer;
   }
 
+  http::GuardDoc describe(std::string_view route) const override {
+    if (is_exempt(route, options_.exempt)) return {};
+    return {{{401, "Missing or invalid API key"}}, true};
+  }
+
  private:
   std::shared_ptr<const ApiKeys> keys_;
   AuthOptions options_;

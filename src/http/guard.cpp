@@ -18,6 +18,8 @@ asio::awaitable<Guard::Verdict> Guard::enter_async(Request&, GuardState&, std::o
 
 void Guard::leave(Request&, GuardState&, Response&) {}
 
+GuardDoc Guard::describe(std::string_view) const { return {}; }
+
 void Request::leave_guards(Response& response) {
   while (guard_count_ > 0) {
     auto& entry = guards_[--guard_count_];

@@ -120,6 +120,10 @@ asio::awaitable<http::Guard::Verdict> AdmissionGate::enter_async(http::Request&,
   co_return Verdict::pass;
 }
 
+http::GuardDoc AdmissionGate::describe(std::string_view) const {
+  return {{{503, "At capacity: retry after Retry-After seconds"}}};
+}
+
 void AdmissionGate::leave(http::Request&, http::GuardState&, http::Response& response) {
   if (!response.is_streaming()) {
     release();

@@ -125,6 +125,12 @@ class LimitGuard final : public http::Guard {
     if (headers_on_success_ && state.values[0] != kNoDecision) add_headers(response, state);
   }
 
+  http::GuardDoc describe(std::string_view) const override {
+    http::GuardDoc doc{{{429, "Rate limit exceeded: retry after Retry-After seconds"}}};
+    if (!fail_open_) doc.responses.emplace_back(503, "Rate limiting is unavailable");
+    return doc;
+  }
+
  private:
   std::string_view route(const http::Request& request) const {
     return is_per_route_ ? request.route() : std::string_view{};  // per route: each has its whole budget

@@ -4,6 +4,7 @@
 
 #include "sluice/api/security.hpp"
 
+#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -80,6 +81,20 @@ TEST(RequireApiKey, OnOneRouteOnly) {
   EXPECT_EQ(test::request(running.port(), "GET", "/open")->status, 200);
   EXPECT_EQ(test::request(running.port(), "GET", "/admin")->status, 401);
   EXPECT_EQ(test::request(running.port(), "GET", "/admin", "", "Authorization: Bearer k\r\n")->status, 200);
+}
+
+TEST(RequireApiKey, OpenApiDocumentsTheSchemeOnGuardedRoutesOnly) {
+  App app(1);
+  auto keys = std::make_shared<ApiKeys>(std::vector<std::string>{"k"});
+  app.guard(require_api_key(keys, {.exempt = {"/health"}}));
+  app.get("/health", ok);
+  app.get("/data", ok);
+  auto spec = app.openapi();
+  auto& paths = spec.at("paths").as_object();
+  EXPECT_EQ(boost::json::serialize(paths.at("/data").at("get").at("security")), R"([{"bearerAuth":[]}])");
+  EXPECT_TRUE(paths.at("/data").at("get").at("responses").as_object().contains("401"));
+  EXPECT_FALSE(paths.at("/health").at("get").as_object().contains("security"));
+  EXPECT_EQ(spec.at("components").at("securitySchemes").at("bearerAuth").at("scheme"), "bearer");
 }
 
 }  // namespace

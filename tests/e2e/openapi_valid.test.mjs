@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { startServer } from './start_server.mjs';
 
+// With API keys configured, so that the security scheme is part of what is validated.
+process.env.SLUICE_API_KEYS = 'openapi-test-key';
 const server = await startServer(process.argv[2]);
 try {
   const response = await fetch(`${server.url}/openapi.json`);
@@ -26,6 +28,12 @@ try {
   assert.equal(datasetId.schema.type, 'integer');
   assert.ok(spec.paths['/generate'].get.responses['422'], '422 is documented');
   assert.ok(spec.components.schemas.HTTPValidationError);
+  // What the guards may answer instead of the handler, and the API key they ask for.
+  assert.deepEqual(spec.components.securitySchemes.bearerAuth, { type: 'http', scheme: 'bearer' });
+  assert.deepEqual(spec.paths['/ai'].get.security, [{ bearerAuth: [] }]);
+  assert.ok(spec.paths['/ai'].get.responses['401'] && spec.paths['/ai'].get.responses['429']);
+  assert.ok(spec.paths['/generate'].get.responses['503'], 'admission control is documented');
+  assert.equal(spec.paths['/health'].get.security, undefined, '/health needs no key');
   console.log(`openapi.json valid (OpenAPI ${spec.openapi}, ${Object.keys(spec.paths).length} paths)`);
 } finally {
   server.stop();

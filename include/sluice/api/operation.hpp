@@ -39,6 +39,7 @@ struct Operation {
   bool is_body_required = false;
   boost::json::value response = nullptr;  // schema of the success body; null: not described
   bool validates_input = false;           // may answer 422
+  http::Guards guards;                    // the route's own guards (what they may answer is documented)
 };
 
 struct ApiInfo {
@@ -50,7 +51,8 @@ struct ApiInfo {
 class SchemaRegistry;
 
 /// The OpenAPI 3.1 document for `operations`, with `schemas` as components.
+/// `app_guards` stand in front of every operation, before its own.
 boost::json::object openapi_document(const ApiInfo& info, const std::vector<Operation>& operations,
-                                     const SchemaRegistry& schemas);
+                                     const SchemaRegistry& schemas, const http::Guards& app_guards = {});
 
 }  // namespace sluice::api

@@ -12,9 +12,18 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sluice::http {
+
+/// What a guard tells the API documentation about a route it protects.
+struct GuardDoc {
+  std::vector<std::pair<unsigned, std::string>> responses;  // {429, "Rate limit exceeded"}, ...
+  bool needs_bearer_token = false;  // the route needs `Authorization: Bearer <key>`
+};
 
 class Guard {
  public:
@@ -32,6 +41,8 @@ class Guard {
   /// Once the response is ready, for every request this guard passed (also when a later guard
   /// answered or the handler failed): adjust the response, give back what enter() took.
   virtual void leave(Request& request, GuardState& state, Response& response);
+  /// For OpenAPI: the answers this guard may give instead of the handler on `route`.
+  virtual GuardDoc describe(std::string_view route) const;
 };
 
 using Guards = std::vector<std::shared_ptr<Guard>>;

@@ -40,6 +40,7 @@ class AdmissionGate final : public http::Guard, public std::enable_shared_from_t
   boost::asio::awaitable<Verdict> enter_async(http::Request& request, http::GuardState& state,
                                               std::optional<http::Response>& answer) override;
   void leave(http::Request& request, http::GuardState& state, http::Response& response) override;
+  http::GuardDoc describe(std::string_view route) const override;
 
   std::size_t in_flight() const;
   std::size_t queued() const;
