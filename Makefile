@@ -1,7 +1,7 @@
 # The two commands a new user needs (see README.md):
 #   make run    set up, build and start the server on 127.0.0.1:8000 with embedded defaults
 #   make test   set up, build (warnings as errors) and run the whole test suite
-.PHONY: setup run test build bench clean
+.PHONY: setup run test fuzz build bench clean
 
 setup:
 	scripts/setup
@@ -17,6 +17,13 @@ test: setup
 	cmake --preset ci
 	cmake --build --preset ci
 	ctest --preset ci
+	$(MAKE) fuzz
+
+# Every libFuzzer target, a bounded run each from its committed seeds (see fuzz/CMakeLists.txt).
+fuzz:
+	cmake --preset fuzz
+	cmake --build --preset fuzz
+	ctest --preset fuzz
 
 bench:
 	scripts/setup --bench

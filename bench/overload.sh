@@ -4,7 +4,8 @@
 # (unloaded), then at 4× its capacity over 1,024 connections for 60 s. Reports latency by
 # status (the load client schedules requests open-loop, so a slow server cannot hide behind a
 # waiting client), connection errors, and the server's resident memory every 10 s.
-#   bench/overload.sh      (after a release build; SECONDS_OVERLOAD=60 MAX_QUEUE=32 QUEUE_TIMEOUT_MS=25)
+#   bench/overload.sh      (after a release build; SECONDS_OVERLOAD=60 MAX_QUEUE=32 QUEUE_TIMEOUT_MS=2000,
+#                           which are `sluice serve`'s defaults for its model stage)
 # Server pinned to CPU 0, load client to CPU 1.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,7 +14,7 @@ port=${PORT:-8041}
 overload_seconds=${SECONDS_OVERLOAD:-60}
 work=$(mktemp -d)
 
-taskset -c 0 "$build/sluice-overload-server" "$port" "${MAX_QUEUE:-32}" "${QUEUE_TIMEOUT_MS:-25}" >/dev/null 2>&1 &
+taskset -c 0 "$build/sluice-overload-server" "$port" "${MAX_QUEUE:-32}" "${QUEUE_TIMEOUT_MS:-2000}" >/dev/null 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/stats" >/dev/null && break; sleep 0.1; done

@@ -65,16 +65,30 @@ asio::awaitable<core::Result<Embeddings>> Batcher::submit(std::vector<std::strin
   if (texts.empty()) co_return Embeddings{};
   auto self = shared_from_this();  // queued work may outlive every other owner
   auto executor = co_await asio::this_coro::executor;
-  std::size_t tokens = 0;
-  for (const auto& text : texts) tokens += model_->count_tokens(text);
   const std::size_t count = texts.size();
+  // One request's texts count against the queue like everybody's: a request that could never
+  // fit is refused, not admitted alone (200,000 inputs once took the server's memory that way).
+  if (count > options_.max_queue)
+    co_return core::Error{413, "too_many_inputs",
+                          fmt::format("{} texts in one request; the {} model queues at most {}", count, model_->name(),
+                                      options_.max_queue),
+                          nullptr};
+  std::size_t tokens = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto text_tokens = model_->count_tokens(texts[i]);
+    if (text_tokens > options_.max_text_tokens)
+      co_return core::Error{400, "input_too_long",
+                            fmt::format("input {} has {} tokens; the {} model takes at most {}", i, text_tokens,
+                                        model_->name(), options_.max_text_tokens),
+                            nullptr};
+    tokens += text_tokens;
+  }
   auto entry = std::make_shared<Entry>(executor, std::move(texts), tokens);
 
   bool is_full = false;
   {
     std::lock_guard lock(mutex_);
-    // An empty queue always admits one request, however large, so none is refused forever.
-    if (queued_texts_ > 0 && queued_texts_ + count > options_.max_queue) {
+    if (queued_texts_ + count > options_.max_queue) {
       is_full = true;
       ++stats_.rejected;
     } else {

@@ -163,16 +163,25 @@ void BuiltinEmbeddingModel::hash_features(std::string_view text, float* out) con
 }
 
 std::vector<Vector> BuiltinEmbeddingModel::embed_batch(const std::vector<std::string>& texts) const {
+  // Blocks of texts: the hashed features take 64 KiB per text, so a block bounds the working
+  // memory (4 MiB) whatever the batch size, and the projection is still streamed once per block.
+  constexpr std::size_t block = 64;
   const std::size_t n = texts.size(), width = options_.hashed_features, dim = options_.dimension;
-  std::vector<float> features(n * width, 0.0f);
-  for (std::size_t i = 0; i < n; ++i) hash_features(texts[i], features.data() + i * width);
-  std::vector<float> projected(n * dim, 0.0f);
-  project(features.data(), n, width, projection_.data(), dim, projected.data());
+  std::vector<float> features(std::min(n, block) * width);
+  std::vector<float> projected(std::min(n, block) * dim);
   std::vector<Vector> out(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    out[i].assign(projected.begin() + static_cast<std::ptrdiff_t>(i * dim),
-                  projected.begin() + static_cast<std::ptrdiff_t>((i + 1) * dim));
-    normalise(out[i].data(), dim);
+  for (std::size_t first = 0; first < n; first += block) {
+    const std::size_t count = std::min(block, n - first);
+    std::fill(features.begin(), features.end(), 0.0f);
+    std::fill(projected.begin(), projected.end(), 0.0f);
+    for (std::size_t i = 0; i < count; ++i) hash_features(texts[first + i], features.data() + i * width);
+    project(features.data(), count, width, projection_.data(), dim, projected.data());
+    for (std::size_t i = 0; i < count; ++i) {
+      auto& vector = out[first + i];
+      vector.assign(projected.begin() + static_cast<std::ptrdiff_t>(i * dim),
+                    projected.begin() + static_cast<std::ptrdiff_t>((i + 1) * dim));
+      normalise(vector.data(), dim);
+    }
   }
   return out;
 }

@@ -118,6 +118,9 @@ json::object openapi_document(const ApiInfo& info, const std::vector<Operation>&
     if (op.validates_input)
       responses["422"] = {{"description", "Validation Error"},
                           {"content", json_content(SchemaRegistry::ref("HTTPValidationError"))}};
+    for (const auto& [status, description] : op.doc.responses)
+      responses[std::to_string(status)] = {{"description", description},
+                                           {"content", json_content(SchemaRegistry::ref("Error"))}};
     bool needs_bearer = false;
     for (const auto* guards : {&app_guards, &op.guards}) {
       for (const auto& guard : *guards) {

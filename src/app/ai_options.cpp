@@ -47,6 +47,23 @@ void add_ai_flags(CLI::App& command, AiOptions& o) {
       ->envname("SLUICE_BATCH_MAX_QUEUE")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  command.add_option("--max-embedding-inputs", o.limits.max_inputs, "Inputs per embeddings request; more → 400")
+      ->envname("SLUICE_MAX_EMBEDDING_INPUTS")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command.add_option("--max-input-tokens", o.max_input_tokens, "Tokens per embeddings input; more → 400")
+      ->envname("SLUICE_MAX_INPUT_TOKENS")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command.add_option("--max-chat-messages", o.limits.max_messages, "Messages per chat request; more → 400")
+      ->envname("SLUICE_MAX_CHAT_MESSAGES")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command.add_option("--max-completion-tokens", o.limits.max_completion_tokens,
+                     "Largest max_tokens a request may ask for; more → 400")
+      ->envname("SLUICE_MAX_COMPLETION_TOKENS")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
 }
 
 }  // namespace sluice::app

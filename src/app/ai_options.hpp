@@ -2,6 +2,8 @@
 // `sluice serve` settings for the AI layer: which providers serve embeddings and generation,
 // and how embedding work is batched.
 
+#include "request_limits.hpp"
+
 #include <CLI/App.hpp>
 
 #include <chrono>
@@ -21,7 +23,9 @@ struct AiOptions {
   std::size_t batch_max_size = 64;  // 1: batching off
   std::size_t batch_max_tokens = 8192;
   long batch_max_wait_us = 1000;
-  std::size_t batch_max_queue = 1024;
+  std::size_t batch_max_queue = 4096;     // ≥ limits.max_inputs: one whole request always fits
+  std::size_t max_input_tokens = 8192;    // tokens per embeddings input; longer → 400
+  RequestLimits limits;
 };
 
 /// Adds --provider-url, --provider-api-key, --model, --embedding-model, --embedding-dim,

@@ -51,7 +51,8 @@ void add_builtin(App& app, const AiOptions& options) {
   ai::BatcherOptions batching{.max_batch_size = options.batch_max_size,
                               .max_batch_tokens = options.batch_max_tokens,
                               .max_wait = std::chrono::microseconds(options.batch_max_wait_us),
-                              .max_queue = options.batch_max_queue};
+                              .max_queue = options.batch_max_queue,
+                              .max_text_tokens = options.max_input_tokens};
   auto* compute = &app.compute();
   services.add_singleton<ai::Embedder>(
       std::function<std::shared_ptr<ai::Embedder>(di::Container&)>([model, batching, compute](di::Container& c) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <boost/json/parse.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <chrono>
@@ -19,7 +20,9 @@ http::Response error_response(const ApiError& error) {
                     {"type", error.type},
                     {"param", error.param.empty() ? json::value(nullptr) : json::value(error.param)},
                     {"code", error.code.empty() ? json::value(nullptr) : json::value(error.code)}};
-  return http::Response::json(json::object{{"error", std::move(body)}}, static_cast<http::Status>(error.status));
+  auto response = http::Response::json(json::object{{"error", std::move(body)}}, static_cast<http::Status>(error.status));
+  if (error.status == 503) response.set_header(http::Field::retry_after, "1");  // queue full, at capacity
+  return response;
 }
 
 ApiError from_core(const core::Error& error) {
@@ -120,7 +123,7 @@ std::optional<std::string> message_content(const json::value& content) {
 
 }  // namespace
 
-Parsed<EmbeddingsRequest> parse_embeddings(std::string_view body) {
+Parsed<EmbeddingsRequest> parse_embeddings(std::string_view body, const RequestLimits& limits) {
   Parsed<EmbeddingsRequest> out;
   auto object = parse_object(body, out.error);
   if (!object) return out;
@@ -134,6 +137,12 @@ Parsed<EmbeddingsRequest> parse_embeddings(std::string_view body) {
   if (input->is_string()) {
     request.input.emplace_back(input->get_string());
   } else if (input->is_array() && !input->get_array().empty()) {
+    if (input->get_array().size() > limits.max_inputs) {
+      out.error = invalid("input", fmt::format("'input' may hold at most {} items; send the rest in further requests",
+                                               limits.max_inputs), "too_many_inputs");
+      return out;
+    }
+    request.input.reserve(input->get_array().size());
     for (const auto& item : input->get_array()) {
       if (!item.is_string()) {
         out.error =
@@ -160,7 +169,7 @@ Parsed<EmbeddingsRequest> parse_embeddings(std::string_view body) {
   return out;
 }
 
-Parsed<CompletionRequest> parse_completion(std::string_view body, bool is_chat) {
+Parsed<CompletionRequest> parse_completion(std::string_view body, bool is_chat, const RequestLimits& limits) {
   Parsed<CompletionRequest> out;
   auto object = parse_object(body, out.error);
   if (!object) return out;
@@ -171,6 +180,11 @@ Parsed<CompletionRequest> parse_completion(std::string_view body, bool is_chat) 
     const auto* messages = fields.find("messages");
     if (!messages || !messages->is_array() || messages->get_array().empty()) {
       out.error = invalid("messages", "'messages' must be a non-empty array");
+      return out;
+    }
+    if (messages->get_array().size() > limits.max_messages) {
+      out.error = invalid("messages", fmt::format("'messages' may hold at most {} messages", limits.max_messages),
+                          "too_many_messages");
       return out;
     }
     for (std::size_t i = 0; i < messages->get_array().size(); ++i) {
@@ -197,9 +211,11 @@ Parsed<CompletionRequest> parse_completion(std::string_view body, bool is_chat) 
   }
   request.model = fields.string("model").value_or("");
   auto& params = generation.params;
-  auto max_tokens = fields.integer("max_completion_tokens", 1, 1'000'000);
-  if (!max_tokens) max_tokens = fields.integer("max_tokens", 1, 1'000'000);
-  if (max_tokens) params.max_tokens = static_cast<std::size_t>(*max_tokens);
+  const auto most = static_cast<std::int64_t>(limits.max_completion_tokens);
+  auto max_tokens = fields.integer("max_completion_tokens", 1, most);
+  if (!max_tokens) max_tokens = fields.integer("max_tokens", 1, most);
+  params.max_tokens = max_tokens ? static_cast<std::size_t>(*max_tokens)
+                                 : std::min(params.max_tokens, limits.max_completion_tokens);
   params.temperature = fields.number("temperature", 0, 2).value_or(1.0);
   params.top_p = fields.number("top_p", 0, 1).value_or(1.0);
   params.seed = fields.integer("seed", INT64_MIN, INT64_MAX);
@@ -228,6 +244,12 @@ Parsed<CompletionRequest> parse_completion(std::string_view body, bool is_chat) 
   }
   out.value = std::move(request);
   return out;
+}
+
+std::size_t estimated_embeddings_bytes(std::size_t inputs, std::size_t dimensions, bool is_base64) {
+  // A float as JSON text is at most ~16 characters ("-0.0123456789012,"); as base64, 4 bytes → 5.34.
+  const std::size_t per_float = is_base64 ? 6 : 16, per_item = 64;
+  return inputs * (dimensions * per_float + per_item);
 }
 
 std::string base64_floats(const ai::Vector& v) {

@@ -2,6 +2,8 @@
 // OpenAI's wire format: reading request bodies into the ai layer's types, writing responses,
 // and OpenAI's error object. Pure functions; the routes are in openai_routes.cpp.
 
+#include "request_limits.hpp"
+
 #include "sluice/ai/embedder.hpp"
 #include "sluice/ai/generator.hpp"
 #include "sluice/core/error.hpp"
@@ -49,9 +51,12 @@ struct Parsed {
   ApiError error;
 };
 
-Parsed<EmbeddingsRequest> parse_embeddings(std::string_view body);
+Parsed<EmbeddingsRequest> parse_embeddings(std::string_view body, const RequestLimits& limits = {});
 /// `is_chat`: /v1/chat/completions (messages) or /v1/completions (prompt).
-Parsed<CompletionRequest> parse_completion(std::string_view body, bool is_chat);
+Parsed<CompletionRequest> parse_completion(std::string_view body, bool is_chat, const RequestLimits& limits = {});
+/// An upper bound of the JSON size of `inputs` embeddings of `dimensions` floats, so that a
+/// huge answer is refused before it is computed.
+std::size_t estimated_embeddings_bytes(std::size_t inputs, std::size_t dimensions, bool is_base64);
 
 /// Little-endian float32 bytes, base64-encoded (OpenAI's `encoding_format: "base64"`).
 std::string base64_floats(const ai::Vector& v);

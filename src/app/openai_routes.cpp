@@ -62,8 +62,9 @@ asio::awaitable<Response> list_models(Depends<ai::Embedder> embedder, Depends<ai
   co_return Response::json(models_json(generator->model(), embedder->model()));
 }
 
-asio::awaitable<Response> embeddings(Request& http_request, Depends<ai::Embedder> embedder) {
-  auto parsed = parse_embeddings(http_request.body());
+asio::awaitable<Response> embeddings(Request& http_request, Depends<ai::Embedder> embedder,
+                                     Depends<RequestLimits> limits) {
+  auto parsed = parse_embeddings(http_request.body(), *limits);
   if (!parsed.value) co_return error_response(parsed.error);
   auto& request = *parsed.value;
   if (!request.model.empty() && request.model != embedder->model())
@@ -78,6 +79,14 @@ asio::awaitable<Response> embeddings(Request& http_request, Depends<ai::Embedder
              ? fmt::format("'dimensions' must be at most {}", native)
              : fmt::format("The model '{}' only produces {} dimensions", embedder->model(), native),
          "invalid_request_error", "dimensions", ""});
+  const auto answer_bytes =
+      estimated_embeddings_bytes(request.input.size(), dimensions ? dimensions : native, request.is_base64);
+  if (answer_bytes > limits->max_response_bytes)
+    co_return error_response({413,
+                              fmt::format("The answer would take about {} MiB (at most {} MiB): send fewer inputs or "
+                                          "ask for fewer dimensions",
+                                          answer_bytes >> 20, limits->max_response_bytes >> 20),
+                              "invalid_request_error", "input", "response_too_large"});
   auto result = co_await embedder->embed(std::move(request.input));
   if (!result) co_return error_response(from_core(result.error()));
   co_return Response::json(embeddings_json(std::move(*result), request.is_base64, dimensions, embedder->model()));
@@ -188,8 +197,9 @@ Response stream_completion(Shape shape, std::shared_ptr<ai::Generator> generator
   return response;
 }
 
-asio::awaitable<Response> completion(Shape shape, Request& http_request, std::shared_ptr<ai::Generator> generator) {
-  auto parsed = parse_completion(http_request.body(), shape.is_chat);
+asio::awaitable<Response> completion(Shape shape, Request& http_request, std::shared_ptr<ai::Generator> generator,
+                                     const RequestLimits& limits) {
+  auto parsed = parse_completion(http_request.body(), shape.is_chat, limits);
   if (!parsed.value) co_return error_response(parsed.error);
   auto& request = *parsed.value;
   if (!request.model.empty() && request.model != generator->model())
@@ -200,17 +210,20 @@ asio::awaitable<Response> completion(Shape shape, Request& http_request, std::sh
   co_return Response::json(completion_json(shape, generator->model(), std::move(*result)));
 }
 
-asio::awaitable<Response> chat_completions(Request& request, Depends<ai::Generator> generator) {
-  return completion(chat_shape, request, generator.value);
+asio::awaitable<Response> chat_completions(Request& request, Depends<ai::Generator> generator,
+                                           Depends<RequestLimits> limits) {
+  return completion(chat_shape, request, generator.value, *limits);
 }
 
-asio::awaitable<Response> completions(Request& request, Depends<ai::Generator> generator) {
-  return completion(text_shape, request, generator.value);
+asio::awaitable<Response> completions(Request& request, Depends<ai::Generator> generator,
+                                      Depends<RequestLimits> limits) {
+  return completion(text_shape, request, generator.value, *limits);
 }
 
 }  // namespace
 
-void add_openai_routes(App& app, Protection& protection) {
+void add_openai_routes(App& app, Protection& protection, const RequestLimits& limits) {
+  app.services().add_singleton<RequestLimits>(std::make_shared<RequestLimits>(limits));
   app.get("/v1/models", list_models, {.summary = "List models (OpenAI-compatible)", .tags = {"openai"}});
   app.post("/v1/embeddings", embeddings,
            {.summary = "Create embeddings (OpenAI-compatible)",
@@ -218,20 +231,20 @@ void add_openai_routes(App& app, Protection& protection) {
                            "(little-endian float32); `dimensions`: shorter vectors where the model allows. "
                            "Concurrent requests are batched. Errors in OpenAI's error shape.",
             .tags = {"openai"},
-            .guards = protection.model_route_guards("/v1/embeddings"),
-            .middleware = protection.model_route_middleware()});
+            .middleware = protection.model_route_middleware(),
+            .responses = Protection::model_route_responses()});
   app.post("/v1/chat/completions", chat_completions,
            {.summary = "Chat completion (OpenAI-compatible)",
             .description = "`stream: true` answers Server-Sent Events ending in `data: [DONE]`.",
             .tags = {"openai"},
-            .guards = protection.model_route_guards("/v1/chat/completions"),
-            .middleware = protection.model_route_middleware()});
+            .middleware = protection.model_route_middleware(),
+            .responses = Protection::model_route_responses()});
   app.post("/v1/completions", completions,
            {.summary = "Text completion (OpenAI-compatible)",
             .description = "`stream: true` answers Server-Sent Events ending in `data: [DONE]`.",
             .tags = {"openai"},
-            .guards = protection.model_route_guards("/v1/completions"),
-            .middleware = protection.model_route_middleware()});
+            .middleware = protection.model_route_middleware(),
+            .responses = Protection::model_route_responses()});
 }
 
 }  // namespace sluice::app

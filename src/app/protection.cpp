@@ -45,11 +45,16 @@ Protection::Protection(App& app, const ProtectionOptions& options, limits::RateC
   if (!options.rate_limit.empty()) app.guard(limiter_.shared_limit(options.rate_limit, "global"));
 }
 
-http::Guards Protection::model_route_guards(const std::string& route) {
+std::shared_ptr<limits::AdmissionGate> Protection::model_gate(const std::string& stage) {
   auto gate = limits::AdmissionGate::create(
       {.max_in_flight = options_.max_in_flight, .max_queue = options_.max_queue, .queue_timeout = options_.queue_timeout});
-  gates_.emplace_back(route, gate);
-  return {gate};
+  gates_.emplace_back(stage, gate);
+  return gate;
+}
+
+std::vector<std::pair<unsigned, std::string>> Protection::model_route_responses() {
+  return {{503, "The model is at capacity (its admission queue is full): retry after Retry-After seconds"},
+          {504, "The request's deadline passed"}};
 }
 
 std::vector<http::Middleware> Protection::model_route_middleware() const {
@@ -73,23 +78,23 @@ std::string Protection::metrics(const http::ServerStats& server) const {
       limits.allowed.load(), limits.limited.load(), limits.store_errors.load(), server.open_connections.load(),
       server.rejected_connections.load());
   out +=
-      "# HELP sluice_admission_in_flight Requests running in a route's admission gate.\n"
+      "# HELP sluice_admission_in_flight Requests running in a model stage's admission gate.\n"
       "# TYPE sluice_admission_in_flight gauge\n";
-  for (const auto& [route, gate] : gates_) out += fmt::format("sluice_admission_in_flight{{route=\"{}\"}} {}\n", route, gate->in_flight());
+  for (const auto& [stage, gate] : gates_) out += fmt::format("sluice_admission_in_flight{{stage=\"{}\"}} {}\n", stage, gate->in_flight());
   out +=
-      "# HELP sluice_admission_queue_depth Requests waiting for a slot in a route's admission gate.\n"
+      "# HELP sluice_admission_queue_depth Requests waiting for a slot in a model stage's admission gate.\n"
       "# TYPE sluice_admission_queue_depth gauge\n";
-  for (const auto& [route, gate] : gates_) out += fmt::format("sluice_admission_queue_depth{{route=\"{}\"}} {}\n", route, gate->queued());
+  for (const auto& [stage, gate] : gates_) out += fmt::format("sluice_admission_queue_depth{{stage=\"{}\"}} {}\n", stage, gate->queued());
   out +=
-      "# HELP sluice_admission_requests_total Requests at a route's admission gate, by outcome.\n"
+      "# HELP sluice_admission_requests_total Requests at a model stage's admission gate, by outcome.\n"
       "# TYPE sluice_admission_requests_total counter\n";
-  for (const auto& [route, gate] : gates_) {
+  for (const auto& [stage, gate] : gates_) {
     const auto& s = gate->stats();
     out += fmt::format(
-        "sluice_admission_requests_total{{route=\"{0}\",outcome=\"admitted\"}} {1}\n"
-        "sluice_admission_requests_total{{route=\"{0}\",outcome=\"shed_queue_full\"}} {2}\n"
-        "sluice_admission_requests_total{{route=\"{0}\",outcome=\"shed_timeout\"}} {3}\n",
-        route, s.admitted.load(), s.shed_queue_full.load(), s.shed_timeout.load());
+        "sluice_admission_requests_total{{stage=\"{0}\",outcome=\"admitted\"}} {1}\n"
+        "sluice_admission_requests_total{{stage=\"{0}\",outcome=\"shed_queue_full\"}} {2}\n"
+        "sluice_admission_requests_total{{stage=\"{0}\",outcome=\"shed_timeout\"}} {3}\n",
+        stage, s.admitted.load(), s.shed_queue_full.load(), s.shed_timeout.load());
   }
   return out;
 }

@@ -21,8 +21,11 @@ class Protection {
   /// limit (when configured). `counters` is where rate limits count (memory or Redis).
   Protection(App& app, const ProtectionOptions& options, limits::RateCounterFactory counters);
 
-  /// Guards of an expensive route: its own admission gate (max in flight + bounded queue).
-  http::Guards model_route_guards(const std::string& route);
+  /// The admission gate of one model stage ("generate", ...): max in flight + bounded queue.
+  /// It covers the model call only, not the I/O a request waits on (see model_admission.hpp).
+  std::shared_ptr<limits::AdmissionGate> model_gate(const std::string& stage);
+  /// What a model route may answer besides its result (for OpenAPI): 503 at capacity, 504.
+  static std::vector<std::pair<unsigned, std::string>> model_route_responses();
   /// Middleware of an expensive route: the request deadline.
   std::vector<http::Middleware> model_route_middleware() const;
   /// A per-client rate limit for one route.
@@ -35,7 +38,7 @@ class Protection {
  private:
   ProtectionOptions options_;
   limits::Limiter limiter_;
-  std::vector<std::pair<std::string, std::shared_ptr<limits::AdmissionGate>>> gates_;  // by route
+  std::vector<std::pair<std::string, std::shared_ptr<limits::AdmissionGate>>> gates_;  // by stage
 };
 
 }  // namespace sluice::app

@@ -3,6 +3,7 @@
 #include "context_source.hpp"
 #include "job_routes.hpp"
 #include "job_service.hpp"
+#include "model_admission.hpp"
 #include "operations.hpp"
 #include "protection.hpp"
 
@@ -109,6 +110,9 @@ void add_article_routes(App& app, const ServeOptions& options) {
   services.add_singleton<cache::MemoryCache>(response_cache);
 
   add_ai_services(app, options.ai, upstream_metrics(registry));
+  // Model calls take an admission slot; the I/O a request waits on does not (model_admission.hpp).
+  services.override_with<ai::Generator>(
+      std::make_shared<AdmittedGenerator>(services.get<ai::Generator>(), protection->model_gate("generate")));
   auto jobs = std::make_shared<JobService>(options.jobs);
   services.add_singleton<JobService>(jobs);
   services.on_startup([jobs, compute = &app.compute()] { jobs->start_workers(compute); });
@@ -122,11 +126,9 @@ void add_article_routes(App& app, const ServeOptions& options) {
     context = std::make_shared<CachedContextSource>(context, shared_cache, options.context_cache_ttl);
   services.add_singleton<ContextSource>(context);
 
-  // A cached answer takes no admission slot: the response cache guards first.
   http::Guards generate_guards;
   if (options.response_cache_ttl.count() > 0)
     generate_guards.push_back(cache::response_cache(response_cache, options.response_cache_ttl));
-  for (auto& guard : protection->model_route_guards("/generate")) generate_guards.push_back(std::move(guard));
 
   app.get("/health", health, {.summary = "Health", .tags = {"operations"}});
   app.get("/generate", generate,
@@ -135,20 +137,21 @@ void add_article_routes(App& app, const ServeOptions& options) {
                           "pool. 502 when the context API is unreachable, 504 past its deadline.",
            .tags = {"ai"},
            .guards = std::move(generate_guards),
-           .middleware = protection->model_route_middleware()});
+           .middleware = protection->model_route_middleware(),
+           .responses = Protection::model_route_responses()});
   add_job_routes(app);
   add_operations(app, options, registry);
   app.post("/ai/generate", ai_generate,
            {.summary = "Generate with the injected model",
             .tags = {"ai"},
-            .guards = protection->model_route_guards("/ai/generate"),
-            .middleware = protection->model_route_middleware()});
+            .middleware = protection->model_route_middleware(),
+           .responses = Protection::model_route_responses()});
   app.get("/ai", ai,
           {.summary = "Rate-limited endpoint",
            .description = "Limited per client (default 10/minute); over the limit: 429 with Retry-After.",
            .tags = {"ai"},
            .guards = {protection->rate_limit(options.protection.ai_rate_limit)}});
-  add_openai_routes(app, *protection);
+  add_openai_routes(app, *protection, options.ai.limits);
 }
 
 }  // namespace sluice::app

@@ -80,14 +80,14 @@ void add_protection_flags(CLI::App& command, ProtectionOptions& o) {
                   "Proxies (addresses or CIDR networks) whose X-Forwarded-For names the client")
       ->envname("SLUICE_TRUSTED_PROXIES")
       ->delimiter(',');
-  command.add_option("--max-in-flight", o.max_in_flight, "Requests each model route runs at once")
+  command.add_option("--max-in-flight", o.max_in_flight, "Model calls (generation) run at once; a request waiting on I/O holds no slot")
       ->envname("SLUICE_MAX_IN_FLIGHT")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  command.add_option("--max-queue", o.max_queue, "Requests each model route queues; past it 503")
+  command.add_option("--max-queue", o.max_queue, "Model calls waiting for a slot; past it 503")
       ->envname("SLUICE_MAX_QUEUE")
       ->capture_default_str();
-  add_millis(command, "--queue-timeout-ms", o.queue_timeout, "Longest wait in a model route's queue; past it 503",
+  add_millis(command, "--queue-timeout-ms", o.queue_timeout, "Longest wait for a model slot; past it 503",
              "SLUICE_QUEUE_TIMEOUT_MS");
   add_millis(command, "--request-timeout-ms", o.request_timeout, "Deadline of a model route's request; past it 504",
              "SLUICE_REQUEST_TIMEOUT_MS");

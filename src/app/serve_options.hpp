@@ -31,8 +31,10 @@ struct ProtectionOptions {
   std::string rate_limit_key = "address";  // "address" or "api_key"
   bool rate_limit_headers = false;  // RateLimit-* on allowed responses too
   std::vector<std::string> trusted_proxies;  // whose X-Forwarded-For is believed
-  std::size_t max_in_flight = 64;  // per model route (/generate, /ai/generate, /v1/...)
-  std::size_t max_queue = 256;
+  std::size_t max_in_flight = 64;  // generations at once (the model call only: model_admission.hpp)
+  // Half of max_in_flight: a queued call then waits at most half a service time, so admitted
+  // latency stays under 1.5× unloaded however hard the burst (bench/overload.sh).
+  std::size_t max_queue = 32;
   std::chrono::milliseconds queue_timeout{2'000};
   std::chrono::milliseconds request_timeout{30'000};  // per model route; past it 504
   std::string api_keys_file;  // keys one per line; with SLUICE_API_KEYS: auth required

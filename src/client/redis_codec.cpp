@@ -23,6 +23,33 @@ std::string encode_command(const std::vector<std::string>& args) {
   return std::string(target, static_cast<std::size_t>(size));
 }
 
+namespace {
+
+constexpr int kMaxAggregateElements = 1 << 20;
+
+// hiredis' own reply builders, with the array builder bounded (see create_reply_reader).
+const redisReplyObjectFunctions& bounded_functions(const redisReplyObjectFunctions& defaults) {
+  static void* (*const create_array)(const redisReadTask*, int) = defaults.createArray;
+  static redisReplyObjectFunctions bounded = [&] {
+    auto functions = defaults;
+    functions.createArray = [](const redisReadTask* task, int elements) -> void* {
+      if (elements > kMaxAggregateElements) return nullptr;  // the reader reports "Out of memory"
+      return create_array(task, elements);
+    };
+    return functions;
+  }();
+  return bounded;
+}
+
+}  // namespace
+
+redisReader* create_reply_reader() {
+  redisReader* reader = redisReaderCreate();
+  if (!reader) throw std::bad_alloc();
+  reader->fn = const_cast<redisReplyObjectFunctions*>(&bounded_functions(*reader->fn));
+  return reader;
+}
+
 RedisReply to_reply(const redisReply& reply) {
   RedisReply out;
   switch (reply.type) {

@@ -30,9 +30,7 @@ struct ReplyDeleter {
 }  // namespace
 
 RedisClient::Connection::Connection(asio::any_io_executor executor, Endpoint endpoint)
-    : executor_(std::move(executor)), endpoint_(std::move(endpoint)), socket_(executor_), reader_(redisReaderCreate()) {
-  if (!reader_) throw std::bad_alloc();
-}
+    : executor_(std::move(executor)), endpoint_(std::move(endpoint)), socket_(executor_), reader_(create_reply_reader()) {}
 
 RedisClient::Connection::~Connection() { redisReaderFree(reader_); }
 

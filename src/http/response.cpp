@@ -22,7 +22,10 @@ Response Response::text(std::string body, std::string_view content_type, Status 
 }
 
 Response Response::error(const core::Error& error) {
-  return json(error.to_json(), static_cast<Status>(error.status));
+  auto response = json(error.to_json(), static_cast<Status>(error.status));
+  // Every 503 is a "try again soon" (queue full, at capacity, dependency down): say when.
+  if (error.status == 503) response.set_header(Field::retry_after, "1");
+  return response;
 }
 
 Response Response::stream(std::string_view content_type, StreamProducer producer, Status status) {

@@ -92,11 +92,30 @@ std::size_t AdmissionGate::queued() const {
   return waiting_.size();
 }
 
+AdmissionPermit::~AdmissionPermit() {
+  if (gate_) gate_->release();
+}
+
+namespace {
+core::Error overloaded() { return {503, "overloaded", "The server is at capacity; retry later", nullptr}; }
+}  // namespace
+
+asio::awaitable<core::Result<AdmissionPermit>> AdmissionGate::acquire() {
+  auto outcome = try_enter();
+  if (outcome == Outcome::queued) outcome = co_await wait_for_slot();
+  if (outcome != Outcome::admitted) {
+    auto& counter = outcome == Outcome::queue_full ? stats_.shed_queue_full : stats_.shed_timeout;
+    counter.fetch_add(1, std::memory_order_relaxed);
+    co_return overloaded();
+  }
+  stats_.admitted.fetch_add(1, std::memory_order_relaxed);
+  co_return AdmissionPermit(shared_from_this());
+}
+
 http::Guard::Verdict AdmissionGate::shed(Outcome outcome, std::optional<http::Response>& answer) {
   auto& counter = outcome == Outcome::queue_full ? stats_.shed_queue_full : stats_.shed_timeout;
   counter.fetch_add(1, std::memory_order_relaxed);
-  answer = http::Response::error({503, "overloaded", "The server is at capacity; retry later", nullptr});
-  answer->set_header(http::Field::retry_after, "1");
+  answer = http::Response::error(overloaded());
   return Verdict::answer;
 }
 

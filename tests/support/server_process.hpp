@@ -22,6 +22,7 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   std::uint16_t port() const { return port_; }
+  int pid() const { return pid_; }
   const std::string& data_dir() const { return data_dir_; }
   /// Sends `signal` to the server.
   void signal(int signal);

@@ -19,7 +19,8 @@ struct BatcherOptions {
   std::size_t max_batch_size = 64;            // texts per batch (one request's texts are never split)
   std::size_t max_batch_tokens = 8192;        // tokens per batch, same rule
   std::chrono::microseconds max_wait{1000};   // longest a text waits for company while the model is busy
-  std::size_t max_queue = 1024;               // texts waiting; past it submit() answers 503 queue_full
+  std::size_t max_queue = 4096;               // texts waiting; past it submit() answers 503 queue_full
+  std::size_t max_text_tokens = 8192;         // tokens of one text; longer: 400 input_too_long
   std::size_t max_running = 0;                // batches on the compute pool at once; 0: pool size
   std::chrono::milliseconds timeout{30'000};  // a caller waiting longer gets 504 and leaves the batch
 };
@@ -50,7 +51,8 @@ class Batcher : public std::enable_shared_from_this<Batcher> {
           std::shared_ptr<BatcherObserver> observer = nullptr);
   ~Batcher();
 
-  /// Embeds `texts` as part of some batch. Errors: 503 `queue_full`, 504 `timeout`.
+  /// Embeds `texts` as part of some batch. Errors: 503 `queue_full`, 504 `timeout`; 413
+  /// `too_many_inputs` when `texts` alone exceed the queue, 400 `input_too_long`.
   boost::asio::awaitable<core::Result<Embeddings>> submit(std::vector<std::string> texts);
 
   const EmbeddingModel& model() const { return *model_; }

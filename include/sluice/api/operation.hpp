@@ -28,6 +28,8 @@ struct RouteDoc {
   http::Guards guards;
   /// Middleware around this route only (outside its guards), outermost first: deadlines.
   std::vector<http::Middleware> middleware;
+  /// Errors the handler may answer besides 422, in the shared error shape: {{503, "At capacity"}}.
+  std::vector<std::pair<unsigned, std::string>> responses;
 };
 
 struct Operation {

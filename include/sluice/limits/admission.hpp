@@ -1,11 +1,17 @@
 #pragma once
-// Admission control: at most N requests of a route run at once, a bounded queue waits for a
+// Admission control: at most N requests run a stage at once, a bounded queue waits for a
 // slot, and everything past that is shed at once with 503 — so a burst costs bounded memory
 // and the requests that are admitted keep their latency.
 //
+// As a guard, a gate covers a whole route:
 //   auto gate = limits::AdmissionGate::create({.max_in_flight = 64, .max_queue = 64});
 //   app.post("/v1/embeddings", embed, {.guards = {gate}});
+// Awaited, it covers only the expensive stage of a handler (the server's model calls), so that
+// a request waiting on I/O holds no slot:
+//   auto permit = co_await gate->acquire();
+//   if (!permit) co_return permit.error();   // 503 overloaded
 
+#include "sluice/core/error.hpp"
 #include "sluice/http/guard.hpp"
 
 #include <atomic>
@@ -30,6 +36,20 @@ struct AdmissionStats {
   std::atomic<std::uint64_t> shed_timeout{0};
 };
 
+class AdmissionGate;
+
+/// A slot held in an AdmissionGate; given back when the permit is destroyed. Move-only.
+class AdmissionPermit {
+ public:
+  explicit AdmissionPermit(std::shared_ptr<AdmissionGate> gate) : gate_(std::move(gate)) {}
+  AdmissionPermit(AdmissionPermit&&) noexcept = default;
+  AdmissionPermit& operator=(AdmissionPermit&&) noexcept = default;
+  ~AdmissionPermit();
+
+ private:
+  std::shared_ptr<AdmissionGate> gate_;
+};
+
 /// A guard that lets a request through once a slot is free. Shed requests get 503
 /// `overloaded` with Retry-After. A streamed response keeps its slot until the stream ends.
 class AdmissionGate final : public http::Guard, public std::enable_shared_from_this<AdmissionGate> {
@@ -42,12 +62,16 @@ class AdmissionGate final : public http::Guard, public std::enable_shared_from_t
   void leave(http::Request& request, http::GuardState& state, http::Response& response) override;
   http::GuardDoc describe(std::string_view route) const override;
 
+  /// Waits (within the queue timeout) for a slot. Errors: 503 `overloaded`.
+  boost::asio::awaitable<core::Result<AdmissionPermit>> acquire();
+
   std::size_t in_flight() const;
   std::size_t queued() const;
   const AdmissionOptions& options() const { return options_; }
   const AdmissionStats& stats() const { return stats_; }
 
  private:
+  friend class AdmissionPermit;
   struct Waiter;
   class Slot;
   explicit AdmissionGate(AdmissionOptions options) : options_(options) {}

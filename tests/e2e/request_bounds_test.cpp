@@ -1,0 +1,88 @@
+// Bounded memory per request on the real binary: requests that would take the server's memory
+// are refused up front with a clear 4xx, and the server stays small.
+#include "raw_http.hpp"
+#include "server_process.hpp"
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+
+namespace sluice::test {
+namespace {
+
+/// The process's resident set in KiB, from /proc.
+long resident_kib(int pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+std::string many_inputs(std::size_t n) {
+  std::string body = R"({"model":"sluice-embed","input":[)";
+  for (std::size_t i = 0; i < n; ++i) body += i ? R"(,"x")" : R"("x")";
+  return body + "]}";
+}
+
+boost::json::value error_of(const RawResponse& r) { return boost::json::parse(r.body).at("error"); }
+
+// Round 1: this 1.2 MB body grew the server to 23.5 GB and the OOM killer ended it.
+TEST(RequestBounds, TwoHundredThousandInputsAreRefusedAndCostNoMemory) {
+  ServerProcess server({});
+  ASSERT_EQ(request(server.port(), "POST", "/v1/embeddings", many_inputs(1), "Content-Type: application/json\r\n")->status,
+            200);
+  const long before = resident_kib(server.pid());
+  auto r = request(server.port(), "POST", "/v1/embeddings", many_inputs(200'000), "Content-Type: application/json\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_EQ(error_of(*r).at("code"), "too_many_inputs");
+  EXPECT_EQ(error_of(*r).at("param"), "input");
+  const long after = resident_kib(server.pid());
+  EXPECT_LT(after - before, 50 * 1024) << before << " KiB → " << after << " KiB";
+  // The largest request allowed (2,048 inputs) is served.
+  r = request(server.port(), "POST", "/v1/embeddings", many_inputs(2048), "Content-Type: application/json\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(boost::json::parse(r->body).at("data").as_array().size(), 2048u);
+}
+
+TEST(RequestBounds, ARequestLargerThanTheEmbeddingQueueIsRefusedNotAdmittedAlone) {
+  ServerProcess server({"--batch-max-queue", "100"});
+  auto r = request(server.port(), "POST", "/v1/embeddings", many_inputs(101), "Content-Type: application/json\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413) << r->body;
+  EXPECT_EQ(error_of(*r).at("code"), "too_many_inputs");
+  EXPECT_EQ(request(server.port(), "POST", "/v1/embeddings", many_inputs(100), "Content-Type: application/json\r\n")->status,
+            200);
+}
+
+TEST(RequestBounds, TokensMessagesAndAnswerSizeHaveLimits) {
+  ServerProcess server({"--max-input-tokens", "3", "--max-chat-messages", "2", "--max-completion-tokens", "50",
+                        "--max-embedding-inputs", "100000", "--batch-max-queue", "100000"});
+  const std::string json = "Content-Type: application/json\r\n";
+  auto r = request(server.port(), "POST", "/v1/embeddings", R"({"input":["one two three","one two three four"]})", json);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(error_of(*r).at("code"), "input_too_long");
+  EXPECT_NE(error_of(*r).at("message").as_string().find("input 1"), std::string::npos);
+
+  r = request(server.port(), "POST", "/v1/chat/completions",
+              R"({"messages":[{"role":"user","content":"a"},{"role":"user","content":"b"},{"role":"user","content":"c"}]})",
+              json);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(error_of(*r).at("code"), "too_many_messages");
+
+  r = request(server.port(), "POST", "/v1/completions", R"({"prompt":"hi","max_tokens":51})", json);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(error_of(*r).at("param"), "max_tokens");
+  EXPECT_EQ(request(server.port(), "POST", "/v1/completions", R"({"prompt":"hi","max_tokens":50})", json)->status, 200);
+
+  // 60,000 inputs × 384 floats would be ~370 MB of JSON: refused before any work.
+  r = request(server.port(), "POST", "/v1/embeddings", many_inputs(60'000), json);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_EQ(error_of(*r).at("code"), "response_too_large");
+}
+
+}  // namespace
+}  // namespace sluice::test
