@@ -7,6 +7,7 @@
 //   app.post("/v1/embeddings", embed, {.guards = {gate}});
 
 #include "sluice/http/guard.hpp"
+#include "sluice/obs/metrics.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -22,6 +23,10 @@ struct AdmissionOptions {
   std::size_t max_in_flight = 64;  // requests running at once
   std::size_t max_queue = 64;      // requests waiting for a slot; past it: shed at once
   std::chrono::milliseconds queue_timeout{1'000};  // longest wait for a slot; past it: shed
+  /// Where the gate reports sluice_admission_{in_flight,queue_depth,requests_total}, labelled
+  /// route=`name`; none: not reported.
+  std::shared_ptr<obs::Registry> metrics;
+  std::string name;
 };
 
 struct AdmissionStats {
@@ -65,6 +70,7 @@ class AdmissionGate final : public http::Guard, public std::enable_shared_from_t
   mutable std::mutex mutex_;  // guards in_flight_ and waiting_, from every IO thread
   std::size_t in_flight_ = 0;
   std::deque<std::shared_ptr<Waiter>> waiting_;  // oldest first
+  obs::Collection metrics_;  // last: unregistered before the rest goes away
 };
 
 }  // namespace sluice::limits
