@@ -1,38 +1,43 @@
-// The context API for benchmarks: GET /context?query=... answers
-// {"documents":[...]} after a fixed delay, like ../shared/peers/fastapi/upstream.py but on
-// Sluice's own event loop, so that it is never the bottleneck at 256 connections.
+// The context API for benchmarks: GET /context?query=... answers {"documents":[...]} after a
+// fixed delay, like ../shared/peers/fastapi/upstream.py but on Sluice's own event loop, so that
+// it is never the bottleneck at 256 connections. The routes are the tests' (tests/support).
 // Usage: sluice-context-api PORT [DELAY_MS]
 
-#include "sluice/api/app.hpp"
+#include "context_api.hpp"
 
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
+#include <charconv>
 #include <cstdio>
-#include <string>
+#include <cstring>
+#include <optional>
+#include <string_view>
+
+namespace {
+
+std::optional<long> number(std::string_view text, long max) {
+  long value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value < 0 || value > max) return std::nullopt;
+  return value;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  namespace asio = boost::asio;
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: %s PORT [DELAY_MS]\n", argv[0]);
-    return 2;
+  const bool wants_help = argc > 1 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0);
+  auto port = argc > 1 ? number(argv[1], 65535) : std::nullopt;
+  auto delay = argc > 2 ? number(argv[2], 3'600'000) : std::optional<long>(20);
+  if (wants_help || argc < 2 || argc > 3 || !port || !delay) {
+    std::fprintf(wants_help ? stdout : stderr,
+                 "usage: %s PORT [DELAY_MS]\n"
+                 "Serves GET /context?query=... after DELAY_MS (default 20), /slow and /health.\n",
+                 argv[0]);
+    return wants_help ? 0 : 2;
   }
   sluice::http::ServerOptions options;
-  options.port = static_cast<std::uint16_t>(std::stoi(argv[1]));
+  options.port = static_cast<std::uint16_t>(*port);
   options.io_threads = 1;
-  const auto delay = std::chrono::milliseconds(argc > 2 ? std::stoi(argv[2]) : 20);
-
   sluice::App app(1);
-  app.get("/context", [delay](sluice::http::Request&) -> asio::awaitable<sluice::http::Response> {
-    asio::steady_timer timer(co_await asio::this_coro::executor, delay);
-    co_await timer.async_wait(asio::use_awaitable);
-    co_return sluice::http::Response::json(
-        {{"documents", {"Sluice serves AI backends.", "Context for the prompt."}}});
-  });
-  app.get("/health", [](sluice::http::Request&) -> asio::awaitable<sluice::http::Response> {
-    co_return sluice::http::Response::json({{"status", "ok"}});
-  });
+  sluice::test::add_context_routes(app, std::chrono::milliseconds(*delay));
   app.run(options);
   return 0;
 }

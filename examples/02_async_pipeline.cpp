@@ -1,5 +1,5 @@
 // The article's async pipeline: GET /generate fetches context from another service without
-// blocking the event loop, then runs the model off the IO thread.
+// blocking the event loop (the App's pooled HTTP client), then runs the model on the compute pool.
 #include <sluice/sluice.hpp>
 
 using namespace sluice;
@@ -10,14 +10,13 @@ std::string process_with_model(const std::string& prompt, const std::string& con
 
 int main() {
   App app;
-  client::HttpClient::install(app.services());  // one pooled client for the whole app
-
-  app.get("/generate", [](Query<"prompt", std::string> prompt, Depends<client::HttpClient> http,
-                          Depends<core::ComputePool> compute) -> awaitable<Result<json::value>> {
-    auto context = co_await http->get(client::with_query("http://127.0.0.1:9000/context", "query", *prompt));
-    if (!context) co_return context.error();  // 502 unreachable, 504 too slow
-    auto result = co_await compute->run([&] { return process_with_model(*prompt, context->body); });
-    co_return json::value{{"result", result}};
-  });
+  app.get("/generate",
+          [](Query<"prompt", std::string> prompt, Depends<client::HttpClient> http,
+             Depends<ComputePool> compute) -> awaitable<Result<json::value>> {
+            auto context = co_await http->get(client::with_query("http://127.0.0.1:9000/context", "query", *prompt));
+            if (!context) co_return context.error();  // 502 unreachable, 504 too slow
+            auto result = co_await compute->run([&] { return process_with_model(*prompt, context->body); });
+            co_return json::value{{"result", result}};
+          });
   app.run({.port = 8000});
 }

@@ -3,12 +3,13 @@
 // handlers as in FastAPI (see examples/).
 
 #include "sluice/api/app.hpp"
+#include "sluice/api/background_tasks.hpp"
 #include "sluice/api/bind.hpp"
 #include "sluice/api/constraints.hpp"
 #include "sluice/api/model.hpp"
 #include "sluice/api/params.hpp"
 #include "sluice/client/http_client.hpp"
-#include "sluice/jobs/background_tasks.hpp"
+#include "sluice/api/route_group.hpp"
 #include "sluice/api/security.hpp"
 #include "sluice/limits/admission.hpp"
 #include "sluice/limits/deadline.hpp"
@@ -25,6 +26,7 @@ template <class T>
 using awaitable = boost::asio::awaitable<T>;
 namespace json = boost::json;
 
+using api::BackgroundTasks;
 using api::Body;
 using api::Cookie;
 using api::Depends;
@@ -33,6 +35,7 @@ using api::Header;
 using api::Path;
 using api::Query;
 using api::RouteDoc;
+using api::RouteGroup;
 using api::Ge;
 using api::Gt;
 using api::Le;
@@ -41,6 +44,7 @@ using api::MaxLength;
 using api::MinLength;
 using api::Pattern;
 using api::WithDefault;
+using core::ComputePool;
 using core::Error;
 using core::Result;
 using http::Request;

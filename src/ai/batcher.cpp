@@ -50,6 +50,20 @@ Batcher::Batcher(std::shared_ptr<const EmbeddingModel> model, core::ComputePool&
     : model_(std::move(model)), compute_(compute), options_(options), observer_(std::move(observer)) {
   if (options_.max_batch_size == 0) options_.max_batch_size = 1;
   if (options_.max_running == 0) options_.max_running = compute_.size();
+  if (!options_.metrics) return;
+  const obs::Labels labels{{"model", model_->name()}};
+  batch_sizes_ = &options_.metrics->histogram("sluice_ai_batch_size", "Texts per embedding batch", labels,
+                                              {1, 2, 4, 8, 16, 32, 64, 128, 256});
+  metrics_ = options_.metrics->add_collector([this, labels](obs::Scrape& out) {
+    auto now = stats();
+    out.counter("sluice_ai_batches_total", "Embedding batches run", static_cast<double>(now.batches), labels);
+    out.counter("sluice_ai_batch_texts_total", "Texts embedded in batches", static_cast<double>(now.texts), labels);
+    out.counter("sluice_ai_rejected_total", "Embedding requests refused: queue full",
+                static_cast<double>(now.rejected), labels);
+    out.counter("sluice_ai_dropped_total", "Embedding requests dropped before their batch ran (caller left)",
+                static_cast<double>(now.dropped), labels);
+    out.gauge("sluice_ai_queue_depth", "Texts waiting for the embedder", static_cast<double>(now.queued), labels);
+  });
 }
 
 Batcher::~Batcher() = default;
@@ -156,6 +170,7 @@ void Batcher::dispatch_locked() {
     ++running_;
     ++stats_.batches;
     stats_.texts += texts;
+    if (batch_sizes_) batch_sizes_->observe(static_cast<double>(texts));
     if (observer_) {
       observer_->on_batch(texts, batch.size());
       observer_->on_queue_depth(queued_texts_);

@@ -1,5 +1,8 @@
 #include "sluice/api/app.hpp"
 
+#include "sluice/api/background_tasks.hpp"
+#include "sluice/client/http_client.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
@@ -9,6 +12,25 @@ namespace sluice::api {
 App::App(std::size_t compute_threads)
     : compute_(compute_threads == 0 ? core::available_cpus() : compute_threads) {
   container_.add_singleton<core::ComputePool>(std::shared_ptr<core::ComputePool>(&compute_, [](auto*) {}));
+  container_.add_singleton<obs::Registry>(metrics_);
+  // What FastAPI gives every app, without an install line: BackgroundTasks per request, and
+  // one pooled HTTP client, built on first use (replace it with HttpClient::install(...)).
+  BackgroundTasks::install(container_, compute_);
+  auto http_client = std::make_shared<std::weak_ptr<client::HttpClient>>();
+  container_.add_singleton<client::HttpClient>(std::function<std::shared_ptr<client::HttpClient>(di::Container&)>(
+      [http_client](di::Container&) {
+        auto made = std::make_shared<client::HttpClient>();
+        *http_client = made;
+        return made;
+      }));
+  container_.on_shutdown([http_client] {
+    if (auto made = http_client->lock()) made->close_idle();
+  });
+  connection_metrics_ = metrics_->add_collector([stats = server_stats_](obs::Scrape& out) {
+    out.gauge("sluice_connections", "Open client connections.", static_cast<double>(stats->open_connections.load()));
+    out.counter("sluice_connections_rejected_total", "Connections refused at the connection cap.",
+                static_cast<double>(stats->rejected_connections.load()));
+  });
 }
 
 App::~App() = default;
@@ -22,6 +44,14 @@ void App::add(BoundRoute route) {
   doc.guards.clear();
   doc.middleware.clear();
   operations_.push_back(std::move(route.operation));
+}
+
+App& App::include(const RouteGroup& group, const RouteGroupOptions& extra) {
+  for (auto& entry : group.entries()) {
+    apply(extra, entry);
+    add(entry.bind(entry.method, std::move(entry.path), std::move(entry.doc), schemas_));
+  }
+  return *this;
 }
 
 void App::mount_routes() {

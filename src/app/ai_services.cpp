@@ -10,38 +10,6 @@ namespace sluice::app {
 
 namespace {
 
-/// The batcher's activity as Prometheus series (mean batch size = texts_total / batches_total).
-class BatchMetrics final : public ai::BatcherObserver {
- public:
-  BatchMetrics(obs::Registry& registry, const std::string& model)
-      : batches_(registry.counter("sluice_ai_batches_total", "Embedding batches run", {{"model", model}})),
-        texts_(registry.counter("sluice_ai_batch_texts_total", "Texts embedded in batches", {{"model", model}})),
-        size_(registry.histogram("sluice_ai_batch_size", "Texts per embedding batch", {{"model", model}},
-                                 {1, 2, 4, 8, 16, 32, 64, 128, 256})),
-        queue_(registry.gauge("sluice_ai_queue_depth", "Texts waiting for the embedder", {{"model", model}})),
-        rejected_(
-            registry.counter("sluice_ai_rejected_total", "Embedding requests refused: queue full", {{"model", model}})),
-        dropped_(registry.counter("sluice_ai_dropped_total",
-                                  "Embedding requests dropped before their batch ran (caller left)",
-                                  {{"model", model}})) {}
-  void on_batch(std::size_t texts, std::size_t) override {
-    batches_.inc();
-    texts_.inc(texts);
-    size_.observe(static_cast<double>(texts));
-  }
-  void on_queue_depth(std::size_t texts) override { queue_.set(static_cast<std::int64_t>(texts)); }
-  void on_rejected() override { rejected_.inc(); }
-  void on_dropped() override { dropped_.inc(); }
-
- private:
-  obs::Counter& batches_;
-  obs::Counter& texts_;
-  obs::Histogram& size_;
-  obs::Gauge& queue_;
-  obs::Counter& rejected_;
-  obs::Counter& dropped_;
-};
-
 void add_builtin(App& app, const AiOptions& options) {
   auto& services = app.services();
   // Built now, not on first use: the projection matrix takes a few milliseconds to fill.
@@ -56,9 +24,9 @@ void add_builtin(App& app, const AiOptions& options) {
   auto* compute = &app.compute();
   services.add_singleton<ai::Embedder>(
       std::function<std::shared_ptr<ai::Embedder>(di::Container&)>([model, batching, compute](di::Container& c) {
-        std::shared_ptr<ai::BatcherObserver> metrics;
-        if (c.has<obs::Registry>()) metrics = std::make_shared<BatchMetrics>(*c.get<obs::Registry>(), model->name());
-        auto batcher = std::make_shared<ai::Batcher>(model, *compute, batching, std::move(metrics));
+        auto options = batching;
+        if (c.has<obs::Registry>()) options.metrics = c.get<obs::Registry>();
+        auto batcher = std::make_shared<ai::Batcher>(model, *compute, std::move(options));
         return std::make_shared<ai::BatchedEmbedder>(std::move(batcher));
       }));
   services.add_singleton<ai::Generator>(std::make_shared<ai::ExtractiveGenerator>(

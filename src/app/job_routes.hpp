@@ -1,11 +1,14 @@
 #pragma once
-// The job endpoints: POST /datasets/{dataset_id}/process and /jobs.
+// The job endpoints: POST /datasets/{dataset_id}/process and the library's /jobs group.
 
 #include "sluice/api/app.hpp"
+#include "sluice/jobs/job_queue.hpp"
+
+#include <memory>
 
 namespace sluice::app {
 
-/// Needs a JobService singleton in the app's services.
-void add_job_routes(App& app);
+/// Needs a JobService singleton in the app's services (its queue is `queue`).
+void add_job_routes(App& app, std::shared_ptr<jobs::JobQueue> queue);
 
 }  // namespace sluice::app

@@ -10,15 +10,18 @@
 namespace sluice::app {
 
 namespace {
-std::shared_ptr<jobs::JobStore> open_store(const JobOptions& options) {
+std::shared_ptr<jobs::JobStore> open_store(const JobOptions& options, std::shared_ptr<client::RedisClient> redis) {
+  if (redis) return jobs::open_redis_store(std::move(redis));
   if (!options.redis_url.empty()) return jobs::open_redis_store(options.redis_url);
   std::filesystem::create_directories(options.data_dir);
   return jobs::open_sqlite_store((std::filesystem::path(options.data_dir) / "sluice.db").string());
 }
 }  // namespace
 
-JobService::JobService(const JobOptions& options)
-    : options_(options), queue_(std::make_unique<jobs::JobQueue>(open_store(options))) {
+JobService::JobService(const JobOptions& options, std::shared_ptr<client::RedisClient> redis,
+                       std::shared_ptr<obs::Registry> metrics)
+    : options_(options),
+      queue_(std::make_shared<jobs::JobQueue>(open_store(options, std::move(redis)), std::move(metrics))) {
   defaults_.max_attempts = options.max_attempts;
   defaults_.backoff = options.backoff;
   defaults_.timeout = options.timeout;

@@ -1,9 +1,10 @@
 #pragma once
-// The server's job system: the queue, its store, in-process workers, and a small pool that
-// runs store calls (disk or Redis round trips) off the IO threads.
+// The server's job system: the queue, its store and in-process workers. Handlers use the
+// queue's awaitable calls (jobs->queue().find(id), ...), which never block an IO thread.
 
 #include "serve_options.hpp"
 
+#include "sluice/client/redis_client.hpp"
 #include "sluice/core/compute_pool.hpp"
 #include "sluice/jobs/job_queue.hpp"
 
@@ -13,16 +14,15 @@ namespace sluice::app {
 
 class JobService {
  public:
-  /// Opens the store: Redis when `redis_url` is set, else SQLite at <data_dir>/sluice.db.
-  explicit JobService(const JobOptions& options);
+  /// Opens the store: Redis when `redis_url` is set (over `redis` when given, sharing its
+  /// connections), else SQLite at <data_dir>/sluice.db. With `metrics`, job counts by state
+  /// are reported there.
+  explicit JobService(const JobOptions& options, std::shared_ptr<client::RedisClient> redis = nullptr,
+                      std::shared_ptr<obs::Registry> metrics = nullptr);
 
   jobs::JobQueue& queue() { return *queue_; }
+  const std::shared_ptr<jobs::JobQueue>& shared_queue() const { return queue_; }
   const jobs::EnqueueOptions& defaults() const { return defaults_; }
-  /// Runs a store call on the storage pool: `co_await jobs->call([&] { return ...; })`.
-  template <class F>
-  auto call(F fn) {
-    return storage_.run(std::move(fn));
-  }
 
   /// Starts `options.workers` in-process workers (none when 0); with `compute`, their handlers
   /// run on that pool.
@@ -31,9 +31,8 @@ class JobService {
 
  private:
   JobOptions options_;
-  std::unique_ptr<jobs::JobQueue> queue_;
+  std::shared_ptr<jobs::JobQueue> queue_;
   jobs::EnqueueOptions defaults_;
-  core::ComputePool storage_{2};
   std::unique_ptr<jobs::Workers> workers_;
 };
 

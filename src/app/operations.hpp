@@ -10,6 +10,6 @@ namespace sluice::app {
 
 /// Installs the observability middleware and GET /metrics and GET /ready. Needs the JobService
 /// and the model registered first.
-void add_operations(App& app, const ServeOptions& options, const std::shared_ptr<obs::Registry>& registry);
+void add_operations(App& app, const ServeOptions& options);
 
 }  // namespace sluice::app

@@ -3,7 +3,6 @@
 #include "sluice/api/security.hpp"
 #include "sluice/limits/deadline.hpp"
 
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 namespace sluice::app {
@@ -35,9 +34,11 @@ limits::KeyFunction client_key(const ProtectionOptions& options) {
 
 Protection::Protection(App& app, const ProtectionOptions& options, limits::RateCounterFactory counters)
     : options_(options),
+      metrics_(app.metrics()),
       limiter_({.key = client_key(options),
                 .counters = std::move(counters),
-                .headers_on_success = options.rate_limit_headers}) {
+                .headers_on_success = options.rate_limit_headers,
+                .metrics = metrics_}) {
   if (auto keys = load_api_keys(options)) {
     spdlog::info("API keys required ({} configured)", keys->size());
     app.guard(api::require_api_key(keys, {.exempt = {"/health", "/ready", "/metrics", "/openapi.json", "/docs*"}}));
@@ -46,10 +47,12 @@ Protection::Protection(App& app, const ProtectionOptions& options, limits::RateC
 }
 
 std::shared_ptr<limits::AdmissionGate> Protection::model_gate(const std::string& stage) {
-  auto gate = limits::AdmissionGate::create(
-      {.max_in_flight = options_.max_in_flight, .max_queue = options_.max_queue, .queue_timeout = options_.queue_timeout});
-  gates_.emplace_back(stage, gate);
-  return gate;
+  return limits::AdmissionGate::create({.max_in_flight = options_.max_in_flight,
+                                        .max_queue = options_.max_queue,
+                                        .queue_timeout = options_.queue_timeout,
+                                        .metrics = metrics_,
+                                        .name = stage,
+                                        .label = "stage"});
 }
 
 std::vector<std::pair<unsigned, std::string>> Protection::model_route_responses() {
@@ -59,44 +62,6 @@ std::vector<std::pair<unsigned, std::string>> Protection::model_route_responses(
 
 std::vector<http::Middleware> Protection::model_route_middleware() const {
   return {limits::deadline(options_.request_timeout)};
-}
-
-std::string Protection::metrics(const http::ServerStats& server) const {
-  const auto& limits = limiter_.stats();
-  std::string out = fmt::format(
-      "# HELP sluice_rate_limit_requests_total Requests checked by rate limits, by outcome.\n"
-      "# TYPE sluice_rate_limit_requests_total counter\n"
-      "sluice_rate_limit_requests_total{{outcome=\"allowed\"}} {}\n"
-      "sluice_rate_limit_requests_total{{outcome=\"limited\"}} {}\n"
-      "sluice_rate_limit_requests_total{{outcome=\"store_error\"}} {}\n"
-      "# HELP sluice_connections Open client connections.\n"
-      "# TYPE sluice_connections gauge\n"
-      "sluice_connections {}\n"
-      "# HELP sluice_connections_rejected_total Connections refused at the connection cap.\n"
-      "# TYPE sluice_connections_rejected_total counter\n"
-      "sluice_connections_rejected_total {}\n",
-      limits.allowed.load(), limits.limited.load(), limits.store_errors.load(), server.open_connections.load(),
-      server.rejected_connections.load());
-  out +=
-      "# HELP sluice_admission_in_flight Requests running in a model stage's admission gate.\n"
-      "# TYPE sluice_admission_in_flight gauge\n";
-  for (const auto& [stage, gate] : gates_) out += fmt::format("sluice_admission_in_flight{{stage=\"{}\"}} {}\n", stage, gate->in_flight());
-  out +=
-      "# HELP sluice_admission_queue_depth Requests waiting for a slot in a model stage's admission gate.\n"
-      "# TYPE sluice_admission_queue_depth gauge\n";
-  for (const auto& [stage, gate] : gates_) out += fmt::format("sluice_admission_queue_depth{{stage=\"{}\"}} {}\n", stage, gate->queued());
-  out +=
-      "# HELP sluice_admission_requests_total Requests at a model stage's admission gate, by outcome.\n"
-      "# TYPE sluice_admission_requests_total counter\n";
-  for (const auto& [stage, gate] : gates_) {
-    const auto& s = gate->stats();
-    out += fmt::format(
-        "sluice_admission_requests_total{{stage=\"{0}\",outcome=\"admitted\"}} {1}\n"
-        "sluice_admission_requests_total{{stage=\"{0}\",outcome=\"shed_queue_full\"}} {2}\n"
-        "sluice_admission_requests_total{{stage=\"{0}\",outcome=\"shed_timeout\"}} {3}\n",
-        stage, s.admitted.load(), s.shed_queue_full.load(), s.shed_timeout.load());
-  }
-  return out;
 }
 
 }  // namespace sluice::app

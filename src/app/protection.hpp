@@ -1,7 +1,7 @@
 #pragma once
 // The server's protection against bursts and strangers, configured from flags: API keys,
 // rate limits (in memory, or in Redis shared by every server), per-route admission control
-// and deadlines, and the Prometheus series they report.
+// and deadlines. Limits and gates report their figures to the app's metrics registry.
 
 #include "serve_options.hpp"
 
@@ -31,14 +31,10 @@ class Protection {
   /// A per-client rate limit for one route.
   std::shared_ptr<http::Guard> rate_limit(std::string_view spec) { return limiter_.limit(spec); }
 
-  /// sluice_rate_limit_*, sluice_admission_* and sluice_connections_* series in the
-  /// Prometheus text format.
-  std::string metrics(const http::ServerStats& server) const;
-
  private:
   ProtectionOptions options_;
+  std::shared_ptr<obs::Registry> metrics_;
   limits::Limiter limiter_;
-  std::vector<std::pair<std::string, std::shared_ptr<limits::AdmissionGate>>> gates_;  // by stage
 };
 
 }  // namespace sluice::app

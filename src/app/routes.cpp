@@ -94,8 +94,7 @@ asio::awaitable<Response> ai(Request&) { co_return Response::json({{"result", "o
 
 void add_article_routes(App& app, const ServeOptions& options) {
   auto& services = app.services();
-  auto registry = std::make_shared<obs::Registry>();
-  services.add_singleton<obs::Registry>(registry);
+  auto registry = app.metrics();
   std::shared_ptr<client::RedisClient> redis;
   if (!options.jobs.redis_url.empty()) redis = client::RedisClient::install(services, {.url = options.jobs.redis_url});
   auto protection = std::make_shared<Protection>(
@@ -103,17 +102,20 @@ void add_article_routes(App& app, const ServeOptions& options) {
   services.add_singleton<Protection>(protection);
   // The cache handlers get through DI: shared by every server when Redis is configured.
   std::shared_ptr<cache::Cache> shared_cache;
-  if (redis) shared_cache = std::make_shared<cache::RedisCache>(redis);
-  else shared_cache = std::make_shared<cache::MemoryCache>();
+  if (redis)
+    shared_cache = std::make_shared<cache::RedisCache>(redis, cache::RedisCacheOptions{.metrics = registry, .name = "shared"});
+  else
+    shared_cache = std::make_shared<cache::MemoryCache>(cache::MemoryCacheOptions{.metrics = registry, .name = "shared"});
   services.add_singleton<cache::Cache>(shared_cache);
-  auto response_cache = std::make_shared<cache::MemoryCache>();
+  auto response_cache =
+      std::make_shared<cache::MemoryCache>(cache::MemoryCacheOptions{.metrics = registry, .name = "responses"});
   services.add_singleton<cache::MemoryCache>(response_cache);
 
   add_ai_services(app, options.ai, upstream_metrics(registry));
   // Model calls take an admission slot; the I/O a request waits on does not (model_admission.hpp).
   services.override_with<ai::Generator>(
       std::make_shared<AdmittedGenerator>(services.get<ai::Generator>(), protection->model_gate("generate")));
-  auto jobs = std::make_shared<JobService>(options.jobs);
+  auto jobs = std::make_shared<JobService>(options.jobs, redis, registry);
   services.add_singleton<JobService>(jobs);
   services.on_startup([jobs, compute = &app.compute()] { jobs->start_workers(compute); });
   services.on_shutdown([jobs] { jobs->stop_workers(); });
@@ -139,8 +141,8 @@ void add_article_routes(App& app, const ServeOptions& options) {
            .guards = std::move(generate_guards),
            .middleware = protection->model_route_middleware(),
            .responses = Protection::model_route_responses()});
-  add_job_routes(app);
-  add_operations(app, options, registry);
+  add_job_routes(app, jobs->shared_queue());
+  add_operations(app, options);
   app.post("/ai/generate", ai_generate,
            {.summary = "Generate with the injected model",
             .tags = {"ai"},

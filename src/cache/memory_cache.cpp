@@ -44,6 +44,7 @@ MemoryCache::MemoryCache(Options options) : options_(std::move(options)) {
   max_bytes_per_shard_ = share(options_.max_bytes, options_.shards);
   shards_.reserve(options_.shards);
   for (std::size_t i = 0; i < options_.shards; ++i) shards_.push_back(std::make_unique<Shard>());
+  report_to(options_.metrics, options_.name);
 }
 
 MemoryCache::~MemoryCache() = default;

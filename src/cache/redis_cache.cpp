@@ -7,7 +7,9 @@ namespace sluice::cache {
 namespace asio = boost::asio;
 
 RedisCache::RedisCache(std::shared_ptr<client::RedisClient> redis, Options options)
-    : redis_(std::move(redis)), options_(std::move(options)) {}
+    : redis_(std::move(redis)), options_(std::move(options)) {
+  report_to(options_.metrics, options_.name);
+}
 
 // Failures are logged at debug level only: during an outage every request would log one, and
 // errors() (exported as a counter) is the signal to alert on.

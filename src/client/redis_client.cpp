@@ -4,7 +4,10 @@
 #include "redis_connection.hpp"
 
 #include <boost/asio/execution/context.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/query.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/url/parse.hpp>
@@ -69,6 +72,18 @@ std::chrono::steady_clock::time_point deadline_after(std::chrono::milliseconds t
   return std::chrono::steady_clock::now() + timeout;
 }
 
+/// Worth another try until the deadline: no connection (Redis restarting: refused, or the
+/// connection broke) or a server still loading its data. A failed AUTH/SELECT is not: it
+/// would fail the same way again.
+bool is_transient(const core::Result<RedisReply>& result) {
+  if (!result) {
+    const auto& error = result.error();
+    return error.code == "redis_unavailable" && (!error.message.starts_with("redis connection set-up") ||
+                                                 error.message.find("LOADING") != std::string::npos);
+  }
+  return result->is_error() && result->text.starts_with("LOADING");
+}
+
 /// A top-level error reply becomes an Error; nested ones (inside arrays) stay values.
 core::Result<RedisReply> error_reply_as_error(core::Result<RedisReply> result) {
   if (result && result->is_error()) return core::Error{502, "redis_error", std::move(result->text), nullptr};
@@ -115,10 +130,30 @@ asio::awaitable<core::Result<RedisReply>> RedisClient::command(std::vector<std::
   // Redis answers an empty command with nothing at all, which would shift every later reply.
   if (args.empty()) co_return core::internal_error("empty redis command");
   const auto deadline = deadline_after(timeout.value_or(options_.timeout));
-  auto executor = co_await asio::this_coro::executor;
-  auto open = connection(executor);
-  auto result = co_await open->call(encode_command(args), deadline);
+  auto result = co_await send(encode_command(args), deadline);
   co_return error_reply_as_error(std::move(result));
+}
+
+asio::awaitable<core::Result<RedisReply>> RedisClient::send(const std::string& encoded,
+                                                            std::chrono::steady_clock::time_point deadline) {
+  auto executor = co_await asio::this_coro::executor;
+  auto backoff = std::chrono::milliseconds(5);
+  const bool may_retry = !is_down_.load(std::memory_order_relaxed);
+  for (;;) {
+    auto result = co_await connection(executor)->call(encoded, deadline);
+    if (!is_transient(result)) {
+      if (result) is_down_.store(false, std::memory_order_relaxed);  // Redis answered: it is up
+      co_return result;
+    }
+    if (!may_retry || std::chrono::steady_clock::now() + backoff >= deadline) {
+      is_down_.store(true, std::memory_order_relaxed);
+      co_return result;
+    }
+    asio::steady_timer pause(executor, backoff);
+    auto [ec] = co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return core::Error{499, "cancelled", "the redis call was cancelled", nullptr};
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(250));
+  }
 }
 
 asio::awaitable<core::Result<RedisReply>> RedisClient::eval(const RedisScript& script, std::vector<std::string> keys,
@@ -132,14 +167,13 @@ asio::awaitable<core::Result<RedisReply>> RedisClient::eval(const RedisScript& s
   argv.push_back(std::to_string(keys.size()));
   argv.insert(argv.end(), std::make_move_iterator(keys.begin()), std::make_move_iterator(keys.end()));
   argv.insert(argv.end(), std::make_move_iterator(args.begin()), std::make_move_iterator(args.end()));
-  auto executor = co_await asio::this_coro::executor;
-  auto result = co_await connection(executor)->call(encode_command(argv), deadline);
+  auto result = co_await send(encode_command(argv), deadline);
   if (result && result->is_error() && result->text.starts_with("NOSCRIPT")) {
     // Not in the server's script cache (first use, restart, SCRIPT FLUSH): EVAL sends the body
     // once and caches it, so the next call's EVALSHA succeeds.
     argv[0] = "EVAL";
     argv[1] = script.body();
-    result = co_await connection(executor)->call(encode_command(argv), deadline);
+    result = co_await send(encode_command(argv), deadline);
   }
   co_return error_reply_as_error(std::move(result));
 }

@@ -29,8 +29,6 @@ void Request::leave_guards(Response& response) {
 
 namespace {
 
-static_assert(kMaxGuards == 8, "Request keeps the states of at most 8 guards");
-
 asio::awaitable<Response> answer_with(Response response) { co_return response; }
 
 Response take_answer(std::optional<Response>& answer) {
@@ -60,7 +58,8 @@ asio::awaitable<Response> enter_slowly(const Guards& guards, std::size_t waiting
 }  // namespace
 
 Handler guarded(Guards guards, Handler handler) {
-  if (guards.size() > kMaxGuards) throw std::invalid_argument("at most 8 guards per route");
+  if (guards.size() > kMaxGuards)
+    throw std::invalid_argument("at most " + std::to_string(kMaxGuards) + " guards per route");
   if (guards.empty()) return handler;
   // Not a coroutine: when every guard decides at once (the usual case) the handler's own
   // awaitable is returned, with no frame of ours around it.

@@ -1,5 +1,9 @@
 #include "sluice/jobs/job_queue.hpp"
 
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -9,6 +13,7 @@
 
 namespace sluice::jobs {
 
+namespace asio = boost::asio;
 using SteadyClock = std::chrono::steady_clock;
 
 JobContext::JobContext(Claim claim, JobStore& store)
@@ -29,14 +34,60 @@ void JobContext::progress(double fraction, const std::string& message) {
 
 struct JobQueue::Pending {
   NewJob job;
-  std::promise<Job> done;
+  std::function<void(std::exception_ptr, Job)> done;  // called on the committer thread
 };
 
-JobQueue::JobQueue(std::shared_ptr<JobStore> store) : store_(std::move(store)) {
+namespace {
+
+using Counts = std::vector<std::pair<JobState, std::size_t>>;
+constexpr JobState kStates[] = {JobState::queued,    JobState::running, JobState::retrying,
+                                JobState::succeeded, JobState::failed,  JobState::cancelled};
+
+/// Runs `call(AsyncJobStore&)` when the store is asynchronous, else `blocking(JobStore&)` on
+/// the storage threads; both are awaited without blocking the caller's event loop.
+template <class Async, class Blocking>
+auto ask(std::shared_ptr<JobStore> store, core::ComputePool& storage, Async call, Blocking blocking)
+    -> decltype(call(std::declval<AsyncJobStore&>())) {
+  if (auto* async = store->async()) co_return co_await call(*async);
+  auto run = [store, blocking = std::move(blocking)] { return blocking(*store); };
+  co_return co_await storage.run(std::move(run));
+}
+
+asio::awaitable<Counts> counts_of(std::shared_ptr<JobStore> store, core::ComputePool& storage) {
+  auto call = [](AsyncJobStore& s) { return s.counts(); };
+  auto blocking = [](JobStore& s) { return s.counts(); };
+  co_return co_await ask(std::move(store), storage, call, blocking);
+}
+
+}  // namespace
+
+JobQueue::JobQueue(std::shared_ptr<JobStore> store, std::shared_ptr<obs::Registry> metrics)
+    : store_(std::move(store)), storage_(std::make_shared<core::ComputePool>(2)) {
   committer_ = std::thread([this] { commit_loop(); });
+  if (!metrics) return;
+  // Captures shared pointers, not `this`: a scrape may still be awaiting the store when the
+  // queue goes away.
+  metrics_ = metrics->add_async_collector([store = store_, storage = storage_](obs::Scrape& out) -> asio::awaitable<void> {
+    Counts counts;
+    try {
+      counts = co_await counts_of(store, *storage);
+    } catch (const std::exception& e) {
+      spdlog::debug("job counts unavailable for /metrics: {}", e.what());
+      co_return;  // the store is down: /ready says so; the other series still render
+    }
+    for (auto state : kStates) {
+      std::size_t n = 0;
+      for (auto [s, count] : counts)
+        if (s == state) n = count;
+      obs::Labels labels;  // no braced list of pairs: GCC 12 rejects them inside coroutines
+      labels.emplace_back("state", to_string(state));
+      out.gauge("sluice_jobs", "Jobs in the job store, by state.", static_cast<double>(n), labels);
+    }
+  });
 }
 
 JobQueue::~JobQueue() {
+  metrics_.reset();
   {
     std::lock_guard lock(pending_mutex_);
     is_closing_ = true;
@@ -50,19 +101,21 @@ void JobQueue::commit_loop() {
   for (;;) {
     pending_signal_.wait(lock, [&] { return is_closing_ || !pending_.empty(); });
     if (pending_.empty()) return;  // closing, nothing left
-    std::vector<Pending*> batch;
+    std::vector<Pending> batch;
     batch.swap(pending_);
     lock.unlock();
     std::vector<NewJob> jobs;
     jobs.reserve(batch.size());
-    for (auto* item : batch) jobs.push_back(std::move(item->job));
+    for (auto& item : batch) jobs.push_back(std::move(item.job));
+    std::vector<Job> stored;
+    std::exception_ptr error;
     try {
-      auto stored = store_->enqueue_batch(std::move(jobs));
+      stored = store_->enqueue_batch(std::move(jobs));
       notify();  // once per batch: waking every worker per job made them race for single jobs
-      for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(stored[i]));
     } catch (...) {
-      for (auto* item : batch) item->done.set_exception(std::current_exception());
+      error = std::current_exception();
     }
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(error, error ? Job{} : std::move(stored[i]));
     lock.lock();
   }
 }
@@ -74,15 +127,72 @@ const JobHandler* JobQueue::handler(const std::string& type) const {
   return it == handlers_.end() ? nullptr : &it->second;
 }
 
-Job JobQueue::enqueue(std::string type, boost::json::value payload, const EnqueueOptions& options) {
-  Pending pending{{std::move(type), std::move(payload), options}, {}};
-  auto stored = pending.done.get_future();
+void JobQueue::push(NewJob job, std::function<void(std::exception_ptr, Job)> done) {
   {
     std::lock_guard lock(pending_mutex_);
-    pending_.push_back(&pending);
+    pending_.push_back({std::move(job), std::move(done)});
   }
   pending_signal_.notify_one();
+}
+
+Job JobQueue::enqueue(std::string type, boost::json::value payload, const EnqueueOptions& options) {
+  std::promise<Job> result;
+  auto stored = result.get_future();
+  push({std::move(type), std::move(payload), options}, [&result](std::exception_ptr error, Job job) {
+    if (error) result.set_exception(error);
+    else result.set_value(std::move(job));
+  });
   return stored.get();
+}
+
+asio::awaitable<Job> JobQueue::submit(std::string type, boost::json::value payload, EnqueueOptions options) {
+  // The committer thread completes the call; the caller resumes on its own event loop, which
+  // the work guard keeps running meanwhile.
+  auto initiate = [this](auto handler, NewJob job) {
+    using Handler = decltype(handler);
+    struct Waiting {
+      Handler handler;
+      asio::executor_work_guard<asio::associated_executor_t<Handler>> work;
+    };
+    auto work = asio::make_work_guard(handler);
+    auto waiting = std::make_shared<Waiting>(Waiting{std::move(handler), std::move(work)});
+    push(std::move(job), [waiting](std::exception_ptr error, Job stored) {
+      auto executor = waiting->work.get_executor();
+      asio::post(executor, [waiting, error, stored = std::move(stored)]() mutable {
+        waiting->work.reset();
+        std::move(waiting->handler)(error, std::move(stored));
+      });
+    });
+  };
+  NewJob job{std::move(type), std::move(payload), std::move(options)};
+  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(std::exception_ptr, Job)>(
+      initiate, asio::use_awaitable, std::move(job));
+}
+
+asio::awaitable<std::optional<Job>> JobQueue::find(std::string id) {
+  auto call = [id](AsyncJobStore& s) { return s.get(id); };
+  auto blocking = [id](JobStore& s) { return s.get(id); };
+  co_return co_await ask(store_, *storage_, call, blocking);
+}
+
+asio::awaitable<std::vector<Job>> JobQueue::list(JobFilter filter) {
+  auto call = [filter](AsyncJobStore& s) { return s.list(filter); };
+  auto blocking = [filter](JobStore& s) { return s.list(filter); };
+  co_return co_await ask(store_, *storage_, call, blocking);
+}
+
+asio::awaitable<CancelOutcome> JobQueue::cancel(std::string id) {
+  auto call = [id](AsyncJobStore& s) { return s.cancel(id); };
+  auto blocking = [id](JobStore& s) { return s.cancel(id); };
+  co_return co_await ask(store_, *storage_, call, blocking);
+}
+
+asio::awaitable<Counts> JobQueue::counts() { co_return co_await counts_of(store_, *storage_); }
+
+asio::awaitable<bool> JobQueue::is_healthy() {
+  auto call = [](AsyncJobStore& s) { return s.is_healthy(); };
+  auto blocking = [](JobStore& s) { return s.is_healthy(); };
+  co_return co_await ask(store_, *storage_, call, blocking);
 }
 
 void JobQueue::notify() {

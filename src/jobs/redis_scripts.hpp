@@ -42,7 +42,16 @@ return {id, 1}
 )lua";
 
 // ARGV: p, worker, lease_ms, token prefix, max → the claimed jobs (HGETALL each), tokens token..i
+// The worker chooses the token; P..'claim:'..token lists what was leased under it, so a call
+// repeated because its reply was lost hands back the same jobs instead of leasing new ones.
 inline constexpr const char* kClaim = R"lua(
+local claimed_under = p .. 'claim:' .. ARGV[4]
+local earlier = redis.call('LRANGE', claimed_under, 0, -1)
+if #earlier > 0 then
+  local again = {}
+  for _, id in ipairs(earlier) do again[#again + 1] = redis.call('HGETALL', p .. 'job:' .. id) end
+  return again
+end
 local now = now_ms()
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', '(' .. now)) do
   local j = p .. 'job:' .. id
@@ -71,8 +80,10 @@ for i = 1, #popped, 2 do
   redis.call('HSET', j, 'state', 'running', 'worker', ARGV[2], 'lease_token', ARGV[4] .. ((i + 1) / 2),
     'lease_until', now + tonumber(ARGV[3]), 'updated_at', now)
   redis.call('ZADD', p .. 'leases', now + tonumber(ARGV[3]), id)
+  redis.call('RPUSH', claimed_under, id)
   claimed[#claimed + 1] = redis.call('HGETALL', j)
 end
+if #claimed > 0 then redis.call('PEXPIRE', claimed_under, tonumber(ARGV[3])) end
 return claimed
 )lua";
 
@@ -95,11 +106,14 @@ return 1
 )lua";
 
 // ARGV: p, id, token, outcome ('succeeded' | 'failed' | 'cancelled'), result or error, retry_delay_ms → 1 or 0
+// 'finished_token' makes a repeated call (its first reply lost) answer 1 again, changing nothing.
 inline constexpr const char* kFinish = R"lua(
 local id = ARGV[2]
 local j = p .. 'job:' .. id
+if redis.call('HGET', j, 'finished_token') == ARGV[3] then return 1 end
 if not holds(j, ARGV[3]) then return 0 end
 local now = now_ms()
+redis.call('HSET', j, 'finished_token', ARGV[3])
 redis.call('ZREM', p .. 'leases', id)
 local outcome = ARGV[4]
 if outcome == 'succeeded' then

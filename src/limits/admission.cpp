@@ -35,7 +35,25 @@ class AdmissionGate::Slot {
 };
 
 std::shared_ptr<AdmissionGate> AdmissionGate::create(AdmissionOptions options) {
-  return std::shared_ptr<AdmissionGate>(new AdmissionGate(options));
+  auto gate = std::shared_ptr<AdmissionGate>(new AdmissionGate(options));
+  if (options.metrics) {
+    gate->metrics_ = options.metrics->add_collector([g = gate.get()](obs::Scrape& out) {
+      const obs::Labels where{{g->options_.label, g->options_.name}};
+      out.gauge("sluice_admission_in_flight", "Requests running in an admission gate.",
+                static_cast<double>(g->in_flight()), where);
+      out.gauge("sluice_admission_queue_depth", "Requests waiting for a slot in an admission gate.",
+                static_cast<double>(g->queued()), where);
+      auto outcome = [&](std::string_view name, const std::atomic<std::uint64_t>& n) {
+        out.counter("sluice_admission_requests_total", "Requests at an admission gate, by outcome.",
+                    static_cast<double>(n.load()),
+                    {{g->options_.label, g->options_.name}, {"outcome", std::string(name)}});
+      };
+      outcome("admitted", g->stats_.admitted);
+      outcome("shed_queue_full", g->stats_.shed_queue_full);
+      outcome("shed_timeout", g->stats_.shed_timeout);
+    });
+  }
+  return gate;
 }
 
 AdmissionGate::Outcome AdmissionGate::try_enter() {

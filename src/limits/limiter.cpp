@@ -175,7 +175,18 @@ class LimitGuard final : public http::Guard {
 
 }  // namespace
 
-Limiter::Limiter(LimiterOptions options) : options_(std::move(options)) {}
+Limiter::Limiter(LimiterOptions options) : options_(std::move(options)) {
+  if (!options_.metrics) return;
+  metrics_ = options_.metrics->add_collector([stats = stats_](obs::Scrape& out) {
+    auto outcome = [&](std::string_view name, const std::atomic<std::uint64_t>& n) {
+      out.counter("sluice_rate_limit_requests_total", "Requests checked by rate limits, by outcome.",
+                  static_cast<double>(n.load()), {{"outcome", std::string(name)}});
+    };
+    outcome("allowed", stats->allowed);
+    outcome("limited", stats->limited);
+    outcome("store_error", stats->store_errors);
+  });
+}
 
 std::shared_ptr<http::Guard> Limiter::limit(std::string_view spec, KeyFunction key) {
   return make(spec, std::string(spec), true, std::move(key));

@@ -259,6 +259,26 @@ TEST_F(RedisClientTest, ReconnectsOnTheSameLoopAfterTheServerRestarts) {
   EXPECT_EQ(results[3]->text, "yes");  // append-only file kept it across the restart
 }
 
+TEST_F(RedisClientTest, ACallMadeWhileRedisIsDownSucceedsOnceItIsBackWithinTheDeadline) {
+  ASSERT_TRUE(run_command(client, {"SET", "durable", "yes"}));
+  server.stop();
+  auto result = run_on_loop<Reply>([&]() -> asio::awaitable<Reply> {
+    auto executor = co_await asio::this_coro::executor;
+    // Redis comes back while the call below is being retried (refused, then backing off).
+    asio::co_spawn(
+        executor,
+        [&]() -> asio::awaitable<void> {
+          asio::steady_timer later(executor, 200ms);
+          co_await later.async_wait(asio::use_awaitable);
+          server.start();
+        },
+        asio::detached);
+    co_return co_await client.command(cmd("GET", "durable"), 20s);
+  });
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_EQ(result->text, "yes");
+}
+
 TEST_F(RedisClientTest, TimeoutIsAnErrorValueAndDropsTheConnection) {
   RedisClient admin({.url = server.url()});
   auto results = run_on_loop<std::vector<Reply>>([&]() -> asio::awaitable<std::vector<Reply>> {

@@ -1,5 +1,6 @@
 // The article's endpoints, end to end: the real `sluice` binary, a real context API on
 // loopback (a Sluice app in this process), and plain sockets in between.
+#include "context_api.hpp"
 #include "job_polling.hpp"
 #include "raw_http.hpp"
 #include "server_process.hpp"
@@ -22,49 +23,6 @@ using namespace std::chrono_literals;
 namespace asio = boost::asio;
 using http::Request;
 using http::Response;
-
-/// The context API /generate calls: fast, slow, and a record of what it was asked.
-class ContextApi {
- public:
-  ContextApi() {
-    app_.get("/context", [this](Request& req) -> asio::awaitable<Response> {
-      {
-        std::lock_guard lock(mutex_);
-        last_query_ = req.query("query").value_or("<none>");
-        ++calls_;
-        last_request_id_ = std::string(req.header("X-Request-ID").value_or("<none>"));
-      }
-      co_return Response::json({{"documents", {"Sluice serves AI backends.", "Context for the prompt."}}});
-    });
-    app_.get("/slow", [](Request&) -> asio::awaitable<Response> {
-      asio::steady_timer timer(co_await asio::this_coro::executor, 700ms);
-      co_await timer.async_wait(asio::use_awaitable);
-      co_return Response::json({{"documents", {"Late but useful context."}}});
-    });
-    running_.emplace(app_);  // after the routes: App::run mounts what is registered by then
-  }
-  std::string url(const std::string& path) const { return running_->url(path); }
-  std::string last_query() {
-    std::lock_guard lock(mutex_);
-    return last_query_;
-  }
-  int calls() {
-    std::lock_guard lock(mutex_);
-    return calls_;
-  }
-  std::string last_request_id() {
-    std::lock_guard lock(mutex_);
-    return last_request_id_;
-  }
-
- private:
-  App app_{1};
-  std::optional<RunningApp> running_;
-  std::mutex mutex_;
-  std::string last_query_;
-  std::string last_request_id_;
-  int calls_ = 0;
-};
 
 TEST(ArticleEndpoints, Health) {
   ServerProcess server({});

@@ -82,5 +82,35 @@ TEST(Operations, ReadyReportsEachDependency) {
   EXPECT_EQ(back->status, 200) << "reconnects once Redis is back";
 }
 
+/// Every user of --redis-url (jobs, rate limits, the shared cache) authenticates with the
+/// password in the URL: with a wrong one, each would fail (the server counts it) instead.
+TEST(Operations, RedisPasswordInTheUrlReachesJobsLimitsAndCache) {
+  RedisServer redis("pa55word");
+  ServerProcess server({"--redis-url", redis.url(), "--rate-limit", "1000/minute", "--context-cache-ttl-ms", "60000"});
+  auto ready = request(server.port(), "GET", "/ready");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200) << ready->body;
+
+  auto id = process_dataset(server.port(), 7, 10);  // jobs
+  ASSERT_FALSE(id.empty());
+  auto job = wait_for_job(server.port(), id);
+  ASSERT_TRUE(job.is_object());
+  EXPECT_EQ(job.at("state"), "succeeded");
+  for (int i = 0; i < 2; ++i) {  // rate limit (global) and cache (context of /generate)
+    auto generated = request(server.port(), "GET", "/generate?prompt=redis");
+    ASSERT_TRUE(generated);
+    EXPECT_EQ(generated->status, 200) << generated->body;
+  }
+
+  auto metrics = request(server.port(), "GET", "/metrics");
+  ASSERT_TRUE(metrics);
+  const auto& text = metrics->body;
+  EXPECT_NE(text.find("sluice_rate_limit_requests_total{outcome=\"store_error\"} 0\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("sluice_rate_limit_requests_total{outcome=\"allowed\"} 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("sluice_cache_errors_total{cache=\"shared\"} 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("sluice_cache_hits_total{cache=\"shared\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("sluice_jobs{state=\"succeeded\"} 1\n"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace sluice::test

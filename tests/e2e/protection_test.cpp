@@ -1,5 +1,7 @@
 // The server's protection flags end to end: API keys, global and per-route rate limits,
 // admission control and deadlines on model routes, and the metrics they report.
+#include "context_api.hpp"
+#include "job_polling.hpp"
 #include "raw_http.hpp"
 #include "redis_server.hpp"
 #include "server_process.hpp"
@@ -23,26 +25,6 @@ using namespace std::chrono_literals;
 namespace asio = boost::asio;
 using http::Request;
 using http::Response;
-
-/// A context API that answers after `delay`.
-class SlowContext {
- public:
-  explicit SlowContext(std::chrono::milliseconds delay) {
-    app_.get("/context", [delay](Request&) -> asio::awaitable<Response> {
-      asio::steady_timer timer(co_await asio::this_coro::executor, delay);
-      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-      co_return Response::json({{"documents", {"Context arrives late."}}});
-    });
-    running_.emplace(app_);  // after the route: App::run mounts what is registered by then
-  }
-  std::string url() const { return running_->url("/context"); }
-
- private:
-  App app_{1};
-  std::optional<RunningApp> running_;
-};
-
-boost::json::value json_of(const RawResponse& r) { return boost::json::parse(r.body); }
 
 TEST(Protection, ApiKeysFromAFileGuardEveryRouteButOperations) {
   auto path = std::filesystem::temp_directory_path() / ("sluice-e2e-keys-" + std::to_string(::getpid()));
@@ -129,7 +111,7 @@ TEST(Protection, ModelStageShedsPastItsQueueAndReportsIt) {
 // waiting on I/O hold no model slot, so one slot serves them all (a whole-request cap would
 // time the fourth and fifth out of its queue: 1 s < 3 × 400 ms).
 TEST(Protection, WaitingOnTheContextApiTakesNoModelSlot) {
-  SlowContext context(400ms);
+  ContextApi context(400ms);
   ServerProcess server({"--context-url", context.url(), "--max-in-flight", "1", "--max-queue", "4"});
   for (const auto& r : staggered(server.port(), "GET", "/generate?prompt=hi")) {
     ASSERT_TRUE(r);
@@ -143,7 +125,7 @@ TEST(Protection, WaitingOnTheContextApiTakesNoModelSlot) {
 }
 
 TEST(Protection, RequestDeadlineIs504AndCutsTheUpstreamCallShort) {
-  SlowContext context(3s);
+  ContextApi context(3s);
   ServerProcess server({"--context-url", context.url(), "--context-timeout-ms", "10000", "--request-timeout-ms", "300"});
   auto r = request(server.port(), "GET", "/generate?prompt=hi");
   ASSERT_TRUE(r);

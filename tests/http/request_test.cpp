@@ -29,6 +29,7 @@ TEST_F(RequestTest, DecodesPercentEscapesAndPlus) {
   auto req = make("/g?prompt=what+is%20RAG%3F&x=1");
   EXPECT_EQ(req.query("prompt"), "what is RAG?");
   EXPECT_EQ(req.query("x"), "1");
+  EXPECT_EQ(make("/g?q=caf%C3%A9+au+lait").query("q"), "caf\xC3\xA9 au lait");
 }
 
 TEST_F(RequestTest, FirstValueOfRepeatedKeyAndEmptyValues) {
@@ -41,6 +42,8 @@ TEST_F(RequestTest, FirstValueOfRepeatedKeyAndEmptyValues) {
 
 TEST_F(RequestTest, MalformedQueryReadsAsAbsent) {
   EXPECT_EQ(make("/g?prompt=%zz").query("prompt"), std::nullopt);
+  EXPECT_EQ(make("/g?prompt=ab%4").query("prompt"), std::nullopt);  // truncated escape
+  EXPECT_EQ(make("/g?prompt=%").query("prompt"), std::nullopt);
   EXPECT_EQ(make("/g").query("prompt"), std::nullopt);
 }
 

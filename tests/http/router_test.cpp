@@ -35,6 +35,9 @@ TEST_F(RouterTest, CapturesDecodedPathParameters) {
   ASSERT_EQ(m.params.size(), 1u);
   EXPECT_EQ(m.params[0].name, "dataset_id");
   EXPECT_EQ(m.params[0].value, "a b");
+  auto plus = router.match(Verb::post, "/datasets/a+b/process");
+  ASSERT_EQ(plus.params.size(), 1u);
+  EXPECT_EQ(plus.params[0].value, "a+b") << "'+' is a space only in query strings";
 }
 
 TEST_F(RouterTest, StaticRouteWinsOverParameter) {

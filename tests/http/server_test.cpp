@@ -62,7 +62,7 @@ class ServerTest : public ::testing::Test {
   std::atomic<int> slow_started{0};
 };
 
-boost::json::value json_of(const test::RawResponse& r) { return boost::json::parse(r.body); }
+using test::json_of;
 
 TEST_F(ServerTest, ServesKeepAliveRequestsOnOneConnection) {
   test::RunningApp server(app);

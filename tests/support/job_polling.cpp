@@ -6,7 +6,6 @@
 
 namespace sluice::test {
 
-boost::json::value json_of(const RawResponse& response) { return boost::json::parse(response.body); }
 
 boost::json::value wait_for_job(std::uint16_t port, const std::string& id, std::chrono::milliseconds limit,
                                 std::function<bool(const boost::json::value&)> done) {

@@ -11,8 +11,6 @@
 
 namespace sluice::test {
 
-boost::json::value json_of(const RawResponse& response);
-
 /// GET /jobs/{id} until `done(job)` holds (default: a final state) or `limit` passes; the last
 /// job seen, or null when the job could not be read.
 boost::json::value wait_for_job(std::uint16_t port, const std::string& id,

@@ -1,5 +1,7 @@
 #include "raw_http.hpp"
 
+#include <boost/json/parse.hpp>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -14,6 +16,8 @@
 #include <utility>
 
 namespace sluice::test {
+
+boost::json::value json_of(const RawResponse& response) { return boost::json::parse(response.body); }
 
 RawConnection::RawConnection(std::uint16_t port) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);

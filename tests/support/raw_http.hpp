@@ -2,6 +2,8 @@
 // A deliberately dumb blocking HTTP client for tests: it sends exactly the bytes it is given,
 // so tests can speak malformed, oversized, slow or pipelined HTTP to the server.
 
+#include <boost/json/value.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -41,6 +43,9 @@ class RawConnection {
   int fd_ = -1;
   std::string buffer_;
 };
+
+/// The response's body parsed as JSON (throws when it is not JSON).
+boost::json::value json_of(const RawResponse& response);
 
 /// One request on a fresh connection: "GET /health" style request line plus optional body.
 std::optional<RawResponse> request(std::uint16_t port, const std::string& method, const std::string& target,

@@ -4,12 +4,14 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <string>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -30,20 +32,36 @@ std::uint16_t free_port() {
   return ntohs(address.sin_port);
 }
 
-bool accepts(std::uint16_t port) {
+/// True once the server at `port` answers PING with PONG (after AUTH when it has a password).
+bool answers_ping(std::uint16_t port, const std::string& password) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(port);
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  if (ok) {
+    timeval timeout{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    std::string request = password.empty() ? "" : "AUTH " + password + "\r\n";
+    request += "PING\r\n";
+    ok = ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size());
+    std::string reply;
+    char buffer[256];
+    while (ok && reply.find("PONG") == std::string::npos && reply.find('-') == std::string::npos) {
+      auto n = ::recv(fd, buffer, sizeof buffer, 0);
+      if (n <= 0) break;
+      reply.append(buffer, static_cast<std::size_t>(n));
+    }
+    ok = ok && reply.find("+PONG") != std::string::npos && reply.find('-') == std::string::npos;
+  }
   ::close(fd);
   return ok;
 }
 
 }  // namespace
 
-RedisServer::RedisServer() {
+RedisServer::RedisServer(std::string password) : password_(std::move(password)) {
   char dir[] = "/tmp/sluice-redis-XXXXXX";
   dir_ = ::mkdtemp(dir);
   port_ = free_port();
@@ -60,6 +78,10 @@ void RedisServer::start() {
   std::vector<std::string> args{"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
                                 "--dir", dir_, "--appendonly", "yes", "--appendfsync", "always",
                                 "--save", "", "--daemonize", "no", "--loglevel", "warning"};
+  if (!password_.empty()) {
+    args.push_back("--requirepass");
+    args.push_back(password_);
+  }
   pid_ = ::fork();
   if (pid_ == 0) {
     std::vector<char*> argv;
@@ -68,8 +90,8 @@ void RedisServer::start() {
     ::execvp("redis-server", argv.data());
     ::_exit(127);
   }
-  for (int i = 0; i < 200; ++i) {
-    if (accepts(port_)) return;
+  for (int i = 0; i < 800; ++i) {  // 20 s: a loaded machine replays a long append-only file slowly
+    if (answers_ping(port_, password_)) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   throw std::runtime_error("redis-server did not start (is the redis-server package installed?)");

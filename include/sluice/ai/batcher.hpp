@@ -3,6 +3,7 @@
 
 #include "sluice/ai/embedding_model.hpp"
 #include "sluice/core/compute_pool.hpp"
+#include "sluice/obs/metrics.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -23,6 +24,10 @@ struct BatcherOptions {
   std::size_t max_text_tokens = 8192;         // tokens of one text; longer: 400 input_too_long
   std::size_t max_running = 0;                // batches on the compute pool at once; 0: pool size
   std::chrono::milliseconds timeout{30'000};  // a caller waiting longer gets 504 and leaves the batch
+  /// Where the batcher reports sluice_ai_{batches,batch_texts,rejected,dropped}_total,
+  /// sluice_ai_queue_depth and the sluice_ai_batch_size histogram, labelled model=<name>;
+  /// none: not reported (mean batch size = batch_texts_total / batches_total).
+  std::shared_ptr<obs::Registry> metrics;
 };
 
 /// Told about every batch (the server turns these into Prometheus series). Called from any
@@ -84,6 +89,8 @@ class Batcher : public std::enable_shared_from_this<Batcher> {
   std::size_t running_ = 0;
   bool is_timer_armed_ = false;  // a wake-up for the oldest queued text is pending
   Stats stats_;
+  obs::Histogram* batch_sizes_ = nullptr;  // owned by options_.metrics
+  obs::Collection metrics_;                // last: unregistered before the rest goes away
 };
 
 /// An Embedder running a local EmbeddingModel through a Batcher.

@@ -4,11 +4,13 @@
 
 #include "sluice/api/bind.hpp"
 #include "sluice/api/operation.hpp"
+#include "sluice/api/route_group.hpp"
 #include "sluice/api/schema_registry.hpp"
 #include "sluice/core/compute_pool.hpp"
 #include "sluice/di/container.hpp"
 #include "sluice/http/router.hpp"
 #include "sluice/http/server.hpp"
+#include "sluice/obs/metrics.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -60,6 +62,10 @@ class App {
     return route(http::Verb::delete_, pattern, std::move(handler), std::move(doc));
   }
 
+  /// Mounts every route of `group` (FastAPI's include_router), with `extra` applied on top of
+  /// the group's own prefix, tags, guards and middleware.
+  App& include(const RouteGroup& group, const RouteGroupOptions& extra = {});
+
   /// Adds middleware around every request; the first added is the outermost.
   App& use(http::Middleware middleware) {
     middleware_.push_back(std::move(middleware));
@@ -83,8 +89,11 @@ class App {
   di::Container& services() { return container_; }
   core::ComputePool& compute() { return compute_; }
   ApiInfo& info() { return info_; }
-  /// Open and rejected connections of the running server (for /metrics).
+  /// Open and rejected connections of the running server (also in metrics()).
   const http::ServerStats& server_stats() const { return *server_stats_; }
+  /// The app's metrics registry, also a DI singleton (`Depends<obs::Registry>`): components
+  /// built with it report their figures there, and the server's connection counts are in it.
+  const std::shared_ptr<obs::Registry>& metrics() const { return metrics_; }
   DocsOptions& docs() { return docs_; }
 
   /// The OpenAPI 3.1 document of every route registered so far.
@@ -123,6 +132,8 @@ class App {
   ApiInfo info_;
   DocsOptions docs_;
   std::shared_ptr<http::ServerStats> server_stats_ = std::make_shared<http::ServerStats>();
+  std::shared_ptr<obs::Registry> metrics_ = std::make_shared<obs::Registry>();
+  obs::Collection connection_metrics_;
   std::mutex server_mutex_;  // guards server_ and stop_requested_ between run() and stop()
   http::Server* server_ = nullptr;
   bool stop_requested_ = false;

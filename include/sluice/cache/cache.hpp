@@ -2,6 +2,8 @@
 // The cache interface every backend implements (memory, Redis), with the counters that the
 // server exports as sluice_cache_hits_total / sluice_cache_misses_total.
 
+#include "sluice/obs/metrics.hpp"
+
 #include <boost/asio/awaitable.hpp>
 
 #include <atomic>
@@ -42,6 +44,9 @@ class Cache {
   struct Flights;  // detail: calls of cached() in progress (single-flight), see cached.hpp
 
  protected:
+  /// Reports hits, misses and errors as sluice_cache_{hits,misses,errors}_total{cache=`name`};
+  /// backends call it when their options name a registry.
+  void report_to(const std::shared_ptr<obs::Registry>& registry, std::string name);
   void count_hit() { hits_.fetch_add(1, std::memory_order_relaxed); }
   void count_miss() { misses_.fetch_add(1, std::memory_order_relaxed); }
   void count_error() { errors_.fetch_add(1, std::memory_order_relaxed); }
@@ -52,6 +57,7 @@ class Cache {
   std::atomic<std::uint64_t> misses_{0};
   std::atomic<std::uint64_t> errors_{0};
   std::unique_ptr<Flights> flights_;
+  obs::Collection metrics_;  // last: unregistered before the counters go away
 };
 
 }  // namespace sluice::cache

@@ -15,6 +15,9 @@ struct MemoryCacheOptions {
   std::size_t shards = 16;                   // independently locked; at least 1
   /// The time source for expiry; tests inject one to move time without sleeping.
   std::function<std::chrono::steady_clock::time_point()> clock = [] { return std::chrono::steady_clock::now(); };
+  /// Where hits, misses and errors are reported, labelled cache=`name`; none: not reported.
+  std::shared_ptr<obs::Registry> metrics;
+  std::string name = "memory";
 };
 
 /// Keys are spread over `shards` shards by hash; each shard has its own mutex, LRU list and
@@ -41,7 +44,6 @@ class MemoryCache final : public Cache {
   /// Entries held, expired ones not yet dropped included.
   std::size_t size() const;
   std::size_t bytes() const;
-  std::size_t shard_count() const { return shards_.size(); }
   /// The shard `key` lives in (tests use it to reason about per-shard LRU).
   std::size_t shard_of(std::string_view key) const;
 

@@ -10,6 +10,9 @@ struct RedisCacheOptions {
   std::string prefix = "sluice:cache:";  // prepended to every key, to share a Redis safely
   /// Per call; unset: the client's timeout. Keep it short: a slow cache is worse than none.
   std::optional<std::chrono::milliseconds> timeout;
+  /// Where hits, misses and errors are reported, labelled cache=`name`; none: not reported.
+  std::shared_ptr<obs::Registry> metrics;
+  std::string name = "redis";
 };
 
 /// GET / SET key value PX ttl / DEL on `prefix + key`. A Redis outage must not fail requests:

@@ -8,6 +8,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -50,7 +51,14 @@ struct RedisOptions {
 
 /// Calls Redis from handlers without blocking the IO thread. Each event loop (thread) gets its
 /// own connection, opened on first use; concurrent calls from one loop are pipelined on it and
-/// their replies matched in order. Failures are values:
+/// their replies matched in order. A Redis that restarts is waited for: a call that finds no
+/// connection (refused, or broken under it) or a server still `LOADING` its data is retried
+/// with backoff (5 ms doubling to 250 ms) until its deadline. Once a call has spent its whole
+/// deadline that way, Redis counts as down: later calls try once and fail at once, until one
+/// gets an answer — so a long outage costs each caller one refused connect, not its deadline.
+/// A call whose connection broke may have run already, so commands sent through this client
+/// must tolerate a repeat (every script in Sluice is idempotent, or harmless when repeated).
+/// Failures are values:
 ///  - `redis_unavailable` (502): cannot connect, or the connection broke; the next call reconnects;
 ///  - `redis_timeout` (504): no reply before the deadline; the connection is dropped, because the
 ///    replies still in flight could no longer be matched to their calls;
@@ -94,10 +102,14 @@ class RedisClient {
 
  private:
   std::shared_ptr<Connection> connection(const boost::asio::any_io_executor& executor);
+  /// Sends `encoded` on this loop's connection, again while the failure is transient.
+  boost::asio::awaitable<core::Result<RedisReply>> send(const std::string& encoded,
+                                                        std::chrono::steady_clock::time_point deadline);
 
   Options options_;
   Endpoint endpoint_;
   std::uint64_t id_;       // keys this client's per-thread connections; never reused, unlike an address
+  std::atomic<bool> is_down_{false};  // a call spent its deadline on a Redis that did not answer
   std::mutex open_mutex_;  // guards open_, touched only when a connection opens and on close()
   std::vector<std::weak_ptr<Connection>> open_;
 };

@@ -47,9 +47,6 @@ class Guard {
 
 using Guards = std::vector<std::shared_ptr<Guard>>;
 
-/// At most this many guards per route: their states live in the request.
-inline constexpr std::size_t kMaxGuards = 8;
-
 /// `handler` behind `guards`, first to last. Throws std::invalid_argument past kMaxGuards.
 Handler guarded(Guards guards, Handler handler);
 

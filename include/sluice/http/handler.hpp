@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 
@@ -19,6 +20,9 @@ class Guard;
 struct GuardState {
   std::uint64_t values[3];
 };
+
+/// At most this many guards per route: their states live in the request, without allocation.
+inline constexpr std::size_t kMaxGuards = 8;
 
 /// A route handler: a coroutine from request to response.
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;

@@ -67,14 +67,11 @@ class Request {
   std::shared_ptr<T> depends() {
     return scope_.get<T>();
   }
-  /// Runs `fn` on the compute pool and resumes here with its result: `co_await req.compute(...)`.
-  template <class F>
-  auto compute(F fn) {
-    return compute_.run(std::move(fn));
-  }
   di::Scope& scope() { return scope_; }
 
-  /// For guarded(): a state slot for `guard`, whose leave() leave_guards() will run.
+  // Plumbing for the server and guarded() (guard.cpp), not for handlers. -------------------
+
+  /// A state slot for `guard`, whose leave() leave_guards() will run.
   GuardState& enter_guard(Guard& guard) {
     auto& entry = guards_[guard_count_++];
     entry.guard = &guard;
@@ -116,7 +113,7 @@ class Request {
     Guard* guard;
     GuardState state;
   };
-  std::array<EnteredGuard, 8> guards_;  // the first guard_count_ are live; 8 = kMaxGuards (guard.hpp)
+  std::array<EnteredGuard, kMaxGuards> guards_;  // the first guard_count_ are live
   std::size_t guard_count_ = 0;
 };
 

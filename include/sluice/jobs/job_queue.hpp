@@ -4,9 +4,11 @@
 
 #include "sluice/core/compute_pool.hpp"
 #include "sluice/jobs/job_store.hpp"
+#include "sluice/obs/metrics.hpp"
 
 #include <atomic>
 #include <condition_variable>
+#include <exception>
 #include <future>
 #include <functional>
 #include <memory>
@@ -57,7 +59,8 @@ using JobHandler = std::function<boost::json::value(JobContext&)>;
 
 class JobQueue {
  public:
-  explicit JobQueue(std::shared_ptr<JobStore> store);
+  /// With `metrics`, reports sluice_jobs{state} (the store's counts) at every scrape.
+  explicit JobQueue(std::shared_ptr<JobStore> store, std::shared_ptr<obs::Registry> metrics = nullptr);
   ~JobQueue();
 
   /// Registers the handler for a job type (before workers start).
@@ -70,6 +73,18 @@ class JobQueue {
   Job enqueue(std::string type, boost::json::value payload, const EnqueueOptions& options = {});
   JobStore& store() { return *store_; }
 
+  // Awaitable calls for IO threads (handlers, /metrics, /ready): they never block the caller's
+  // event loop. An asynchronous store (Redis) answers them on the caller's loop; otherwise the
+  // blocking call runs on two storage threads. Store failures are thrown, as by the blocking calls.
+
+  /// enqueue() for coroutines: group-committed with concurrent enqueues in the same way.
+  boost::asio::awaitable<Job> submit(std::string type, boost::json::value payload, EnqueueOptions options = {});
+  boost::asio::awaitable<std::optional<Job>> find(std::string id);
+  boost::asio::awaitable<std::vector<Job>> list(JobFilter filter);
+  boost::asio::awaitable<CancelOutcome> cancel(std::string id);
+  boost::asio::awaitable<std::vector<std::pair<JobState, std::size_t>>> counts();
+  boost::asio::awaitable<bool> is_healthy();
+
   /// Wakes local idle workers (enqueue does this itself).
   void notify();
   /// Blocks up to `wait` for notify(); returns early when woken.
@@ -77,18 +92,21 @@ class JobQueue {
 
  private:
   void commit_loop();
+  void push(NewJob job, std::function<void(std::exception_ptr, Job)> done);
 
   std::shared_ptr<JobStore> store_;
+  std::shared_ptr<core::ComputePool> storage_;  // runs blocking store calls for the awaitable ones
   std::unordered_map<std::string, JobHandler> handlers_;
   struct Pending;
   std::mutex pending_mutex_;  // guards pending_ and is_closing_
   std::condition_variable pending_signal_;
-  std::vector<Pending*> pending_;
+  std::vector<Pending> pending_;
   bool is_closing_ = false;
   std::thread committer_;
   std::mutex wake_mutex_;  // guards wake_count_
   std::condition_variable wake_;
   std::uint64_t wake_count_ = 0;
+  obs::Collection metrics_;
 };
 
 struct WorkerOptions {

@@ -1,16 +1,34 @@
 #pragma once
 // Where durable jobs live. Every backend passes the same conformance suite
-// (tests/jobs/job_store_conformance.hpp). Calls block briefly (disk or network): call them from
-// worker threads or through a storage pool, never on an IO thread.
+// (tests/jobs/job_store_test.cpp). Its calls block briefly (disk or network): workers call them
+// from their threads; IO threads use JobQueue's awaitable calls instead.
 
 #include "sluice/jobs/job.hpp"
+
+#include <boost/asio/awaitable.hpp>
 
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+namespace sluice::client {
+class RedisClient;
+}
+
 namespace sluice::jobs {
+
+/// The awaitable face of a store whose backend is asynchronous (Redis): the reads and the
+/// cancel that handlers need, awaited on the caller's event loop without blocking it.
+class AsyncJobStore {
+ public:
+  virtual ~AsyncJobStore() = default;
+  virtual boost::asio::awaitable<std::optional<Job>> get(std::string id) = 0;
+  virtual boost::asio::awaitable<std::vector<Job>> list(JobFilter filter) = 0;
+  virtual boost::asio::awaitable<CancelOutcome> cancel(std::string id) = 0;
+  virtual boost::asio::awaitable<std::vector<std::pair<JobState, std::size_t>>> counts() = 0;
+  virtual boost::asio::awaitable<bool> is_healthy() = 0;
+};
 
 /// One job to enqueue, for enqueue_batch.
 struct NewJob {
@@ -60,11 +78,20 @@ class JobStore {
   virtual std::vector<std::pair<JobState, std::size_t>> counts() = 0;
   /// Whether the backend answers (for /ready).
   virtual bool is_healthy() = 0;
+
+  /// The store's awaitable calls, when its backend has them; null: JobQueue runs the blocking
+  /// calls on its storage threads instead.
+  virtual AsyncJobStore* async() { return nullptr; }
 };
 
 /// SQLite (WAL) in one file; the embedded default. Several processes may share the file.
 std::shared_ptr<JobStore> open_sqlite_store(const std::string& path);
-/// Redis at `url` (redis://host:port[/db]), for several machines sharing the work.
+/// Redis, for several machines sharing the work: at `url` (redis://[[user]:password@]host[:port][/db]),
+/// or over an existing client (sharing its connections, AUTH and database). Every operation
+/// is one Lua script; calls ride out a Redis restart (retried within their deadline, and
+/// idempotent, so a call whose reply was lost can be repeated).
 std::shared_ptr<JobStore> open_redis_store(const std::string& url, const std::string& prefix = "sluice:jobs:");
+std::shared_ptr<JobStore> open_redis_store(std::shared_ptr<client::RedisClient> redis,
+                                           const std::string& prefix = "sluice:jobs:");
 
 }  // namespace sluice::jobs

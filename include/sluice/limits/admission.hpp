@@ -13,6 +13,7 @@
 
 #include "sluice/core/error.hpp"
 #include "sluice/http/guard.hpp"
+#include "sluice/obs/metrics.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -28,6 +29,11 @@ struct AdmissionOptions {
   std::size_t max_in_flight = 64;  // requests running at once
   std::size_t max_queue = 64;      // requests waiting for a slot; past it: shed at once
   std::chrono::milliseconds queue_timeout{1'000};  // longest wait for a slot; past it: shed
+  /// Where the gate reports sluice_admission_{in_flight,queue_depth,requests_total}, labelled
+  /// `label`=`name` (route="/v1/embeddings", stage="generate"); none: not reported.
+  std::shared_ptr<obs::Registry> metrics;
+  std::string name;
+  std::string label = "route";
 };
 
 struct AdmissionStats {
@@ -89,6 +95,7 @@ class AdmissionGate final : public http::Guard, public std::enable_shared_from_t
   mutable std::mutex mutex_;  // guards in_flight_ and waiting_, from every IO thread
   std::size_t in_flight_ = 0;
   std::deque<std::shared_ptr<Waiter>> waiting_;  // oldest first
+  obs::Collection metrics_;  // last: unregistered before the rest goes away
 };
 
 }  // namespace sluice::limits

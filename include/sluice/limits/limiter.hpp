@@ -9,6 +9,7 @@
 #include "sluice/http/guard.hpp"
 #include "sluice/limits/keys.hpp"
 #include "sluice/limits/rate_limiter.hpp"
+#include "sluice/obs/metrics.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -52,6 +53,9 @@ struct LimiterOptions {
   /// default, as in slowapi, Flask-Limiter and Envoy: on every response they cost more than
   /// the limit itself (docs/benchmarks.md).
   bool headers_on_success = false;
+  /// Where the limiter reports sluice_rate_limit_requests_total{outcome}; none: not reported.
+  /// Several limiters reporting to one registry add up.
+  std::shared_ptr<obs::Registry> metrics;
 };
 
 /// Requests allowed and refused by every limit of one Limiter (for /metrics).
@@ -81,6 +85,7 @@ class Limiter {
 
   LimiterOptions options_;
   std::shared_ptr<LimiterStats> stats_ = std::make_shared<LimiterStats>();
+  obs::Collection metrics_;
 };
 
 }  // namespace sluice::limits

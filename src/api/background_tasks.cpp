@@ -1,8 +1,8 @@
-#include "sluice/jobs/background_tasks.hpp"
+#include "sluice/api/background_tasks.hpp"
 
 #include <spdlog/spdlog.h>
 
-namespace sluice::jobs {
+namespace sluice::api {
 
 void BackgroundTasks::add(std::string name, std::function<void()> task) {
   tasks_.push_back({std::move(name), std::move(task)});
@@ -31,4 +31,4 @@ void BackgroundTasks::install(di::Container& container, core::ComputePool& pool)
   });
 }
 
-}  // namespace sluice::jobs
+}  // namespace sluice::api

@@ -1,11 +1,11 @@
-#include "sluice/jobs/background_tasks.hpp"
+#include "sluice/api/background_tasks.hpp"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <future>
 
-namespace sluice::jobs {
+namespace sluice::api {
 namespace {
 
 TEST(BackgroundTasks, NothingRunsBeforeStartAndAFailureDoesNotStopTheRest) {
@@ -21,6 +21,19 @@ TEST(BackgroundTasks, NothingRunsBeforeStartAndAFailureDoesNotStopTheRest) {
   pool.join();
   EXPECT_EQ(ran.load(), 2);
   EXPECT_EQ(tasks.size(), 0u);
+}
+
+void record(std::promise<int>* into, int dataset_id) { into->set_value(dataset_id); }
+
+TEST(BackgroundTasks, AddTakesAFunctionAndItsArgumentsLikeAddTask) {
+  core::ComputePool pool(1);
+  BackgroundTasks tasks(pool);
+  std::promise<int> got;
+  int id = 42;
+  tasks.add(record, &got, id);
+  id = 7;  // the task has its own copy of the arguments
+  tasks.start();
+  EXPECT_EQ(got.get_future().get(), 42);
 }
 
 TEST(BackgroundTasks, InstalledTasksStartWhenTheRequestScopeEnds) {
@@ -40,4 +53,4 @@ TEST(BackgroundTasks, InstalledTasksStartWhenTheRequestScopeEnds) {
 }
 
 }  // namespace
-}  // namespace sluice::jobs
+}  // namespace sluice::api
