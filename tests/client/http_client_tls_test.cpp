@@ -55,7 +55,7 @@ class HttpsTest : public ::testing::Test {
     app.get("/hello", [](Request& req) -> asio::awaitable<Response> {
       co_return Response::json({{"hello", req.query("name").value_or("world")}});
     });
-    app.post("/echo", [](Request& req) -> asio::awaitable<Response> { co_return Response::text(req.body()); });
+    app.post("/echo", [](Request& req) -> asio::awaitable<Response> { co_return Response::text(std::string(req.body())); });
     app.get("/events", [](Request&) -> asio::awaitable<Response> {
       co_return Response::stream("text/event-stream", [](http::StreamWriter& out) -> asio::awaitable<void> {
         for (int i = 1; i <= 3; ++i)
