@@ -6,20 +6,22 @@
 #   taking the port as its last argument)
 # Runs the server under callgrind twice (1,000 and 4,000 keep-alive requests from one client)
 # and prints the difference per request, so start-up and shutdown cancel out.
+#   TARGET="/generate?prompt=hello" bench/health_instructions.sh   (another GET route; default /health)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 binary=${1:-$root/build/release/sluice}
 port=${PORT:-8011}
+target=${TARGET:-/health}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 client() {
-  /usr/bin/python3 - "$port" "$1" <<'PY'
+  /usr/bin/python3 - "$port" "$1" "$target" <<'PY'
 import http.client, sys
-port, n = int(sys.argv[1]), int(sys.argv[2])
+port, n, target = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 c = http.client.HTTPConnection("127.0.0.1", port)
 for _ in range(n):
-    c.request("GET", "/health"); c.getresponse().read()
+    c.request("GET", target); c.getresponse().read()
 PY
 }
 
@@ -40,4 +42,4 @@ count() { # requests → total instructions
 
 small=$(count 1000)
 large=$(count 4000)
-echo "instructions per GET /health (user space): $(( (large - small) / 3000 ))"
+echo "instructions per GET $target (user space): $(( (large - small) / 3000 ))"

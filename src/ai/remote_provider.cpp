@@ -200,7 +200,9 @@ asio::awaitable<core::Result<std::string>> RemoteProvider::post_json(std::string
     if (!response) {
       breaker_.on_failure();
       last = response.error();
-      if (response.error().code == "upstream_invalid_url") co_return *last;
+      // Neither a bad URL nor a rejected certificate gets better by trying again.
+      if (response.error().code == "upstream_invalid_url" || response.error().code == "upstream_tls_error")
+        co_return *last;
       continue;
     }
     if (is_retryable_status(response->status)) {

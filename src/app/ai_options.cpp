@@ -12,6 +12,11 @@ void add_ai_flags(CLI::App& command, AiOptions& o) {
       ->envname("SLUICE_PROVIDER_URL");
   command.add_option("--provider-api-key", o.provider_api_key, "Bearer token for --provider-url")
       ->envname("SLUICE_PROVIDER_API_KEY");
+  command
+      .add_option("--provider-ca-file", o.provider_ca_file,
+                  "PEM file of CA certificates to trust for https --provider-url and --context-url, besides "
+                  "the system's (a private CA)")
+      ->envname("SLUICE_PROVIDER_CA_FILE");
   command.add_option("--model", o.model, "Generation model id (built-in default: sluice-extractive)")
       ->envname("SLUICE_MODEL");
   command.add_option("--embedding-model", o.embedding_model, "Embedding model id (built-in default: sluice-embed)")

@@ -15,6 +15,7 @@ namespace sluice::app {
 struct AiOptions {
   std::string provider_url;         // an OpenAI-compatible base URL (…/v1); empty: built-in models
   std::string provider_api_key;     // sent upstream as a bearer token
+  std::string provider_ca_file;     // extra CA certificates (PEM) trusted for https upstreams
   std::string model;                // generator model id; empty: "sluice-extractive" (built-in) or "default"
   std::string embedding_model;      // embedder model id; empty: "sluice-embed" (built-in) or "default"
   std::size_t embedding_dim = 384;  // built-in embedder's dimension

@@ -35,8 +35,12 @@ void add_builtin(App& app, const AiOptions& options) {
 
 /// Both models from one OpenAI-compatible upstream, over the library's HTTP client.
 void add_remote(App& app, const AiOptions& options, std::function<void(const client::CallRecord&)> on_call) {
+  if (!client::is_supported_url(options.provider_url))
+    throw std::runtime_error("--provider-url must be an http:// or https:// URL with a host, not '" +
+                             options.provider_url + "'");
   auto client = std::make_shared<client::HttpClient>(
-      client::ClientOptions{.timeout = options.provider_timeout, .on_call = std::move(on_call)});
+      client::ClientOptions{
+          .timeout = options.provider_timeout, .ca_file = options.provider_ca_file, .on_call = std::move(on_call)});
   app.services().on_shutdown([client] { client->close_idle(); });
   auto provider = std::make_shared<ai::RemoteProvider>(
       client,

@@ -22,7 +22,8 @@ int serve(const sluice::app::ServeOptions& options) {
   sluice::app::add_article_routes(app, options);
   app.run(options.server, [&](std::uint16_t port) {
     // Scripts and tests wait for this exact line on stdout to know the port.
-    std::printf("sluice listening on http://%s:%u\n", options.server.host.c_str(), port);
+    const char* scheme = options.server.tls_cert_file.empty() ? "http" : "https";
+    std::printf("sluice listening on %s://%s:%u\n", scheme, options.server.host.c_str(), port);
     std::fflush(stdout);
     spdlog::info("listening on {}:{} (data dir {}, context {})", options.server.host, port, options.jobs.data_dir,
                  options.context_url.empty() ? "built-in" : options.context_url);

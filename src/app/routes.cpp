@@ -121,7 +121,11 @@ void add_article_routes(App& app, const ServeOptions& options) {
   services.on_shutdown([jobs] { jobs->stop_workers(); });
   std::shared_ptr<ContextSource> context = std::make_shared<LocalContextSource>();
   if (!options.context_url.empty()) {
-    auto client = client::HttpClient::install(services, {.on_call = upstream_metrics(registry)});
+    if (!client::is_supported_url(options.context_url))
+      throw std::runtime_error("--context-url must be an http:// or https:// URL with a host, not '" +
+                               options.context_url + "'");
+    auto client = client::HttpClient::install(
+        services, {.ca_file = options.ai.provider_ca_file, .on_call = upstream_metrics(registry)});
     context = std::make_shared<RemoteContextSource>(client, options.context_url, options.context_timeout);
   }
   if (options.context_cache_ttl.count() > 0)

@@ -55,6 +55,9 @@ void add_serve_flags(CLI::App& command, ServeOptions& o) {
   command.add_option("--max-connections", o.server.max_connections, "Open connections at most; past it 503 (0: no cap)")
       ->envname("SLUICE_MAX_CONNECTIONS")
       ->capture_default_str();
+  command.add_option("--tls-cert", o.server.tls_cert_file, "Serve HTTPS with this PEM certificate chain (needs --tls-key)")
+      ->envname("SLUICE_TLS_CERT");
+  command.add_option("--tls-key", o.server.tls_key_file, "PEM private key of --tls-cert")->envname("SLUICE_TLS_KEY");
   command.add_option("--log-level", o.log_level, "trace, debug, info, warn, error, critical or off")
       ->envname("SLUICE_LOG_LEVEL")
       ->capture_default_str();

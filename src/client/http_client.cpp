@@ -3,6 +3,8 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -19,6 +21,7 @@
 
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <unordered_map>
 #include <vector>
 
@@ -62,14 +65,19 @@ struct Target {
   std::string host;
   std::uint16_t port = 80;
   std::string resource;  // path + query
+  bool is_tls = false;
 };
 
 core::Result<Target> parse_target(std::string_view url) {
   auto parsed = boost::urls::parse_uri(url);
-  if (!parsed || parsed->scheme_id() != boost::urls::scheme::http || parsed->host().empty())
-    return core::Error{502, "upstream_invalid_url", fmt::format("not an http:// URL: {}", url), nullptr};
+  const bool is_http = parsed && parsed->scheme_id() == boost::urls::scheme::http;
+  const bool is_https = parsed && parsed->scheme_id() == boost::urls::scheme::https;
+  if (!(is_http || is_https) || parsed->host().empty())
+    return core::Error{502, "upstream_invalid_url", fmt::format("not an http:// or https:// URL: {}", url), nullptr};
   Target target;
   target.host = parsed->host_address();
+  target.is_tls = is_https;
+  target.port = is_https ? 443 : 80;
   if (parsed->has_port()) target.port = parsed->port_number();
   target.resource = parsed->encoded_target();
   if (target.resource.empty()) target.resource = "/";
@@ -115,13 +123,34 @@ struct HttpClient::Pool {
   }
 };
 
+bool is_supported_url(std::string_view url) { return static_cast<bool>(parse_target(url)); }
+
 std::string with_query(std::string_view url, std::string_view key, std::string_view value) {
   boost::urls::url parsed(url);
   parsed.params().set(key, value);
   return std::string(parsed.buffer());
 }
 
-HttpClient::HttpClient(ClientOptions options) : options_(std::move(options)), pool_(std::make_unique<Pool>()) {}
+/// What every https call shares: TLS 1.2 or later, peer verification against the system's CA
+/// store plus `ca_file`. Hostnames are checked per connection (open_tls).
+struct HttpClient::Tls {
+  explicit Tls(const std::string& ca_file) : context(asio::ssl::context::tls_client) {
+    context.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                        asio::ssl::context::no_tlsv1_1);
+    context.set_verify_mode(asio::ssl::verify_peer);
+    error_code ec;
+    context.set_default_verify_paths(ec);  // a machine without a CA store can still use ca_file
+    if (!ca_file.empty()) {
+      context.load_verify_file(ca_file, ec);
+      if (ec) throw std::runtime_error(fmt::format("cannot use CA file '{}': {}", ca_file, ec.message()));
+    }
+  }
+  asio::ssl::context context;
+};
+
+HttpClient::HttpClient(ClientOptions options)
+    : options_(std::move(options)), pool_(std::make_unique<Pool>()), tls_(std::make_unique<Tls>(options_.ca_file)) {}
 HttpClient::~HttpClient() = default;
 
 std::size_t HttpClient::idle_connections() const {
@@ -163,16 +192,48 @@ asio::awaitable<error_code> connect(beast::tcp_stream& stream, const Target& tar
   co_return connect_ec;
 }
 
+using TlsStream = asio::ssl::stream<beast::tcp_stream>;
+
+/// Connects and shakes hands: SNI and the certificate's name checked against the URL's host
+/// (or IP address). A rejected certificate gets an error saying why, from OpenSSL's verdict.
+asio::awaitable<std::optional<core::Error>> open_tls(TlsStream& stream, const Target& target,
+                                                     Clock::time_point deadline) {
+  if (auto ec = co_await connect(stream.next_layer(), target, deadline))
+    co_return failure(ec, target.host, target.port);
+  SSL* ssl = stream.native_handle();
+  error_code not_ip;
+  asio::ip::make_address(target.host, not_ip);
+  if (not_ip) {
+    SSL_set_tlsext_host_name(ssl, target.host.c_str());
+    SSL_set1_host(ssl, target.host.c_str());
+  } else {
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), target.host.c_str());
+  }
+  stream.next_layer().expires_at(deadline);
+  auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::client, use_tuple);
+  if (!ec) co_return std::nullopt;
+  if (auto verdict = SSL_get_verify_result(ssl); verdict != X509_V_OK)
+    co_return core::Error{502, "upstream_tls_error",
+                          fmt::format("upstream {}:{}: TLS certificate rejected: {}", target.host, target.port,
+                                      X509_verify_cert_error_string(verdict)),
+                          nullptr};
+  if (ec == beast::error::timeout) co_return failure(ec, target.host, target.port);
+  co_return core::Error{
+      502, "upstream_tls_error",
+      fmt::format("upstream {}:{}: TLS handshake failed: {}", target.host, target.port, ec.message()), nullptr};
+}
+
 struct Exchange {
   error_code ec;
   bool is_reusable = false;
   ClientResponse response;
 };
 
-asio::awaitable<Exchange> exchange(beast::tcp_stream& stream, http::RawRequest& request, Clock::time_point deadline,
+template <class Stream>
+asio::awaitable<Exchange> exchange(Stream& stream, http::RawRequest& request, Clock::time_point deadline,
                                    std::uint64_t max_body) {
   Exchange result;
-  stream.expires_at(deadline);
+  beast::get_lowest_layer(stream).expires_at(deadline);
   std::tie(result.ec, std::ignore) = co_await beast_http::async_write(stream, request, use_tuple);
   if (result.ec) co_return result;
   beast::flat_buffer buffer;
@@ -198,7 +259,8 @@ namespace {
 http::RawRequest make_request(http::Verb method, const Target& target, const ClientOptions& options, std::string body,
                               const std::string& content_type, const HttpClient::Headers& headers) {
   http::RawRequest message{method, target.resource, 11};
-  message.set(http::Field::host, target.port == 80 ? target.host : fmt::format("{}:{}", target.host, target.port));
+  const bool is_default_port = target.port == (target.is_tls ? 443 : 80);
+  message.set(http::Field::host, is_default_port ? target.host : fmt::format("{}:{}", target.host, target.port));
   message.set(http::Field::user_agent, options.user_agent);
   if (!content_type.empty()) message.set(http::Field::content_type, content_type);
   for (const auto& [name, value] : headers) message.set(name, value);
@@ -206,6 +268,48 @@ http::RawRequest make_request(http::Verb method, const Target& target, const Cli
   message.keep_alive(true);
   message.prepare_payload();
   return message;
+}
+
+/// Sends `message` and hands a 2xx body to `on_chunk` as it arrives (see HttpClient::stream).
+template <class Stream>
+asio::awaitable<core::Result<ClientResponse>> relay(Stream& stream, http::RawRequest& message, const Target& target,
+                                                    std::chrono::milliseconds step, const HttpClient::ChunkSink& on_chunk,
+                                                    std::uint64_t max_error_bytes) {
+  auto& socket = beast::get_lowest_layer(stream);
+  socket.expires_after(step);
+  auto [write_ec, written] = co_await beast_http::async_write(stream, message, use_tuple);
+  if (write_ec) co_return failure(write_ec, target.host, target.port);
+
+  beast::flat_buffer buffer;
+  beast_http::response_parser<beast_http::buffer_body> parser;
+  parser.body_limit(boost::none);  // a stream has no natural size; the deadline per read bounds it
+  auto [head_ec, head_bytes] = co_await beast_http::async_read_header(stream, buffer, parser, use_tuple);
+  if (head_ec) co_return failure(head_ec, target.host, target.port);
+  ClientResponse response;
+  response.status = parser.get().result_int();
+  if (auto it = parser.get().find(http::Field::content_type); it != parser.get().end())
+    response.content_type = std::string(it->value());
+  const bool is_success = response.status >= 200 && response.status < 300;
+
+  char chunk[16 * 1024];
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk;
+    parser.get().body().size = sizeof(chunk);
+    socket.expires_after(step);
+    auto [ec, n] = co_await beast_http::async_read_some(stream, buffer, parser, use_tuple);
+    if (ec == beast_http::error::need_buffer) ec = {};  // our chunk buffer is full: hand it on
+    if (ec) co_return failure(ec, target.host, target.port);
+    std::size_t size = sizeof(chunk) - parser.get().body().size;
+    if (size == 0) continue;
+    if (!is_success) {
+      if (response.body.size() + size > max_error_bytes)
+        co_return core::Error{502, "upstream_error", "upstream error body too large", nullptr};
+      response.body.append(chunk, size);
+    } else if (!co_await on_chunk(std::string(chunk, size))) {
+      co_return response;  // the caller stopped: the connection closes with `stream`
+    }
+  }
+  co_return response;
 }
 
 }  // namespace
@@ -218,42 +322,15 @@ asio::awaitable<core::Result<ClientResponse>> HttpClient::stream(http::Verb meth
   if (!target) co_return target.error();
   const auto step = timeout.value_or(options_.timeout);
   auto message = make_request(method, *target, options_, std::move(body), content_type, headers);
-  beast::tcp_stream stream(co_await asio::this_coro::executor);
-  if (auto ec = co_await connect(stream, *target, Clock::now() + step)) co_return failure(ec, target->host, target->port);
-  stream.expires_after(step);
-  auto [write_ec, written] = co_await beast_http::async_write(stream, message, use_tuple);
-  if (write_ec) co_return failure(write_ec, target->host, target->port);
-
-  beast::flat_buffer buffer;
-  beast_http::response_parser<beast_http::buffer_body> parser;
-  parser.body_limit(boost::none);  // a stream has no natural size; the deadline per read bounds it
-  auto [head_ec, head_bytes] = co_await beast_http::async_read_header(stream, buffer, parser, use_tuple);
-  if (head_ec) co_return failure(head_ec, target->host, target->port);
-  ClientResponse response;
-  response.status = parser.get().result_int();
-  if (auto it = parser.get().find(http::Field::content_type); it != parser.get().end())
-    response.content_type = std::string(it->value());
-  const bool is_success = response.status >= 200 && response.status < 300;
-
-  char chunk[16 * 1024];
-  while (!parser.is_done()) {
-    parser.get().body().data = chunk;
-    parser.get().body().size = sizeof(chunk);
-    stream.expires_after(step);
-    auto [ec, n] = co_await beast_http::async_read_some(stream, buffer, parser, use_tuple);
-    if (ec == beast_http::error::need_buffer) ec = {};  // our chunk buffer is full: hand it on
-    if (ec) co_return failure(ec, target->host, target->port);
-    std::size_t size = sizeof(chunk) - parser.get().body().size;
-    if (size == 0) continue;
-    if (!is_success) {
-      if (response.body.size() + size > options_.max_response_bytes)
-        co_return core::Error{502, "upstream_error", "upstream error body too large", nullptr};
-      response.body.append(chunk, size);
-    } else if (!co_await on_chunk(std::string(chunk, size))) {
-      co_return response;  // the caller stopped: the connection closes with `stream`
-    }
+  auto executor = co_await asio::this_coro::executor;
+  if (target->is_tls) {
+    TlsStream stream(executor, tls_->context);
+    if (auto error = co_await open_tls(stream, *target, Clock::now() + step)) co_return std::move(*error);
+    co_return co_await relay(stream, message, *target, step, on_chunk, options_.max_response_bytes);
   }
-  co_return response;
+  beast::tcp_stream stream(executor);
+  if (auto ec = co_await connect(stream, *target, Clock::now() + step)) co_return failure(ec, target->host, target->port);
+  co_return co_await relay(stream, message, *target, step, on_chunk, options_.max_response_bytes);
 }
 
 asio::awaitable<core::Result<ClientResponse>> HttpClient::get(std::string url,
@@ -287,6 +364,15 @@ asio::awaitable<core::Result<ClientResponse>> HttpClient::call(http::Verb method
   auto message = make_request(method, *target, options_, std::move(body), content_type, headers);
 
   auto executor = co_await asio::this_coro::executor;
+  if (target->is_tls) {
+    // A fresh TLS connection per call: idle TLS sessions are not pooled (yet). Pooling keeps
+    // bare descriptors that may move between event loops; a TLS session's state cannot.
+    TlsStream stream(executor, tls_->context);
+    if (auto error = co_await open_tls(stream, *target, deadline)) co_return std::move(*error);
+    auto result = co_await exchange(stream, message, deadline, options_.max_response_bytes);
+    if (result.ec) co_return failure(result.ec, target->host, target->port);
+    co_return std::move(result.response);
+  }
   const auto key = fmt::format("{}:{}", target->host, target->port);
 
   // Idle connections first; one the server has closed meanwhile is dropped and the next tried.

@@ -1,9 +1,12 @@
 #include "connection.hpp"
 
+#include "disconnect_watch.hpp"
 #include "response_writer.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -43,22 +46,23 @@ std::optional<core::Error> protocol_error(const error_code& ec) {
 
 /// Answers a request we refuse to read further, then closes without a reset: the client must
 /// see the response even though its unread body may still be arriving.
-asio::awaitable<void> refuse(tcp::socket& socket, Connection& self, const core::Error& error) {
+template <class Stream>
+asio::awaitable<void> refuse(Stream& stream, Connection& self, const core::Error& error) {
   auto response = Response::error(error);
   auto& message = response.message();
   message.keep_alive(false);
   ResponseWriter writer;
   self.deadline = Clock::now() + std::chrono::seconds(5);
-  auto [ec, n] = co_await asio::async_write(socket, writer.buffers(response), use_tuple);
+  auto [ec, n] = co_await asio::async_write(stream, writer.buffers(response), use_tuple);
   if (ec) co_return;
   error_code ignored;
-  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  self.socket->shutdown(tcp::socket::shutdown_send, ignored);
   // Lingering close: discard at most 1 MiB for at most 1 s, so the body is never read whole.
   std::array<char, 16 * 1024> sink;
   std::size_t drained = 0;
   self.deadline = Clock::now() + std::chrono::seconds(1);
   while (drained < 1024 * 1024) {
-    auto [read_ec, read] = co_await socket.async_read_some(asio::buffer(sink), use_tuple);
+    auto [read_ec, read] = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
     if (read_ec) break;
     drained += read;
   }
@@ -82,6 +86,8 @@ std::string request_id_for(const Request& request) {
   return id;
 }
 
+core::Error client_gone() { return {499, "client_closed_request", "The client closed the connection", nullptr}; }
+
 bool expects_continue(const RawRequest& request) {
   auto it = request.find(Field::expect);
   return it != request.end() && beast::iequals(it->value(), "100-continue");
@@ -91,7 +97,7 @@ bool expects_continue(const RawRequest& request) {
 /// out-parameter: every coroutine layer that returns a Response moves it once more); `scope`
 /// outlives the response write.
 asio::awaitable<void> respond(RawRequest raw, const asio::ip::address& client, std::string_view client_text,
-                              di::Scope& scope, ServerState& state,
+                              di::Scope& scope, ServerState& state, const DisconnectWatch& watch,
                               std::string& request_id, Response& response) {
   auto [path, query] = split_target(raw.target());
   if (path.empty() || path.front() != '/') {
@@ -108,15 +114,21 @@ asio::awaitable<void> respond(RawRequest raw, const asio::ip::address& client, s
   const auto start = Clock::now();
   for (const auto& observer : state.observers)
     if (observer.on_request) observer.on_request(request);
+  bool has_failed = false;
   try {
     // Without middleware, dispatch directly: one coroutine frame and one indirection fewer.
     if (state.has_middleware) response = co_await state.pipeline(request);
     else response = co_await dispatch_route(request);
   } catch (const std::exception& e) {
-    spdlog::error("{} {}: middleware failed: {}", std::string_view(beast_http::to_string(request.method())),
-                  request.target(), e.what());
-    response = Response::error(core::internal_error());
+    if (!watch.is_client_gone())
+      spdlog::error("{} {}: middleware failed: {}", std::string_view(beast_http::to_string(request.method())),
+                    request.target(), e.what());
+    has_failed = true;
   }
+  // Whatever a cancelled handler returned, the request ended because its client left (499, as
+  // nginx logs it); the response is not sent.
+  if (watch.is_client_gone()) response = Response::error(client_gone());
+  else if (has_failed) response = Response::error(core::internal_error());
   request.leave_guards(response);
   if (!state.observers.empty()) {
     const auto elapsed = Clock::now() - start;
@@ -128,9 +140,10 @@ asio::awaitable<void> respond(RawRequest raw, const asio::ip::address& client, s
 
 /// Writes a streamed body as HTTP/1.1 chunks (or raw bytes for HTTP/1.0). Each write has the
 /// write deadline; between writes the producer may wait as long as it likes.
+template <class Stream>
 class ChunkedWriter final : public StreamWriter {
  public:
-  ChunkedWriter(tcp::socket& socket, Connection& self, const Worker& worker, bool is_chunked,
+  ChunkedWriter(Stream& socket, Connection& self, const Worker& worker, bool is_chunked,
                 std::chrono::milliseconds timeout)
       : socket_(socket), self_(self), worker_(worker), is_chunked_(is_chunked), timeout_(timeout) {}
 
@@ -167,7 +180,7 @@ class ChunkedWriter final : public StreamWriter {
   void fail() { has_failed_ = true; }
 
  private:
-  tcp::socket& socket_;
+  Stream& socket_;
   Connection& self_;
   const Worker& worker_;
   bool is_chunked_;
@@ -176,21 +189,27 @@ class ChunkedWriter final : public StreamWriter {
 };
 
 /// Sends a streaming response; true when the connection may be kept alive.
-asio::awaitable<bool> send_stream(tcp::socket& socket, Connection& self, const Worker& worker, Response& response,
+template <class Stream>
+asio::awaitable<bool> send_stream(Stream& socket, Connection& self, const Worker& worker, Response& response,
                                   ResponseWriter& writer, std::chrono::milliseconds timeout,
-                                  const std::string& request_id) {
+                                  const std::string& request_id, DisconnectWatch& watch) {
   auto& message = response.message();
   self.deadline = Clock::now() + timeout;
   auto [ec, n] = co_await asio::async_write(socket, writer.stream_head(response, request_id), use_tuple);
   if (ec) co_return false;
-  ChunkedWriter body(socket, self, worker, message.version() == 11, timeout);
+  ChunkedWriter<Stream> body(socket, self, worker, message.version() == 11, timeout);
+  // A producer waiting for its next piece (tokens, an upstream stream) is cancelled when the
+  // client leaves, not only at its next write.
+  watch.arm_now();
   try {
     co_await response.producer()(body);
   } catch (const std::exception& e) {
     // The head is gone: the only honest signal left is to cut the stream short.
-    spdlog::error("streaming response failed: {}", e.what());
+    if (!watch.is_client_gone()) spdlog::error("streaming response failed: {}", e.what());
     body.fail();
   }
+  watch.disarm();
+  if (watch.is_client_gone()) co_return false;  // every further await would throw: close now
   bool is_reusable = co_await body.finish();
   co_return is_reusable && message.keep_alive();
 }
@@ -205,15 +224,21 @@ asio::awaitable<Response> dispatch_route(Request& request) {
     response.set_header(Field::allow, request.allowed_methods());
     co_return response;
   }
+  std::string failure;
   try {
     co_return co_await (*handler)(request);
   } catch (const std::exception& e) {
-    spdlog::error("{} {}: handler failed: {}", std::string_view(beast_http::to_string(request.method())),
-                  request.target(), e.what());
+    failure = e.what();
   } catch (...) {
-    spdlog::error("{} {}: handler failed with a non-standard exception",
-                  std::string_view(beast_http::to_string(request.method())), request.target());
+    failure = "a non-standard exception";
   }
+  // A handler cancelled because its client left throws operation_aborted from its next await:
+  // expected, not a bug. (Only this_coro queries may be awaited here: any other await of a
+  // cancelled coroutine throws.)
+  if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none)
+    co_return Response::error(client_gone());
+  spdlog::error("{} {}: handler failed: {}", std::string_view(beast_http::to_string(request.method())),
+                request.target(), failure);
   co_return Response::error(core::internal_error());
 }
 
@@ -246,14 +271,24 @@ asio::awaitable<void> sweep_deadlines(Worker& worker, std::chrono::milliseconds 
   }
 }
 
-asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, ServerState& state) {
+namespace {
+
+using TlsStream = asio::ssl::stream<tcp::socket>;
+template <class Stream>
+constexpr bool is_tls = std::is_same_v<Stream, TlsStream>;
+
+/// One session over a plain or a TLS stream, the same code for both (Beast's
+/// run_session(Stream&)); `socket` is the TCP socket underneath, for deadlines and shutdown.
+template <class Stream>
+asio::awaitable<void> run_session(Stream& socket, tcp::socket& tcp_socket, Worker& worker, ServerState& state,
+                                  const std::shared_ptr<DisconnectWatch>& watch) {
   const ServerOptions& options = state.options;
   error_code ignored;
-  socket.set_option(tcp::no_delay(true), ignored);
-  const auto client = socket.remote_endpoint(ignored).address();
+  tcp_socket.set_option(tcp::no_delay(true), ignored);
+  const auto client = tcp_socket.remote_endpoint(ignored).address();
   const std::string client_text = address_text(client);  // once per connection, not per request
 
-  Connection self{&socket};
+  Connection self{&tcp_socket};
   auto position = worker.connections.insert(worker.connections.end(), &self);
   struct Unregister {
     Worker& worker;
@@ -264,7 +299,20 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, Serve
       --live;
     }
   } unregister{worker, position, state.stats->open_connections};
+  watch->attach(tcp_socket);
+  struct Detach {
+    DisconnectWatch& watch;
+    ~Detach() { watch.detach(); }
+  } detach{*watch};
 
+  if constexpr (is_tls<Stream>) {
+    self.deadline = Clock::now() + options.read_timeout;  // a handshake is part of the first request
+    auto [ec] = co_await socket.async_handshake(asio::ssl::stream_base::server, use_tuple);
+    if (ec) {
+      spdlog::debug("TLS handshake with {} failed: {}", client_text, ec.message());
+      co_return;
+    }
+  }
   beast::flat_buffer buffer;
   ResponseWriter writer;
   while (!worker.is_closing) {
@@ -296,13 +344,17 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, Serve
     di::Scope scope(state.container);  // per-request dependencies; cleanups run after the write
     std::string request_id;
     Response response;
-    co_await respond(parser.release(), client, client_text, scope, state, request_id, response);
+    watch->arm_lazily();
+    co_await respond(parser.release(), client, client_text, scope, state, *watch, request_id, response);
+    watch->disarm();
+    if (watch->is_client_gone()) break;  // nobody to answer; every further await would throw
     auto& message = response.message();
     const bool handler_allows_keep_alive = message.keep_alive();  // false if it set "Connection: close"
     message.version(version);
     message.keep_alive(wants_keep_alive && handler_allows_keep_alive && !worker.is_closing);
     if (response.is_streaming() && !is_head) {
-      if (!co_await send_stream(socket, self, worker, response, writer, options.write_timeout, request_id)) break;
+      if (!co_await send_stream(socket, self, worker, response, writer, options.write_timeout, request_id, *watch))
+        break;
       continue;
     }
     self.deadline = Clock::now() + options.write_timeout;
@@ -310,7 +362,29 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, Serve
         co_await asio::async_write(socket, writer.buffers(response, !is_head, request_id), use_tuple);
     if (write_ec || !message.keep_alive()) break;
   }
-  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  if constexpr (is_tls<Stream>) {
+    // Send our close_notify without waiting for the client's (marking it received makes
+    // SSL_shutdown finish at once): HTTP/1.1 framing already tells a complete response from a
+    // cut one, and waiting would hold the connection for clients that never answer.
+    if (!self.has_timed_out && !watch->is_client_gone()) {
+      SSL_set_shutdown(socket.native_handle(), SSL_RECEIVED_SHUTDOWN);
+      self.deadline = Clock::now() + options.write_timeout;
+      co_await socket.async_shutdown(use_tuple);
+    }
+  }
+  tcp_socket.shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, ServerState& state,
+                                       std::shared_ptr<DisconnectWatch> watch) {
+  if (!state.tls) {
+    co_await run_session(socket, socket, worker, state, watch);
+    co_return;
+  }
+  TlsStream stream(std::move(socket), *state.tls);
+  co_await run_session(stream, stream.next_layer(), worker, state, watch);
 }
 
 }  // namespace sluice::http::detail

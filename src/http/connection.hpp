@@ -12,6 +12,11 @@
 #include <atomic>
 #include <chrono>
 #include <list>
+#include <memory>
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace sluice::http::detail {
 
@@ -30,6 +35,8 @@ struct Connection {
 
 /// One IO thread: its event loop and the connections on it. `connections` and `is_closing`
 /// belong to the worker's thread and are only touched there.
+class DisconnectWatch;
+
 struct Worker {
   boost::asio::io_context io{1};
   std::list<Connection*> connections;
@@ -50,6 +57,7 @@ struct ServerState {
   bool has_middleware;
   std::vector<RequestObserver> observers;
   std::shared_ptr<ServerStats> stats;  // open_connections is counted when a connection is accepted
+  boost::asio::ssl::context* tls = nullptr;  // set: every connection speaks TLS
 };
 
 /// The end of every middleware chain: the matched route's handler, or the 404/405 answer.
@@ -59,9 +67,10 @@ boost::asio::awaitable<Response> dispatch_route(Request& request);
 /// Composes `middleware` (outermost first) around dispatch_route.
 Handler build_pipeline(std::vector<Middleware> middleware);
 
-/// Serves one connection until it closes: keep-alive, pipelining, limits, deadlines.
+/// Serves one connection until it closes: keep-alive, pipelining, limits, deadlines. Spawn it
+/// bound to `watch->handler_slot()`, so that a client who leaves cancels its handler.
 boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket, Worker& worker,
-                                              ServerState& state);
+                                              ServerState& state, std::shared_ptr<DisconnectWatch> watch);
 
 /// On the worker's thread: refuse further keep-alive and close connections waiting for a request.
 void close_idle_connections(Worker& worker);

@@ -1,25 +1,51 @@
 #include "sluice/http/server.hpp"
 
 #include "connection.hpp"
+#include "disconnect_watch.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 namespace sluice::http {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
+
+namespace {
+
+/// The server's TLS settings: TLS 1.2 and later, the certificate chain and key from PEM files.
+/// A file that cannot be used is a start-up error that names it.
+asio::ssl::context make_tls_context(const ServerOptions& options) {
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty())
+    throw std::runtime_error("TLS needs both a certificate file and a key file (--tls-cert and --tls-key)");
+  asio::ssl::context tls(asio::ssl::context::tls_server);
+  tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                  asio::ssl::context::single_dh_use);
+  boost::system::error_code ec;
+  tls.use_certificate_chain_file(options.tls_cert_file, ec);
+  if (ec)
+    throw std::runtime_error("cannot use TLS certificate file '" + options.tls_cert_file + "': " + ec.message());
+  tls.use_private_key_file(options.tls_key_file, asio::ssl::context::pem, ec);
+  if (ec) throw std::runtime_error("cannot use TLS key file '" + options.tls_key_file + "': " + ec.message());
+  return tls;
+}
+
+}  // namespace
 
 struct Server::Impl {
   Impl(ServerOptions opts, const Router& router, di::Container& container, core::ComputePool& compute,
@@ -30,6 +56,10 @@ struct Server::Impl {
         workers(options.io_threads == 0 ? core::available_cpus() : options.io_threads) {
     for (auto& worker : workers) guards.emplace_back(asio::make_work_guard(worker.io));
     state.pipeline = detail::build_pipeline(std::move(middleware));
+    if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+      tls.emplace(make_tls_context(options));
+      state.tls = &*tls;
+    }
   }
 
   detail::Worker& acceptor_worker() { return workers.front(); }
@@ -68,15 +98,18 @@ struct Server::Impl {
         continue;
       }
       ++state.stats->open_connections;  // here, not on the connection's thread: the cap sees it at once
-      asio::co_spawn(target.io, detail::serve_connection(std::move(socket), target, state),
-                     [](std::exception_ptr failure) {
+      auto watch = std::make_shared<detail::DisconnectWatch>(target.io, state.tls != nullptr);
+      auto slot = watch->handler_slot();
+      // The completion handler owns the watch: its signal outlives every use of the slot.
+      asio::co_spawn(target.io, detail::serve_connection(std::move(socket), target, state, watch),
+                     asio::bind_cancellation_slot(slot, [watch](std::exception_ptr failure) {
                        if (!failure) return;
                        try {
                          std::rethrow_exception(failure);
                        } catch (const std::exception& e) {
                          spdlog::error("connection failed: {}", e.what());
                        }
-                     });
+                     }));
     }
   }
 
@@ -106,6 +139,7 @@ struct Server::Impl {
   }
 
   ServerOptions options;
+  std::optional<asio::ssl::context> tls;
   detail::ServerState state;
   std::vector<detail::Worker> workers;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;

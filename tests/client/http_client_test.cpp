@@ -133,11 +133,14 @@ TEST(HttpClient, DeadUpstreamIs502) {
 
 TEST(HttpClient, RejectsUrlsItCannotServe) {
   HttpClient client;
-  for (auto url : {"ftp://example.com/x", "not a url", "https://example.com/"}) {
+  for (auto url : {"ftp://example.com/x", "not a url", "http:///no-host"}) {
     auto result = run_client([&]() { return client.get(url); });
     ASSERT_FALSE(result) << url;
     EXPECT_EQ(result.error().code, "upstream_invalid_url") << url;
+    EXPECT_FALSE(is_supported_url(url)) << url;
   }
+  EXPECT_TRUE(is_supported_url("https://example.com/v1"));
+  EXPECT_TRUE(is_supported_url("http://127.0.0.1:8080"));
 }
 
 }  // namespace

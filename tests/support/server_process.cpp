@@ -105,6 +105,45 @@ std::string ServerProcess::log() const {
   return text.str();
 }
 
+Finished run_sluice(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
+  char output_template[] = "/tmp/sluice-run-XXXXXX";
+  int output_fd = ::mkstemp(output_template);
+  std::vector<std::string> argv_storage{SLUICE_BINARY};
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(output_fd, STDOUT_FILENO);
+    ::dup2(output_fd, STDERR_FILENO);
+    std::vector<char*> argv;
+    for (auto& a : argv_storage) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(output_fd);
+  Finished finished;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      finished.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      break;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::ifstream in(output_template);
+  std::stringstream text;
+  text << in.rdbuf();
+  finished.output = text.str();
+  ::unlink(output_template);
+  return finished;
+}
+
 bool ServerProcess::wait_for_log(const std::string& text, std::chrono::milliseconds timeout) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {

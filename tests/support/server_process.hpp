@@ -40,4 +40,15 @@ class ServerProcess {
   std::string data_dir_;
 };
 
+/// What a `sluice` run that is expected to end by itself did: its exit status and its output
+/// (stdout and stderr together).
+struct Finished {
+  int exit_status = -1;  // -1: still running after the timeout (then killed)
+  std::string output;
+};
+
+/// Runs `sluice <args>` to its end, at most `timeout`: for start-up errors.
+Finished run_sluice(const std::vector<std::string>& args,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
 }  // namespace sluice::test

@@ -1,5 +1,6 @@
 #pragma once
-// Async HTTP/1.1 client with pooled keep-alive connections and a deadline on every call.
+// Async HTTP/1.1 client (http and https) with pooled keep-alive connections and a deadline on
+// every call.
 
 #include "sluice/core/error.hpp"
 #include "sluice/di/container.hpp"
@@ -32,6 +33,9 @@ struct ClientOptions {
   std::size_t max_idle_per_host = 256;             // idle keep-alive connections kept per host
   std::uint64_t max_response_bytes = 16 * 1024 * 1024;
   std::string user_agent = "sluice";
+  /// https: a PEM file of extra CA certificates to trust besides the system's store (a private
+  /// CA). Certificates and host names are always verified. Unreadable → the constructor throws.
+  std::string ca_file;
   /// Called after every call, on the calling IO thread (keep it cheap).
   std::function<void(const CallRecord&)> on_call;
 };
@@ -47,10 +51,16 @@ struct ClientResponse {
 /// (No initializer-list form: GCC 12 rejects braced lists inside coroutines.)
 std::string with_query(std::string_view url, std::string_view key, std::string_view value);
 
+/// Whether HttpClient can call `url` (http:// or https:// with a host): for checking
+/// configured URLs at start-up rather than failing every request later.
+bool is_supported_url(std::string_view url);
+
 /// Calls other HTTP services from handlers without blocking the IO thread. Keep-alive
 /// connections are pooled per host and port and may be reused from any IO thread.
 /// Failures are values: `upstream_unavailable` (502) when the host cannot be reached,
-/// `upstream_timeout` (504) past the deadline, `upstream_error` (502) otherwise.
+/// `upstream_timeout` (504) past the deadline, `upstream_tls_error` (502) when the TLS handshake
+/// fails (the message says why: unknown CA, host name mismatch, ...), `upstream_error` (502)
+/// otherwise. https connections are not pooled: each call makes a new one.
 class HttpClient {
  public:
   explicit HttpClient(ClientOptions options = {});
@@ -93,8 +103,10 @@ class HttpClient {
                                                            Headers headers);
 
   struct Pool;
+  struct Tls;
   ClientOptions options_;
   std::unique_ptr<Pool> pool_;
+  std::unique_ptr<Tls> tls_;
 };
 
 }  // namespace sluice::client

@@ -31,6 +31,10 @@ struct ServerOptions {
   /// Open connections at most (0: no cap). Past it a new connection gets 503 and is closed at
   /// once, so a flood of clients costs a bounded amount of memory.
   std::size_t max_connections = 0;
+  /// Serve HTTPS: a PEM certificate chain (leaf first) and its PEM private key, both or neither.
+  /// Unreadable or mismatched files make the Server constructor throw std::runtime_error.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 /// Live counts a server keeps, readable from any thread (for /metrics).
