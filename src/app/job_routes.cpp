@@ -18,25 +18,25 @@ using namespace api;
 using http::Response;
 using jobs::Job;
 
-struct ProcessingStarted {
+struct DemoStarted {
   std::string status;
   std::string job_id;
 };
-BOOST_DESCRIBE_STRUCT(ProcessingStarted, (), (status, job_id))
+BOOST_DESCRIBE_STRUCT(DemoStarted, (), (status, job_id))
 
 namespace {
 
 core::Error job_not_found() { return {404, "not_found", "Job not found", nullptr}; }
 
-asio::awaitable<ProcessingStarted> process_dataset(
-    Path<"dataset_id", std::int64_t> dataset_id,
+asio::awaitable<DemoStarted> start_demo(
+    Query<"label", std::int64_t, 1> label,
     Query<"documents", Field<std::int64_t, Ge<1>, Le<std::int64_t{1'000'000'000}>>, 1000> documents,
     Header<"Idempotency-Key", std::optional<std::string>> idempotency_key, Depends<JobService> jobs) {
   auto options = jobs->defaults();
   options.idempotency_key = idempotency_key->value_or("");
-  json::value payload{{"dataset_id", *dataset_id}, {"documents", **documents}};
-  auto job = co_await jobs->call([&] { return jobs->queue().enqueue("build_embeddings", payload, options); });
-  co_return ProcessingStarted{"processing started", job.id};
+  json::value payload{{"label", *label}, {"documents", **documents}};
+  auto job = co_await jobs->call([&] { return jobs->queue().enqueue("demo", payload, options); });
+  co_return DemoStarted{"started", job.id};
 }
 
 asio::awaitable<core::Result<json::value>> list_jobs(Query<"state", std::optional<std::string>> state,
@@ -115,11 +115,13 @@ asio::awaitable<Response> job_events(Path<"job_id", std::string> id, Depends<Job
 }  // namespace
 
 void add_job_routes(App& app) {
-  app.post("/datasets/{dataset_id}/process", process_dataset,
-           {.summary = "Process a dataset",
-            .description = "Enqueues a durable build_embeddings job and answers at once. A repeated Idempotency-Key "
-                           "returns the first job. Follow it at /jobs/{job_id} or /jobs/{job_id}/events.",
-            .tags = {"datasets"},
+  app.post("/jobs/demo", start_demo,
+           {.summary = "Start a demo job",
+            .description = "Enqueues a durable CPU-bound job hashing `documents` synthetic texts (a label below 1 "
+                           "fails on purpose), to try progress, cancellation and retries. A repeated "
+                           "Idempotency-Key returns the first job. Follow it at /jobs/{job_id} or "
+                           "/jobs/{job_id}/events.",
+            .tags = {"jobs"},
             .status_code = 202,
             .response_description = "Job accepted"});
   app.get("/jobs", list_jobs, {.summary = "List jobs", .description = "Newest first.", .tags = {"jobs"}});

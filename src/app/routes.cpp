@@ -1,6 +1,7 @@
 #include "routes.hpp"
 
 #include "context_source.hpp"
+#include "dataset_routes.hpp"
 #include "job_routes.hpp"
 #include "job_service.hpp"
 #include "operations.hpp"
@@ -113,7 +114,10 @@ void add_article_routes(App& app, const ServeOptions& options) {
   services.add_singleton<JobService>(jobs);
   services.on_startup([jobs, compute = &app.compute()] { jobs->start_workers(compute); });
   services.on_shutdown([jobs] { jobs->stop_workers(); });
+  add_dataset_services(app, options, jobs);
   std::shared_ptr<ContextSource> context = std::make_shared<LocalContextSource>();
+  if (options.context_url.empty() && options.rag.context_dataset > 0)
+    context = dataset_context(app, options.rag.context_dataset);
   if (!options.context_url.empty()) {
     auto client = client::HttpClient::install(services, {.on_call = upstream_metrics(registry)});
     context = std::make_shared<RemoteContextSource>(client, options.context_url, options.context_timeout);
@@ -137,6 +141,7 @@ void add_article_routes(App& app, const ServeOptions& options) {
            .guards = std::move(generate_guards),
            .middleware = protection->model_route_middleware()});
   add_job_routes(app);
+  add_dataset_routes(app);
   add_operations(app, options, registry);
   app.post("/ai/generate", ai_generate,
            {.summary = "Generate with the injected model",
