@@ -1,5 +1,5 @@
 #pragma once
-// The job endpoints: POST /datasets/{dataset_id}/process and the library's /jobs group.
+// The job endpoints: POST /jobs/demo and the library's /jobs group.
 
 #include "sluice/api/app.hpp"
 #include "sluice/jobs/job_queue.hpp"

@@ -1,6 +1,6 @@
 #include "job_service.hpp"
 
-#include "datasets.hpp"
+#include "demo_job.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -51,9 +51,9 @@ void JobService::stop_workers() {
 }
 
 void register_job_handlers(jobs::JobQueue& queue) {
-  queue.handle("build_embeddings", [](jobs::JobContext& job) -> boost::json::value {
+  queue.handle("demo", [](jobs::JobContext& job) -> boost::json::value {
     const auto& payload = job.payload().as_object();
-    return build_embeddings(payload.at("dataset_id").to_number<std::int64_t>(),
+    return demo_work(payload.at("label").to_number<std::int64_t>(),
                             payload.contains("documents") ? payload.at("documents").to_number<std::int64_t>() : 1000,
                             job);
   });

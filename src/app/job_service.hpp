@@ -36,7 +36,8 @@ class JobService {
   std::unique_ptr<jobs::Workers> workers_;
 };
 
-/// Registers the server's job types (build_embeddings) on `queue`.
+/// Registers the job types every process runs (demo) on `queue`; build_embeddings is
+/// registered by the dataset services of `sluice serve`.
 void register_job_handlers(jobs::JobQueue& queue);
 
 }  // namespace sluice::app

@@ -1,5 +1,7 @@
 // `sluice`: the ready-made AI backend. Subcommands: serve, worker, version.
 
+#include "dataset_routes.hpp"
+#include "eval_command.hpp"
 #include "job_service.hpp"
 #include "routes.hpp"
 #include "serve_options.hpp"
@@ -20,7 +22,9 @@ int serve(const sluice::app::ServeOptions& options) {
   std::filesystem::create_directories(options.jobs.data_dir);
   sluice::App app(options.compute_threads);
   sluice::app::add_article_routes(app, options);
-  app.run(options.server, [&](std::uint16_t port) {
+  auto server = options.server;
+  server.body_limit_for = sluice::app::dataset_body_limits(options);  // uploads have their own limit
+  app.run(server, [&](std::uint16_t port) {
     // Scripts and tests wait for this exact line on stdout to know the port.
     const char* scheme = options.server.tls_cert_file.empty() ? "http" : "https";
     std::printf("sluice listening on %s://%s:%u\n", scheme, options.server.host.c_str(), port);
@@ -68,11 +72,16 @@ int main(int argc, char** argv) {
   worker_command->add_option("--log-level", worker_log_level, "trace, debug, info, warn, error, critical or off")
       ->envname("SLUICE_LOG_LEVEL");
 
+  sluice::app::EvalOptions eval_options;
+  auto* eval_command = cli.add_subcommand("eval", "Load a BEIR data set into a running server and measure retrieval");
+  sluice::app::add_eval_flags(*eval_command, eval_options);
+
   cli.add_subcommand("version", "Print the version")->callback([] { std::puts("sluice 0.1.0"); });
   CLI11_PARSE(cli, argc, argv);
   try {
     if (serve_command->parsed()) return serve(options);
     if (worker_command->parsed()) return work(worker_options, worker_log_level);
+    if (eval_command->parsed()) return sluice::app::run_eval(eval_options);
   } catch (const std::exception& e) {
     spdlog::critical("sluice failed: {}", e.what());
     return 1;

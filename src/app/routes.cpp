@@ -1,6 +1,7 @@
 #include "routes.hpp"
 
 #include "context_source.hpp"
+#include "dataset_routes.hpp"
 #include "job_routes.hpp"
 #include "job_service.hpp"
 #include "model_admission.hpp"
@@ -119,7 +120,10 @@ void add_article_routes(App& app, const ServeOptions& options) {
   services.add_singleton<JobService>(jobs);
   services.on_startup([jobs, compute = &app.compute()] { jobs->start_workers(compute); });
   services.on_shutdown([jobs] { jobs->stop_workers(); });
+  add_dataset_services(app, options, jobs);
   std::shared_ptr<ContextSource> context = std::make_shared<LocalContextSource>();
+  if (options.context_url.empty() && options.rag.context_dataset > 0)
+    context = dataset_context(app, options.rag.context_dataset);
   if (!options.context_url.empty()) {
     if (!client::is_supported_url(options.context_url))
       throw std::runtime_error("--context-url must be an http:// or https:// URL with a host, not '" +
@@ -146,6 +150,7 @@ void add_article_routes(App& app, const ServeOptions& options) {
            .middleware = protection->model_route_middleware(),
            .responses = Protection::model_route_responses()});
   add_job_routes(app, jobs->shared_queue());
+  add_dataset_routes(app);
   add_operations(app, options);
   app.post("/ai/generate", ai_generate,
            {.summary = "Generate with the injected model",

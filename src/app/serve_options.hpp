@@ -2,6 +2,7 @@
 // `sluice serve` settings: flags, each also readable from a SLUICE_* environment variable.
 
 #include "ai_options.hpp"
+#include "rag_options.hpp"
 
 #include "sluice/core/compute_pool.hpp"
 #include "sluice/http/server.hpp"
@@ -52,6 +53,7 @@ struct ServeOptions {
   std::string log_level = "info";
   bool access_log = false;
   AiOptions ai;
+  RagOptions rag;
 };
 
 /// Adds the `serve` flags to `command`, writing into `options` when parsed.

@@ -322,7 +322,13 @@ asio::awaitable<void> run_session(Stream& socket, tcp::socket& tcp_socket, Worke
     parser.body_limit(options.body_limit);
     // One deadline for the whole request, set once: a client trickling bytes cannot extend it.
     self.deadline = Clock::now() + options.read_timeout;
+    if (options.body_limit_for) parser.body_limit(boost::none);  // decided per request below
     auto [ec, n] = co_await beast_http::async_read_header(socket, buffer, parser, use_tuple);
+    if (!ec && options.body_limit_for) {
+      auto limit = options.body_limit_for(parser.get().method(), parser.get().target());
+      if (auto length = parser.content_length(); length && *length > limit) ec = beast_http::error::body_limit;
+      else parser.body_limit(limit);  // a chunked body is counted against it as it arrives
+    }
     if (!ec) {
       self.is_busy = true;
       if (!parser.is_done() && expects_continue(parser.get())) {

@@ -34,6 +34,11 @@ Statement& Statement::bind_null(int index) {
   return *this;
 }
 
+Statement& Statement::bind_blob(int index, const void* data, std::size_t size) {
+  check(db_, sqlite3_bind_blob64(statement_, index, data, size, SQLITE_TRANSIENT), "bind");
+  return *this;
+}
+
 bool Statement::step() {
   int rc = sqlite3_step(statement_);
   check(db_, rc, "step");

@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -26,6 +27,8 @@ class Statement {
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, double value);
   Statement& bind_null(int index);
+  /// Binds bytes (copied by SQLite) as a BLOB.
+  Statement& bind_blob(int index, const void* data, std::size_t size);
   /// Steps once: true while rows come, false when done; throws on error.
   bool step();
   /// Runs a statement that returns no rows; the number of rows it changed.
@@ -36,6 +39,12 @@ class Statement {
   double real(int column) const { return sqlite3_column_double(statement_, column); }
   std::string text(int column) const;
   bool is_null(int column) const { return sqlite3_column_type(statement_, column) == SQLITE_NULL; }
+  /// A BLOB column's bytes, valid until the next step() or reset().
+  std::string_view blob(int column) const {
+    const auto* data = static_cast<const char*>(sqlite3_column_blob(statement_, column));
+    return data ? std::string_view(data, static_cast<std::size_t>(sqlite3_column_bytes(statement_, column)))
+                : std::string_view();
+  }
 
  private:
   sqlite3* db_;

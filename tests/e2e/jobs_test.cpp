@@ -22,9 +22,9 @@ constexpr long kForever = 1'000'000'000;  // documents: runs until cancelled or 
 
 TEST(Jobs, IdempotencyKeyReturnsTheSameJob) {
   ServerProcess server({});
-  auto first = process_dataset(server.port(), 3, 1000, "Idempotency-Key: import-3\r\n");
-  auto second = process_dataset(server.port(), 3, 1000, "Idempotency-Key: import-3\r\n");
-  auto other = process_dataset(server.port(), 3, 1000, "Idempotency-Key: import-4\r\n");
+  auto first = start_demo_job(server.port(), 3, 1000, "Idempotency-Key: import-3\r\n");
+  auto second = start_demo_job(server.port(), 3, 1000, "Idempotency-Key: import-3\r\n");
+  auto other = start_demo_job(server.port(), 3, 1000, "Idempotency-Key: import-4\r\n");
   ASSERT_FALSE(first.empty());
   EXPECT_EQ(first, second);
   EXPECT_NE(first, other);
@@ -33,9 +33,9 @@ TEST(Jobs, IdempotencyKeyReturnsTheSameJob) {
 TEST(Jobs, ListFiltersPaginatesAndRejectsBadInput) {
   ServerProcess server({});
   std::vector<std::string> ids;
-  for (int i = 1; i <= 3; ++i) ids.push_back(process_dataset(server.port(), i, 10));
+  for (int i = 1; i <= 3; ++i) ids.push_back(start_demo_job(server.port(), i, 10));
   for (const auto& id : ids) EXPECT_EQ(wait_for_job(server.port(), id).at("state"), "succeeded");
-  auto page = request(server.port(), "GET", "/jobs?state=succeeded&type=build_embeddings&limit=2&offset=1");
+  auto page = request(server.port(), "GET", "/jobs?state=succeeded&type=demo&limit=2&offset=1");
   ASSERT_TRUE(page);
   ASSERT_EQ(page->status, 200);
   auto jobs = json_of(*page).at("jobs").as_array();
@@ -59,7 +59,7 @@ TEST(Jobs, ListFiltersPaginatesAndRejectsBadInput) {
 
 TEST(Jobs, EventsStreamProgressThenTheFinalState) {
   ServerProcess server({});
-  auto id = process_dataset(server.port(), 5, 3'000'000);
+  auto id = start_demo_job(server.port(), 5, 3'000'000);
   RawConnection c(server.port());
   ASSERT_TRUE(c.send("GET /jobs/" + id + "/events HTTP/1.1\r\nHost: x\r\n\r\n"));
   std::string stream;
@@ -77,8 +77,8 @@ TEST(Jobs, EventsStreamProgressThenTheFinalState) {
 
 TEST(Jobs, CancelStopsARunningJobAndQueuedOnesAtOnce) {
   ServerProcess server({"--job-workers", "1"});
-  auto running = process_dataset(server.port(), 1, kForever);
-  auto queued = process_dataset(server.port(), 2, 10);  // behind the running one: one worker
+  auto running = start_demo_job(server.port(), 1, kForever);
+  auto queued = start_demo_job(server.port(), 2, 10);  // behind the running one: one worker
   wait_for_job(server.port(), running, 10s, [](const json::value& job) { return job.at("progress").as_double() > 0; });
   auto cancel_queued = request(server.port(), "DELETE", "/jobs/" + queued);
   ASSERT_TRUE(cancel_queued);
@@ -97,7 +97,7 @@ TEST(Jobs, CancelStopsARunningJobAndQueuedOnesAtOnce) {
 TEST(Jobs, AttemptPastItsTimeoutFailsAndIsRetried) {
   ServerProcess server({"--job-timeout-ms", "150", "--job-max-attempts", "2", "--job-backoff-ms", "10",
                         "--job-lease-ms", "300"});
-  auto job = wait_for_job(server.port(), process_dataset(server.port(), 1, kForever));
+  auto job = wait_for_job(server.port(), start_demo_job(server.port(), 1, kForever));
   EXPECT_EQ(job.at("state"), "failed");
   EXPECT_EQ(job.at("attempts"), 2);
   EXPECT_EQ(job.at("last_error"), "timed out after 150 ms");
@@ -108,7 +108,7 @@ TEST(Jobs, KillDashNineMidJobThenRestartCompletesIt) {
   {
     ServerProcess first({"--job-lease-ms", "500"});
     data_dir = first.data_dir();
-    id = process_dataset(first.port(), 9, 4'000'000);
+    id = start_demo_job(first.port(), 9, 4'000'000);
     auto running = wait_for_job(first.port(), id, 10s, [](const json::value& job) {
       return job.at("progress").as_double() > 0.05;
     });
@@ -127,9 +127,9 @@ TEST(Jobs, StandaloneWorkerRunsJobsEnqueuedByTheServer) {
   RedisServer redis;
   ServerProcess server({"--redis-url", redis.url(), "--job-workers", "0"});
   ServerProcess worker({"--redis-url", redis.url(), "--job-workers", "1"}, ServerProcess::Mode::worker);
-  auto job = wait_for_job(server.port(), process_dataset(server.port(), 4, 1000));
+  auto job = wait_for_job(server.port(), start_demo_job(server.port(), 4, 1000));
   EXPECT_EQ(job.at("state"), "succeeded");
-  EXPECT_EQ(job.at("result").at("dataset_id"), 4);
+  EXPECT_EQ(job.at("result").at("label"), 4);
   worker.signal(SIGTERM);
   EXPECT_EQ(worker.wait_exit(5s), 0);
 }
@@ -140,7 +140,7 @@ TEST(Jobs, RedisRestartLosesAndDuplicatesNothing) {
   // (on a loaded CI machine a 5 s lease was occasionally outlived by the restart plus catch-up).
   ServerProcess server({"--redis-url", redis.url(), "--job-workers", "2", "--job-lease-ms", "20000"});
   std::vector<std::string> ids;
-  for (int i = 1; i <= 20; ++i) ids.push_back(process_dataset(server.port(), i, 2'000'000));
+  for (int i = 1; i <= 20; ++i) ids.push_back(start_demo_job(server.port(), i, 2'000'000));
   std::this_thread::sleep_for(300ms);  // some done, some running, some queued
   redis.restart();
   std::set<std::string> unique(ids.begin(), ids.end());

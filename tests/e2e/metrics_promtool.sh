@@ -12,7 +12,7 @@ for _ in $(seq 1 100); do grep -q listening "$out" && break; sleep 0.05; done
 base=$(grep -o 'http://[0-9.:]*' "$out")
 curl -fs "$base/health" >/dev/null
 curl -s "$base/missing" >/dev/null
-curl -fs -X POST "$base/datasets/1/process?documents=10" >/dev/null
+curl -fs -X POST "$base/jobs/demo?documents=10" >/dev/null
 curl -fs "$base/metrics" >"$dir/metrics"
 grep -q 'sluice_http_requests_total{route="/health",method="GET",status="200"} 1' "$dir/metrics"
 promtool check metrics <"$dir/metrics"

@@ -51,8 +51,8 @@ TEST(Operations, MetricsCountRequestsByRouteMethodAndStatus) {
 
 TEST(Operations, MetricsCountJobsByState) {
   ServerProcess server({"--job-max-attempts", "1"});
-  auto ok = process_dataset(server.port(), 1, 10);
-  auto bad = process_dataset(server.port(), 0, 10);
+  auto ok = start_demo_job(server.port(), 1, 10);
+  auto bad = start_demo_job(server.port(), 0, 10);
   wait_for_job(server.port(), ok);
   wait_for_job(server.port(), bad);
   auto metrics = request(server.port(), "GET", "/metrics");

@@ -26,9 +26,8 @@ boost::json::value wait_for_job(std::uint16_t port, const std::string& id, std::
   return job;
 }
 
-std::string process_dataset(std::uint16_t port, long dataset_id, long documents, const std::string& extra_headers) {
-  auto r = request(port, "POST",
-                   "/datasets/" + std::to_string(dataset_id) + "/process?documents=" + std::to_string(documents), "",
+std::string start_demo_job(std::uint16_t port, long label, long documents, const std::string& extra_headers) {
+  auto r = request(port, "POST", "/jobs/demo?label=" + std::to_string(label) + "&documents=" + std::to_string(documents), "",
                    extra_headers);
   if (!r || r->status != 202) return "";
   return std::string(json_of(*r).at("job_id").as_string());

@@ -17,8 +17,8 @@ boost::json::value wait_for_job(std::uint16_t port, const std::string& id,
                                 std::chrono::milliseconds limit = std::chrono::seconds(10),
                                 std::function<bool(const boost::json::value&)> done = {});
 
-/// POST /datasets/{dataset_id}/process?documents=N; the new job's id ("" on failure).
-std::string process_dataset(std::uint16_t port, long dataset_id, long documents = 1000,
+/// POST /jobs/demo?label=L&documents=N; the new job's id ("" on failure).
+std::string start_demo_job(std::uint16_t port, long label, long documents = 1000,
                             const std::string& extra_headers = "");
 
 }  // namespace sluice::test

@@ -67,6 +67,11 @@ class Request {
   std::shared_ptr<T> depends() {
     return scope_.get<T>();
   }
+  /// Runs `fn` on the compute pool and resumes here with its result: `co_await req.compute(...)`.
+  template <class F>
+  auto compute(F fn) {
+    return compute_.run(std::move(fn));
+  }
   di::Scope& scope() { return scope_; }
 
   // Plumbing for the server and guarded() (guard.cpp), not for handlers. -------------------

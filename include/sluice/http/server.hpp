@@ -9,8 +9,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sluice::http {
@@ -21,6 +23,9 @@ struct ServerOptions {
   std::size_t io_threads = 0;  // 0: one per CPU this process may run on
   std::size_t header_limit = 16 * 1024;        // larger header block → 431
   std::uint64_t body_limit = 10 * 1024 * 1024;  // larger body → 413, refused before it is read
+  /// When set, the body limit of each request from its method and target (document uploads
+  /// may send more than body_limit); called once per request, after its header is read.
+  std::function<std::uint64_t(Verb method, std::string_view target)> body_limit_for;
   std::chrono::milliseconds read_timeout{30'000};  // a request (or keep-alive idle) past it → closed
   std::chrono::milliseconds write_timeout{30'000};
   std::chrono::milliseconds shutdown_timeout{10'000};  // in-flight requests get this long to finish

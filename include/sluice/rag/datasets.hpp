@@ -1,0 +1,99 @@
+#pragma once
+// Datasets as a whole: the store, each dataset's keyword and vector indexes kept in memory
+// (loaded on first use, saved next to the store), the indexing job, and retrieval.
+
+#include "sluice/ai/embedder.hpp"
+#include "sluice/jobs/job_queue.hpp"
+#include "sluice/rag/chunker.hpp"
+#include "sluice/rag/dataset_store.hpp"
+#include "sluice/rag/vector_index.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace sluice::rag {
+
+enum class SearchMode { hybrid, vector, keyword };
+enum class Fusion { reciprocal_rank, normalised_scores };
+
+struct SearchRequest {
+  std::string query;
+  std::size_t k = 10;
+  SearchMode mode = SearchMode::hybrid;
+  bool group_by_document = false;
+  boost::json::object filter;  // metadata key → value, all must be equal
+  Fusion fusion = Fusion::reciprocal_rank;
+};
+
+struct SearchHit {
+  ChunkView chunk;
+  double score = 0;
+};
+
+struct DatasetsOptions {
+  std::filesystem::path directory;  // rag.db and the vector index files
+  std::size_t embed_batch = 64;     // chunks per embedding call, and per checkpoint
+  std::size_t chunk_batch = 64;     // documents chunked per transaction
+  VectorIndexOptions vectors;
+};
+
+/// Thread-safe. Every method may touch the disk or burn CPU: call them from the compute pool
+/// or a job, never from an IO thread. Each dataset's indexes sit behind one reader/writer lock:
+/// searches share it, the job and uploads take it briefly to apply a batch.
+class Datasets {
+ public:
+  Datasets(DatasetsOptions options, std::shared_ptr<DatasetStore> store, std::shared_ptr<ai::Embedder> embedder);
+  ~Datasets();
+
+  DatasetStore& store() { return *store_; }
+  const ai::Embedder& embedder() const { return *embedder_; }
+  /// Tokens of `text` as the embedder counts them (chunk sizes are in these).
+  std::size_t count_tokens(std::string_view text) const;
+
+  Dataset create(DatasetSpec spec);
+  /// Removes the dataset's rows, its in-memory indexes and its index file.
+  bool remove(std::int64_t id);
+  /// Stores an upload and drops replaced documents' chunks from the indexes.
+  UpsertResult upload(std::int64_t id, const std::vector<DocumentInput>& documents);
+  bool delete_document(std::int64_t id, const std::string& document_id);
+
+  /// The build_embeddings job: chunks pending documents, embeds chunks without vectors in
+  /// batches (each batch's vectors committed before the next: the checkpoint a restarted job
+  /// resumes from), and keeps both indexes in step. Returns the job's result.
+  boost::json::value build(std::int64_t id, jobs::JobContext& job);
+
+  /// Retrieval; `query_vector` is the embedded query (needed unless mode is keyword).
+  std::vector<SearchHit> search(std::int64_t id, const SearchRequest& request,
+                                const std::vector<float>* query_vector);
+  /// Whether the dataset's vectors come from the embedder this server runs.
+  bool has_vectors(const Dataset& dataset) const { return dataset.embedding_model == embedder_->model(); }
+
+  /// Writes every index changed since it was last saved (at shutdown).
+  void save_all();
+
+ private:
+  struct Index;
+  std::shared_ptr<Index> index(std::int64_t id);
+  std::shared_ptr<Index> load(const Dataset& dataset);
+  std::vector<ai::Vector> embed(const std::vector<std::string>& texts);
+  std::filesystem::path vector_path(const Dataset& dataset) const;
+  void save(Index& index);
+
+  DatasetsOptions options_;
+  std::shared_ptr<DatasetStore> store_;
+  std::shared_ptr<ai::Embedder> embedder_;
+  std::mutex indexes_mutex_;  // guards indexes_ (and loading into it)
+  std::unordered_map<std::int64_t, std::shared_ptr<Index>> indexes_;
+};
+
+/// The text a chunk is indexed and embedded as: its document's title, then the chunk.
+std::string indexed_text(std::string_view title, std::string_view text);
+
+}  // namespace sluice::rag

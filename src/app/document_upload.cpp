@@ -1,0 +1,189 @@
+#include "document_upload.hpp"
+
+#include "sluice/rag/chunker.hpp"
+
+#include <boost/json/parser.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <cctype>
+
+namespace sluice::app {
+
+namespace json = boost::json;
+using core::FieldIssue;
+
+namespace {
+
+constexpr std::size_t kMaxIdBytes = 512;
+constexpr std::size_t kMaxTitleBytes = 4096;
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+/// Reads one document object; `loc` prefixes field locations ("body", "documents", 3 / "line", 7).
+bool read_document(const json::value& value, const json::array& loc, rag::DocumentInput& out,
+                   std::vector<FieldIssue>& issues) {
+  auto at = [&](std::string_view field) {
+    auto l = loc;
+    l.emplace_back(field);
+    return l;
+  };
+  if (!value.is_object()) {
+    issues.push_back({"model_type", loc, "Input should be an object with \"id\" and \"text\"", value});
+    return false;
+  }
+  const auto& object = value.as_object();
+  const json::value* id = object.if_contains("id");
+  if (!id) id = object.if_contains("_id");  // BEIR corpus lines
+  bool ok = true;
+  if (!id) {
+    issues.push_back({"missing", at("id"), "Field required", nullptr});
+    ok = false;
+  } else if (id->is_string() && !id->as_string().empty() && id->as_string().size() <= kMaxIdBytes) {
+    out.id = std::string(id->as_string());
+  } else if (id->is_int64() || id->is_uint64()) {
+    out.id = json::serialize(*id);
+  } else {
+    issues.push_back({"string_type", at("id"), "Input should be a string of 1 to 512 bytes", *id});
+    ok = false;
+  }
+  if (const auto* text = object.if_contains("text"); text && text->is_string()) {
+    out.text = std::string(text->as_string());
+  } else {
+    issues.push_back({text ? "string_type" : "missing", at("text"), text ? "Input should be a valid string" : "Field required",
+                      text ? *text : json::value(nullptr)});
+    ok = false;
+  }
+  if (const auto* title = object.if_contains("title"); title && !title->is_null()) {
+    if (title->is_string() && title->as_string().size() <= kMaxTitleBytes) {
+      out.title = std::string(title->as_string());
+    } else {
+      issues.push_back({"string_type", at("title"), "Input should be a string of at most 4096 bytes", *title});
+      ok = false;
+    }
+  }
+  if (const auto* metadata = object.if_contains("metadata"); metadata && !metadata->is_null()) {
+    if (metadata->is_object()) {
+      out.metadata = metadata->as_object();
+    } else {
+      issues.push_back({"dict_type", at("metadata"), "Input should be an object", *metadata});
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+core::Error unprocessable(std::vector<FieldIssue> issues) {
+  if (issues.size() > 20) issues.resize(20);  // enough to fix the upload; bounded answer
+  return core::validation_error(issues);
+}
+
+core::Result<std::vector<rag::DocumentInput>> parse_json(std::string_view body) {
+  json::parser parser;
+  json::error_code ec;
+  parser.write(body.data(), body.size(), ec);  // the whole text: trailing garbage is an error
+  if (ec)
+    return unprocessable({{"json_invalid", {"body"}, "JSON decode error: " + ec.message(), nullptr}});
+  auto value = parser.release();
+  const json::value* list = value.is_object() ? value.as_object().if_contains("documents") : nullptr;
+  if (!list || !list->is_array())
+    return unprocessable({{"missing", {"body", "documents"}, "Field required: a list of documents", nullptr}});
+  std::vector<rag::DocumentInput> documents;
+  std::vector<FieldIssue> issues;
+  const auto& array = list->as_array();
+  documents.resize(array.size());
+  for (std::size_t i = 0; i < array.size(); ++i)
+    read_document(array[i], {"body", "documents", i}, documents[i], issues);
+  if (!issues.empty()) return unprocessable(std::move(issues));
+  return documents;
+}
+
+core::Result<std::vector<rag::DocumentInput>> parse_ndjson(std::string_view body) {
+  std::vector<rag::DocumentInput> documents;
+  json::parser parser;
+  std::size_t line_number = 0;
+  for (std::size_t start = 0; start < body.size();) {
+    auto end = body.find('\n', start);
+    if (end == std::string_view::npos) end = body.size();
+    auto line = body.substr(start, end - start);
+    start = end + 1;
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    json::error_code ec;
+    parser.reset();
+    parser.write(line.data(), line.size(), ec);
+    json::array loc{"body", "line", line_number};
+    if (ec)
+      return unprocessable({{"json_invalid", loc,
+                             "Line " + std::to_string(line_number) + " is not valid JSON: " + ec.message(), nullptr}});
+    rag::DocumentInput document;
+    std::vector<FieldIssue> issues;
+    if (!read_document(parser.release(), loc, document, issues)) {
+      issues.front().msg = "Line " + std::to_string(line_number) + ": " + issues.front().msg;
+      return unprocessable(std::move(issues));
+    }
+    documents.push_back(std::move(document));
+  }
+  return documents;
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    auto c = static_cast<unsigned char>(text[i]);
+    std::size_t extra = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((c & 0xE0) == 0xC0) extra = 1, cp = c & 0x1F;
+    else if ((c & 0xF0) == 0xE0) extra = 2, cp = c & 0x0F;
+    else if ((c & 0xF8) == 0xF0) extra = 3, cp = c & 0x07;
+    else return false;
+    if (i + extra >= text.size()) return false;
+    for (std::size_t j = 1; j <= extra; ++j) {
+      auto next = static_cast<unsigned char>(text[i + j]);
+      if ((next & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (next & 0x3F);
+    }
+    // Overlong forms, surrogates and code points past U+10FFFF are not UTF-8.
+    if ((extra == 1 && cp < 0x80) || (extra == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+      return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
+core::Result<std::vector<rag::DocumentInput>> parse_documents(std::string_view content_type, std::string_view body,
+                                                              const SingleDocument& single) {
+  auto type = lower(content_type.substr(0, content_type.find(';')));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  if (type == "application/json") return parse_json(body);
+  if (type == "application/x-ndjson" || type == "application/jsonl" || type == "application/ndjson")
+    return parse_ndjson(body);
+  if (type != "text/plain" && type != "text/markdown" && type != "text/html")
+    return core::Error{415, "unsupported_media_type",
+                       "Send application/json, application/x-ndjson, text/plain, text/markdown or text/html", nullptr};
+  if (!is_valid_utf8(body))
+    return unprocessable({{"utf8_invalid", {"body"}, "The document is not valid UTF-8", nullptr}});
+  rag::DocumentInput document;
+  document.title = single.title;
+  std::string found_title;
+  if (type == "text/html") document.text = rag::html_to_text(body, &found_title);
+  else if (type == "text/markdown") document.text = rag::markdown_to_text(body, &found_title);
+  else document.text = std::string(body);
+  if (document.title.empty()) document.title = found_title.substr(0, kMaxTitleBytes);
+  document.id = single.id.empty() ? rag::content_hash(document).substr(0, 16) : single.id;
+  if (document.id.size() > kMaxIdBytes)
+    return unprocessable({{"string_too_long", {"query", "id"}, "String should have at most 512 bytes", nullptr}});
+  return std::vector<rag::DocumentInput>{std::move(document)};
+}
+
+}  // namespace sluice::app

@@ -1,0 +1,23 @@
+#include "rag_options.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace sluice::app {
+
+void add_rag_flags(CLI::App& command, RagOptions& o) {
+  command
+      .add_option("--context-dataset", o.context_dataset,
+                  "Dataset GET /generate retrieves its context from (a --context-url wins); 0: built-in passages")
+      ->envname("SLUICE_CONTEXT_DATASET")
+      ->capture_default_str();
+  command
+      .add_option("--dataset-admin-keys", o.admin_keys,
+                  "API keys that see every dataset, job and search result (others see their own)")
+      ->envname("SLUICE_DATASET_ADMIN_KEYS")
+      ->delimiter(',');
+  command.add_option("--upload-limit", o.upload_limit, "Largest document upload in bytes; larger → 413")
+      ->envname("SLUICE_UPLOAD_LIMIT")
+      ->capture_default_str();
+}
+
+}  // namespace sluice::app

@@ -1,0 +1,350 @@
+#include "sluice/rag/datasets.hpp"
+
+#include "sluice/ai/batcher.hpp"
+#include "sluice/rag/analyser.hpp"
+#include "sluice/rag/fusion.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <shared_mutex>
+#include <stdexcept>
+#include <unordered_set>
+
+namespace sluice::rag {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+/// One dataset's in-memory indexes. `mutex` guards everything here: searches hold it shared,
+/// writers (the job's batches, uploads, deletes) exclusively and briefly.
+struct Datasets::Index {
+  std::shared_mutex mutex;
+  KeywordIndex keyword;
+  std::unique_ptr<VectorIndex> vectors;  // null when the server's embedder is not the dataset's
+  std::unordered_map<std::int64_t, std::int64_t> chunk_document;  // chunk → document key
+  std::filesystem::path vector_path;
+  bool is_dirty = false;    // vectors changed since the file was written
+  bool is_dropped = false;  // the dataset was deleted: never write its file again
+};
+
+std::string indexed_text(std::string_view title, std::string_view text) {
+  std::string out;
+  out.reserve(title.size() + text.size() + 1);
+  out.append(title);
+  if (!title.empty() && !text.empty()) out += '\n';
+  out.append(text);
+  return out;
+}
+
+Datasets::Datasets(DatasetsOptions options, std::shared_ptr<DatasetStore> store,
+                   std::shared_ptr<ai::Embedder> embedder)
+    : options_(std::move(options)), store_(std::move(store)), embedder_(std::move(embedder)) {
+  std::filesystem::create_directories(options_.directory);
+}
+
+Datasets::~Datasets() = default;
+
+std::size_t Datasets::count_tokens(std::string_view text) const {
+  if (const auto* local = dynamic_cast<const ai::BatchedEmbedder*>(embedder_.get()))
+    return local->batcher().model().count_tokens(text);
+  // A remote model's tokenizer is not at hand: English runs at about 4/3 tokens per word.
+  return (count_words(text) * 4 + 2) / 3;
+}
+
+std::filesystem::path Datasets::vector_path(const Dataset& dataset) const {
+  std::string model;
+  for (char c : dataset.embedding_model)
+    model += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.') ? c : '_';
+  return options_.directory / ("dataset-" + std::to_string(dataset.id) + "-" + model + "-" +
+                               std::to_string(embedder_->dimension()) + ".hnsw");
+}
+
+Dataset Datasets::create(DatasetSpec spec) {
+  if (spec.embedding_model.empty()) spec.embedding_model = embedder_->model();
+  return store_->create_dataset(spec);
+}
+
+bool Datasets::remove(std::int64_t id) {
+  auto dataset = store_->dataset(id);
+  if (!dataset) return false;
+  {
+    std::lock_guard lock(indexes_mutex_);
+    if (auto it = indexes_.find(id); it != indexes_.end()) {
+      std::unique_lock index_lock(it->second->mutex);
+      it->second->is_dropped = true;
+      indexes_.erase(it);
+    }
+  }
+  bool existed = store_->delete_dataset(id);
+  std::error_code ignored;
+  std::filesystem::remove(vector_path(*dataset), ignored);
+  return existed;
+}
+
+std::shared_ptr<Datasets::Index> Datasets::index(std::int64_t id) {
+  std::lock_guard lock(indexes_mutex_);
+  if (auto it = indexes_.find(id); it != indexes_.end()) return it->second;
+  auto dataset = store_->dataset(id);
+  if (!dataset) return nullptr;
+  auto loaded = load(*dataset);
+  indexes_.emplace(id, loaded);
+  return loaded;
+}
+
+std::shared_ptr<Datasets::Index> Datasets::load(const Dataset& dataset) {
+  auto index = std::make_shared<Index>();
+  store_->for_each_chunk(dataset.id, [&](const Chunk& chunk) {
+    index->keyword.add(chunk.id, analyse(indexed_text(chunk.title, chunk.text)));
+    index->chunk_document[chunk.id] = chunk.document_key;
+  });
+  if (!has_vectors(dataset)) return index;
+  index->vector_path = vector_path(dataset);
+  index->vectors = VectorIndex::load(index->vector_path, embedder_->dimension(), options_.vectors);
+  if (!index->vectors) index->vectors = std::make_unique<VectorIndex>(embedder_->dimension(), options_.vectors);
+  // The file may be older than the store (a crash between checkpoints and the next save):
+  // the store's vectors are the truth, the file only saves re-inserting them.
+  auto stored = store_->embedded_chunk_ids(dataset.id);
+  std::unordered_set<std::int64_t> wanted(stored.begin(), stored.end());
+  std::vector<std::int64_t> missing;
+  for (auto chunk : stored)
+    if (!index->vectors->contains(chunk)) missing.push_back(chunk);
+  std::size_t dropped = 0;
+  for (auto chunk : index->vectors->ids())
+    if (!wanted.contains(chunk)) {
+      index->vectors->remove(chunk);
+      ++dropped;
+    }
+  store_->for_each_vector(dataset.id, missing, [&](std::int64_t chunk, const float* vector, std::size_t size) {
+    if (size == embedder_->dimension()) index->vectors->add(chunk, vector);
+  });
+  index->is_dirty = !missing.empty() || dropped > 0;
+  spdlog::info("dataset {}: {} chunks, {} vectors ({} added from the store, {} dropped)", dataset.id,
+               index->keyword.size(), index->vectors->size(), missing.size(), dropped);
+  return index;
+}
+
+void Datasets::save(Index& index) {
+  // The caller holds index.mutex.
+  if (index.is_dropped || !index.vectors || !index.is_dirty) return;
+  index.vectors->compact_if_worth_it();
+  index.vectors->save(index.vector_path);
+  index.is_dirty = false;
+}
+
+void Datasets::save_all() {
+  std::vector<std::shared_ptr<Index>> all;
+  {
+    std::lock_guard lock(indexes_mutex_);
+    for (auto& [id, index] : indexes_) all.push_back(index);
+  }
+  for (auto& index : all) {
+    std::unique_lock lock(index->mutex);
+    save(*index);
+  }
+}
+
+UpsertResult Datasets::upload(std::int64_t id, const std::vector<DocumentInput>& documents) {
+  auto index_of = index(id);
+  auto result = store_->upsert_documents(id, documents);
+  if (index_of && !result.removed_chunks.empty()) {
+    std::unique_lock lock(index_of->mutex);
+    for (auto chunk : result.removed_chunks) {
+      index_of->keyword.remove(chunk);
+      index_of->chunk_document.erase(chunk);
+      if (index_of->vectors) index_of->vectors->remove(chunk);
+    }
+    index_of->is_dirty = true;
+  }
+  return result;
+}
+
+bool Datasets::delete_document(std::int64_t id, const std::string& document_id) {
+  auto index_of = index(id);
+  auto removed = store_->delete_document(id, document_id);
+  if (!removed) return false;
+  if (index_of) {
+    std::unique_lock lock(index_of->mutex);
+    for (auto chunk : *removed) {
+      index_of->keyword.remove(chunk);
+      index_of->chunk_document.erase(chunk);
+      if (index_of->vectors) index_of->vectors->remove(chunk);
+    }
+    index_of->is_dirty = true;
+  }
+  return true;
+}
+
+std::vector<ai::Vector> Datasets::embed(const std::vector<std::string>& texts) {
+  // A local model runs right here: the job already holds a compute thread, and it hands the
+  // model full batches itself. Queueing behind the Batcher from a compute thread could wait for
+  // a thread that every running job holds.
+  if (const auto* local = dynamic_cast<const ai::BatchedEmbedder*>(embedder_.get()))
+    return local->batcher().model().embed_batch(texts);
+  // A remote model: its await needs no compute thread, so run it on a private event loop.
+  asio::io_context loop;
+  std::optional<core::Result<ai::Embeddings>> answer;
+  std::exception_ptr failure;
+  auto call = [&]() -> asio::awaitable<void> {
+    auto result = co_await embedder_->embed(texts);
+    answer.emplace(std::move(result));
+  };
+  asio::co_spawn(loop, call(), [&](std::exception_ptr e) { failure = e; });
+  loop.run();
+  if (failure) std::rethrow_exception(failure);
+  if (!*answer) throw std::runtime_error("embedding failed: " + answer->error().message);
+  return std::move((*answer)->vectors);
+}
+
+json::value Datasets::build(std::int64_t id, jobs::JobContext& job) {
+  auto dataset = store_->dataset(id);
+  if (!dataset) throw std::invalid_argument("dataset " + std::to_string(id) + " does not exist");
+  if (!has_vectors(*dataset))
+    throw std::invalid_argument("dataset " + std::to_string(id) + " is embedded with '" + dataset->embedding_model +
+                                "' but this server embeds with '" + embedder_->model() + "'");
+  auto index_of = index(id);
+  if (!index_of) throw std::invalid_argument("dataset " + std::to_string(id) + " does not exist");
+  auto deleted = [&] { return json::value{{"dataset_id", id}, {"dataset_deleted", true}}; };
+  const ChunkerOptions chunking{.size = dataset->chunk_size, .overlap = dataset->chunk_overlap};
+  auto counter = [this](std::string_view text) { return count_tokens(text); };
+
+  // Phase 1: chunk pending documents, a transaction per batch of documents.
+  std::size_t chunked_documents = 0;
+  job.progress(0, "chunking documents");
+  while (true) {
+    job.throw_if_cancelled();
+    auto pending = store_->pending_documents(id, options_.chunk_batch);
+    if (pending.empty()) break;
+    if (!store_->dataset(id)) return deleted();
+    std::vector<std::pair<Document, std::vector<ChunkDraft>>> chunked;
+    for (auto& document : pending) {
+      auto drafts = chunk_text(document.text, chunking, counter);
+      document.text.clear();
+      chunked.emplace_back(std::move(document), std::move(drafts));
+    }
+    auto stored = store_->store_chunks(id, chunked);
+    std::vector<std::vector<std::string>> terms;
+    terms.reserve(stored.size());
+    for (const auto& chunk : stored) terms.push_back(analyse(indexed_text(chunk.title, chunk.text)));
+    std::unique_lock lock(index_of->mutex);
+    for (std::size_t i = 0; i < stored.size(); ++i) {
+      index_of->keyword.add(stored[i].id, terms[i]);
+      index_of->chunk_document[stored[i].id] = stored[i].document_key;
+    }
+    chunked_documents += pending.size();
+  }
+
+  // Phase 2: embed chunks without vectors; each batch's vectors are the checkpoint.
+  auto counts = store_->counts(id);
+  auto total = counts.chunks;
+  auto done = counts.indexed_chunks;
+  std::size_t embedded = 0;
+  job.progress(total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 0.0,
+               std::to_string(done) + "/" + std::to_string(total) + " chunks");
+  while (true) {
+    job.throw_if_cancelled();
+    auto batch = store_->unembedded_chunks(id, options_.embed_batch);
+    if (batch.empty()) break;
+    if (!store_->dataset(id)) return deleted();
+    std::vector<std::string> texts;
+    texts.reserve(batch.size());
+    for (const auto& chunk : batch) texts.push_back(indexed_text(chunk.title, chunk.text));
+    auto vectors = embed(texts);
+    if (vectors.size() != batch.size()) throw std::runtime_error("the embedder returned a wrong number of vectors");
+    std::vector<std::pair<std::int64_t, std::vector<float>>> rows;
+    rows.reserve(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (vectors[i].size() != embedder_->dimension()) throw std::runtime_error("the embedder's dimension changed");
+      normalise(vectors[i]);
+      rows.emplace_back(batch[i].id, std::move(vectors[i]));
+    }
+    store_->store_vectors(id, rows);
+    {
+      std::unique_lock lock(index_of->mutex);
+      if (index_of->is_dropped) return deleted();
+      for (const auto& [chunk, vector] : rows)
+        if (index_of->keyword.contains(chunk)) index_of->vectors->add(chunk, vector.data());
+      index_of->is_dirty = true;
+    }
+    embedded += batch.size();
+    done += static_cast<std::int64_t>(batch.size());
+    total = std::max(total, done);
+    job.progress(static_cast<double>(done) / static_cast<double>(total),
+                 std::to_string(done) + "/" + std::to_string(total) + " chunks");
+  }
+  {
+    std::unique_lock lock(index_of->mutex);
+    if (index_of->is_dropped) return deleted();
+    save(*index_of);
+  }
+  counts = store_->counts(id);
+  spdlog::info("build_embeddings({}): {} documents chunked, {} chunks embedded, {} chunks in all", id,
+               chunked_documents, embedded, counts.chunks);
+  return json::value{{"dataset_id", id},
+                     {"documents_chunked", chunked_documents},
+                     {"chunks_embedded", embedded},
+                     {"chunks", counts.chunks},
+                     {"indexed_chunks", counts.indexed_chunks}};
+}
+
+std::vector<SearchHit> Datasets::search(std::int64_t id, const SearchRequest& request,
+                                        const std::vector<float>* query_vector) {
+  auto index_of = index(id);
+  if (!index_of) return {};
+  std::optional<std::unordered_set<std::int64_t>> allowed;
+  if (!request.filter.empty()) {
+    auto ids = store_->chunks_matching(id, request.filter);
+    allowed.emplace(ids.begin(), ids.end());
+  }
+  // Grouping needs more chunks than results (several may come from one document); fusion
+  // works on deeper lists than it returns.
+  const std::size_t wanted = request.group_by_document ? std::min<std::size_t>(request.k * 5, 1000) : request.k;
+  const std::size_t depth = request.mode == SearchMode::hybrid ? std::max<std::size_t>(wanted, 100) : wanted;
+  std::vector<ScoredChunk> ranked;
+  std::vector<std::int64_t> chosen;
+  {
+    std::shared_lock lock(index_of->mutex);
+    std::vector<ScoredChunk> keyword, vector;
+    if (request.mode != SearchMode::vector) {
+      auto terms = analyse(request.query);
+      keyword = index_of->keyword.search(terms, depth, allowed ? &*allowed : nullptr);
+    }
+    if (request.mode != SearchMode::keyword && index_of->vectors && query_vector) {
+      std::vector<float> query = *query_vector;
+      normalise(query);
+      vector = allowed ? index_of->vectors->search_exact(query.data(), depth, *allowed)
+                       : index_of->vectors->search(query.data(), depth);
+    }
+    if (request.mode == SearchMode::keyword) ranked = std::move(keyword);
+    else if (request.mode == SearchMode::vector) ranked = std::move(vector);
+    else if (request.fusion == Fusion::reciprocal_rank) ranked = fuse_reciprocal_rank({keyword, vector}, wanted);
+    else ranked = fuse_normalised_scores({keyword, vector}, {1.0, 1.0}, wanted);
+    std::unordered_set<std::int64_t> documents;
+    std::vector<ScoredChunk> kept;
+    for (const auto& hit : ranked) {
+      if (kept.size() == request.k) break;
+      if (request.group_by_document) {
+        auto it = index_of->chunk_document.find(hit.chunk);
+        if (it == index_of->chunk_document.end() || !documents.insert(it->second).second) continue;
+      }
+      kept.push_back(hit);
+    }
+    ranked = std::move(kept);
+  }
+  for (const auto& hit : ranked) chosen.push_back(hit.chunk);
+  auto views = store_->chunk_views(id, chosen);
+  std::unordered_map<std::int64_t, double> scores;
+  for (const auto& hit : ranked) scores[hit.chunk] = hit.score;
+  std::vector<SearchHit> hits;
+  hits.reserve(views.size());
+  for (auto& view : views) {
+    auto score = scores[view.id];
+    hits.push_back({std::move(view), score});
+  }
+  return hits;
+}
+
+}  // namespace sluice::rag

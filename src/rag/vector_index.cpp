@@ -1,0 +1,136 @@
+#include "sluice/rag/vector_index.hpp"
+
+#include <hnswlib/hnswlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <system_error>
+
+namespace sluice::rag {
+
+struct VectorIndex::Impl {
+  explicit Impl(std::size_t dimension) : space(dimension) {}
+  hnswlib::InnerProductSpace space;  // 1 − dot: cosine distance for unit vectors
+  std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;
+};
+
+VectorIndex::VectorIndex(std::size_t dimension, VectorIndexOptions options)
+    : dimension_(dimension), options_(options), impl_(std::make_unique<Impl>(dimension)) {
+  impl_->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(&impl_->space, 1024, options.m,
+                                                                   options.ef_construction);
+  impl_->graph->setEf(options.ef_search);
+}
+
+VectorIndex::VectorIndex(std::size_t dimension, VectorIndexOptions options, std::unique_ptr<Impl> impl)
+    : dimension_(dimension), options_(options), impl_(std::move(impl)) {}
+
+VectorIndex::~VectorIndex() = default;
+
+std::unique_ptr<VectorIndex> VectorIndex::load(const std::filesystem::path& path, std::size_t dimension,
+                                               VectorIndexOptions options) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return nullptr;
+  auto impl = std::make_unique<Impl>(dimension);
+  try {
+    impl->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(&impl->space, path.string());
+  } catch (const std::exception&) {
+    return nullptr;  // torn or foreign file: the caller rebuilds from the store
+  }
+  if (impl->graph->data_size_ != dimension * sizeof(float)) return nullptr;
+  impl->graph->setEf(options.ef_search);
+  return std::unique_ptr<VectorIndex>(new VectorIndex(dimension, options, std::move(impl)));
+}
+
+void VectorIndex::save(const std::filesystem::path& path) const {
+  auto temporary = path;
+  temporary += ".tmp";
+  impl_->graph->saveIndex(temporary.string());
+  std::filesystem::rename(temporary, path);
+}
+
+void VectorIndex::reserve_one() {
+  auto& graph = *impl_->graph;
+  if (graph.cur_element_count < graph.max_elements_) return;
+  graph.resizeIndex(std::max<std::size_t>(1024, graph.max_elements_ * 2));
+}
+
+void VectorIndex::add(std::int64_t id, const float* vector) {
+  auto label = static_cast<hnswlib::labeltype>(id);
+  if (!impl_->graph->label_lookup_.contains(label)) reserve_one();
+  impl_->graph->addPoint(vector, label);
+}
+
+void VectorIndex::remove(std::int64_t id) {
+  auto& graph = *impl_->graph;
+  auto it = graph.label_lookup_.find(static_cast<hnswlib::labeltype>(id));
+  if (it == graph.label_lookup_.end() || graph.isMarkedDeleted(it->second)) return;
+  graph.markDelete(static_cast<hnswlib::labeltype>(id));
+}
+
+bool VectorIndex::contains(std::int64_t id) const {
+  auto& graph = *impl_->graph;
+  auto it = graph.label_lookup_.find(static_cast<hnswlib::labeltype>(id));
+  return it != graph.label_lookup_.end() && !graph.isMarkedDeleted(it->second);
+}
+
+std::size_t VectorIndex::size() const { return impl_->graph->cur_element_count - impl_->graph->num_deleted_; }
+
+std::vector<std::int64_t> VectorIndex::ids() const {
+  std::vector<std::int64_t> list;
+  for (const auto& [label, internal] : impl_->graph->label_lookup_)
+    if (!impl_->graph->isMarkedDeleted(internal)) list.push_back(static_cast<std::int64_t>(label));
+  std::sort(list.begin(), list.end());
+  return list;
+}
+
+bool VectorIndex::compact_if_worth_it() {
+  auto& old = *impl_->graph;
+  if (old.num_deleted_ < 256 || old.num_deleted_ < old.cur_element_count - old.num_deleted_) return false;
+  auto live = size();
+  auto fresh = std::make_unique<hnswlib::HierarchicalNSW<float>>(&impl_->space, std::max<std::size_t>(1024, live),
+                                                                 options_.m, options_.ef_construction);
+  fresh->setEf(options_.ef_search);
+  for (const auto& [label, internal] : old.label_lookup_)
+    if (!old.isMarkedDeleted(internal)) fresh->addPoint(old.getDataByInternalId(internal), label);
+  impl_->graph = std::move(fresh);
+  return true;
+}
+
+std::vector<ScoredChunk> VectorIndex::search(const float* query, std::size_t k) const {
+  if (size() == 0 || k == 0) return {};
+  auto found = impl_->graph->searchKnn(query, std::min(k, size()));
+  std::vector<ScoredChunk> hits(found.size());
+  for (auto i = hits.size(); i-- > 0; found.pop())  // the queue pops the farthest first
+    hits[i] = {static_cast<std::int64_t>(found.top().second), 1.0 - static_cast<double>(found.top().first)};
+  return hits;
+}
+
+std::vector<ScoredChunk> VectorIndex::search_exact(const float* query, std::size_t k,
+                                                   const std::unordered_set<std::int64_t>& allowed) const {
+  auto& graph = *impl_->graph;
+  std::vector<ScoredChunk> hits;
+  for (auto id : allowed) {
+    auto it = graph.label_lookup_.find(static_cast<hnswlib::labeltype>(id));
+    if (it == graph.label_lookup_.end() || graph.isMarkedDeleted(it->second)) continue;
+    const auto* v = reinterpret_cast<const float*>(graph.getDataByInternalId(it->second));
+    double dot = 0;
+    for (std::size_t i = 0; i < dimension_; ++i) dot += static_cast<double>(query[i]) * v[i];
+    hits.push_back({id, dot});
+  }
+  auto better = [](const ScoredChunk& a, const ScoredChunk& b) {
+    return a.score != b.score ? a.score > b.score : a.chunk < b.chunk;
+  };
+  std::sort(hits.begin(), hits.end(), better);
+  if (hits.size() > k) hits.resize(k);
+  return hits;
+}
+
+void normalise(std::vector<float>& v) {
+  double norm = 0;
+  for (float x : v) norm += static_cast<double>(x) * x;
+  if (norm <= 0) return;
+  auto scale = static_cast<float>(1.0 / std::sqrt(norm));
+  for (auto& x : v) x *= scale;
+}
+
+}  // namespace sluice::rag
