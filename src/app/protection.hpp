@@ -27,6 +27,8 @@ class Protection {
   std::vector<http::Middleware> model_route_middleware() const;
   /// A per-client rate limit for one route.
   std::shared_ptr<http::Guard> rate_limit(std::string_view spec) { return limiter_.limit(spec); }
+  /// Whether requests must carry an API key (then files and batches belong to their key).
+  bool requires_api_key() const { return requires_api_key_; }
 
   /// sluice_rate_limit_*, sluice_admission_* and sluice_connections_* series in the
   /// Prometheus text format.
@@ -34,6 +36,7 @@ class Protection {
 
  private:
   ProtectionOptions options_;
+  bool requires_api_key_ = false;
   limits::Limiter limiter_;
   std::vector<std::pair<std::string, std::shared_ptr<limits::AdmissionGate>>> gates_;  // by route
 };

@@ -2,6 +2,7 @@
 // `sluice serve` settings: flags, each also readable from a SLUICE_* environment variable.
 
 #include "ai_options.hpp"
+#include "batch_options.hpp"
 
 #include "sluice/core/compute_pool.hpp"
 #include "sluice/http/server.hpp"
@@ -50,6 +51,7 @@ struct ServeOptions {
   std::string log_level = "info";
   bool access_log = false;
   AiOptions ai;
+  BatchOptions batches;
 };
 
 /// Adds the `serve` flags to `command`, writing into `options` when parsed.

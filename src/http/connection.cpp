@@ -246,6 +246,18 @@ asio::awaitable<void> sweep_deadlines(Worker& worker, std::chrono::milliseconds 
   }
 }
 
+namespace {
+
+/// The body limit of a request to `target`: its path's own, or the server's.
+std::uint64_t body_limit_for(const ServerOptions& options, std::string_view target) {
+  auto path = target.substr(0, target.find('?'));
+  for (const auto& [limited, limit] : options.path_body_limits)
+    if (limited == path) return limit;
+  return options.body_limit;
+}
+
+}  // namespace
+
 asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, ServerState& state) {
   const ServerOptions& options = state.options;
   error_code ignored;
@@ -267,14 +279,23 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, Serve
 
   beast::flat_buffer buffer;
   ResponseWriter writer;
+  // Beast checks Content-Length against the limit while it reads the header, before the path
+  // is known: the header is read under the largest limit, the body under its path's.
+  std::uint64_t largest_body_limit = options.body_limit;
+  for (const auto& entry : options.path_body_limits) largest_body_limit = std::max(largest_body_limit, entry.second);
   while (!worker.is_closing) {
     self.is_busy = false;
     beast_http::request_parser<beast_http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
-    parser.body_limit(options.body_limit);
+    parser.body_limit(largest_body_limit);
     // One deadline for the whole request, set once: a client trickling bytes cannot extend it.
     self.deadline = Clock::now() + options.read_timeout;
     auto [ec, n] = co_await beast_http::async_read_header(socket, buffer, parser, use_tuple);
+    if (!ec && largest_body_limit != options.body_limit) {
+      const auto limit = body_limit_for(options, parser.get().target());
+      if (auto length = parser.content_length(); length && *length > limit) ec = beast_http::error::body_limit;
+      else parser.body_limit(limit);
+    }
     if (!ec) {
       self.is_busy = true;
       if (!parser.is_done() && expects_continue(parser.get())) {

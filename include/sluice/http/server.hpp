@@ -21,6 +21,8 @@ struct ServerOptions {
   std::size_t io_threads = 0;  // 0: one per CPU this process may run on
   std::size_t header_limit = 16 * 1024;        // larger header block → 431
   std::uint64_t body_limit = 10 * 1024 * 1024;  // larger body → 413, refused before it is read
+  /// Paths (exact, without the query) with a body limit of their own, e.g. an upload route.
+  std::vector<std::pair<std::string, std::uint64_t>> path_body_limits;
   std::chrono::milliseconds read_timeout{30'000};  // a request (or keep-alive idle) past it → closed
   std::chrono::milliseconds write_timeout{30'000};
   std::chrono::milliseconds shutdown_timeout{10'000};  // in-flight requests get this long to finish
