@@ -276,14 +276,18 @@ json::value run_batch(const std::string& batch_id, BatchServices& s, jobs::JobCo
   if (is_finished(status)) return {{"batch_id", batch_id}, {"status", status}};
   const ResultPaths paths(*s.files, batch_id);
   std::unordered_set<std::string> done;
-  std::size_t completed = recover(paths.output_partial, done);
-  std::size_t failed = recover(paths.errors_partial, done);
-  if (fs::exists(s.files->path(paths.output_id)) || fs::exists(s.files->path(paths.errors_id)))
-    status = "finalizing";  // the results were being published when the process stopped
+  // Results so far: in the partial files, or in the published ones if finalising was cut short.
+  auto results = [&](const fs::path& partial, const std::string& published) {
+    return recover(fs::exists(partial) ? partial : s.files->path(published), done);
+  };
+  std::size_t completed = results(paths.output_partial, paths.output_id);
+  std::size_t failed = results(paths.errors_partial, paths.errors_id);
   if (completed + failed > 0)
     spdlog::info("batch {} resumes: {} results already written", batch_id, completed + failed);
   if (status == "cancelling") return finish(s, *stored, paths, "cancelled", completed, failed);
-  if (status == "finalizing") return finish(s, *stored, paths, "completed", completed, failed);
+  // Results already published: the process stopped while finalising.
+  if (status == "finalizing" || fs::exists(s.files->path(paths.output_id)) || fs::exists(s.files->path(paths.errors_id)))
+    return finish(s, *stored, paths, "completed", completed, failed);
 
   const std::string input_id(batch.at("input_file_id").as_string());
   const std::string endpoint(batch.at("endpoint").as_string());

@@ -155,10 +155,10 @@ void add_file_routes(App& app) {
   app.get("/v1/files/{file_id}", retrieve_file, {.summary = "Retrieve a file (OpenAI-compatible)", .tags = {"openai"}});
   app.get("/v1/files/{file_id}/content", file_content,
           {.summary = "A file's content (OpenAI-compatible)", .tags = {"openai"}});
-  app.delete_("/v1/files/{file_id}", delete_file,
-              {.summary = "Delete a file (OpenAI-compatible)",
-               .description = "A batch already running on the file goes on with it.",
-               .tags = {"openai"}});
+  app.del("/v1/files/{file_id}", delete_file,
+          {.summary = "Delete a file (OpenAI-compatible)",
+           .description = "A batch already running on the file goes on with it.",
+           .tags = {"openai"}});
 }
 
 }  // namespace sluice::app

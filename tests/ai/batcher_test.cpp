@@ -220,9 +220,10 @@ TEST(Batcher, ACancelledCallerIsDroppedFromItsBatch) {
 /// Waits (bounded) until the model has been handed `n` batches.
 bool wait_for_batches(const RecordingModel& model, std::size_t n) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (model.batches().size() < n)
+  while (model.batches().size() < n) {
     if (std::chrono::steady_clock::now() > deadline) return false;
-    else std::this_thread::yield();
+    std::this_thread::yield();
+  }
   return true;
 }
 

@@ -9,10 +9,15 @@
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <csignal>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
+#include <thread>
 
 namespace sluice::test {
 namespace {
