@@ -48,9 +48,11 @@ void register_worker_batch_job(JobService& jobs, App& models, const std::string&
   services->files = std::make_shared<FileStore>(data_dir);
   services->batches = std::make_shared<BatchStore>(data_dir);
   services->concurrency = options.concurrency;
-  auto* container = &models.services();
-  services->embedder = [container] { return container->get<ai::Embedder>(); };
-  services->generator = [container] { return container->get<ai::Generator>(); };
+  // Built now, before any worker thread exists: nothing races to build them on first use.
+  auto embedder = models.services().get<ai::Embedder>();
+  auto generator = models.services().get<ai::Generator>();
+  services->embedder = [embedder] { return embedder; };
+  services->generator = [generator] { return generator; };
   register_batch_job(jobs.queue(), std::move(services));
 }
 
