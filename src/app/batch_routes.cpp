@@ -106,9 +106,8 @@ std::variant<json::object, ApiError> start_batch(BatchApi& api, const std::strin
 }
 
 asio::awaitable<std::optional<StoredBatch>> find_batch(BatchApi& api, const Request& request, const std::string& id) {
-  auto* batches = &api.batches();
-  auto get = [batches, id] { return batches->get(id); };
-  auto stored = co_await api.run(std::move(get));
+  // Callables handed to run() capture by reference only (see file_routes.cpp).
+  auto stored = co_await api.run([&] { return api.batches().get(id); });
   if (stored && stored->owner != api.owner(request)) stored.reset();  // someone else's: as if absent
   co_return stored;
 }
@@ -116,11 +115,8 @@ asio::awaitable<std::optional<StoredBatch>> find_batch(BatchApi& api, const Requ
 asio::awaitable<Response> create_batch(Request& request, Depends<BatchApi> api) {
   auto parsed = parse_new_batch(request.body());
   if (auto* error = std::get_if<ApiError>(&parsed)) co_return error_response(*error);
-  auto* shared = api.value.get();
-  auto start = [shared, owner = api->owner(request), batch = std::get<NewBatch>(std::move(parsed))] {
-    return start_batch(*shared, owner, batch);
-  };
-  auto started = co_await api->run(std::move(start));
+  auto owner = api->owner(request);
+  auto started = co_await api->run([&] { return start_batch(*api, owner, std::get<NewBatch>(parsed)); });
   if (auto* error = std::get_if<ApiError>(&started)) co_return error_response(*error);
   co_return Response::json(std::get<json::object>(started));
 }
@@ -136,11 +132,9 @@ asio::awaitable<Response> list_batches(Request& request, Query<"after", std::opt
                                        Query<"limit", std::optional<std::int64_t>> limit, Depends<BatchApi> api) {
   const std::int64_t count = limit->value_or(20);
   if (count < 1 || count > 100) co_return error_response(bad_request("'limit' must be 1 to 100", "limit"));
-  auto* batches = &api->batches();
-  auto list = [batches, owner = api->owner(request), after = after->value_or(""), count] {
-    return batches->list(owner, after, static_cast<std::size_t>(count));
-  };
-  auto listing = co_await api->run(std::move(list));
+  auto owner = api->owner(request);
+  auto listing = co_await api->run(
+      [&] { return api->batches().list(owner, after->value_or(""), static_cast<std::size_t>(count)); });
   json::array data;
   for (auto& batch : listing.batches) data.push_back(std::move(batch));
   json::object body{{"object", "list"}, {"has_more", listing.has_more}};
@@ -156,16 +150,14 @@ asio::awaitable<Response> cancel_batch(Request& request, Path<"batch_id", std::s
                                        Depends<BatchApi> api) {
   auto stored = co_await find_batch(*api, request, *batch_id);
   if (!stored) co_return error_response(no_such("Batch", *batch_id, "batch_id"));
-  auto* batches = &api->batches();
-  auto cancel = [batches, id = *batch_id] {
-    return batches->update(id, [](json::object& batch) {
+  auto updated = co_await api->run([&] {
+    return api->batches().update(*batch_id, [](json::object& batch) {
       const auto& status = batch.at("status");
       if (status != "validating" && status != "in_progress") return;
       batch["status"] = "cancelling";
       batch["cancelling_at"] = openai::unix_now();
     });
-  };
-  auto updated = co_await api->run(std::move(cancel));
+  });
   if (!updated) co_return error_response(no_such("Batch", *batch_id, "batch_id"));
   const auto& status = updated->at("status");
   if (status != "cancelling" && status != "cancelled")

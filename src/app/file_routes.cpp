@@ -63,10 +63,12 @@ std::variant<StoredFile, ApiError> store_upload(FileStore& files, std::string_vi
 asio::awaitable<Response> create_file(Request& request, Depends<BatchApi> api) {
   auto boundary = http::multipart_boundary(request.header("Content-Type").value_or(""));
   if (!boundary) co_return error_response(bad_request("Expected a multipart/form-data body with a boundary"));
-  auto* files = &api->files();
-  auto store = [files, body = request.body(), boundary = *boundary, owner = api->owner(request),
-                limit = api->options().file_size_limit] { return store_upload(*files, body, boundary, owner, limit); };
-  auto stored = co_await api->run(std::move(store));
+  // Callables handed to run() capture by reference only: GCC 12 destroys a coroutine's copy of
+  // a callable that owns memory twice. The captured locals live in this frame meanwhile.
+  auto owner = api->owner(request);
+  auto stored = co_await api->run([&] {
+    return store_upload(api->files(), request.body(), *boundary, owner, api->options().file_size_limit);
+  });
   if (auto* error = std::get_if<ApiError>(&stored)) co_return error_response(*error);
   co_return Response::json(std::get<StoredFile>(stored).to_json());
 }
@@ -76,10 +78,10 @@ asio::awaitable<Response> list_files(Request& request, Query<"purpose", std::opt
                                      Query<"after", std::optional<std::string>> after, Depends<BatchApi> api) {
   const std::int64_t count = limit->value_or(10'000);
   if (count < 1 || count > 10'000) co_return error_response(bad_request("'limit' must be 1 to 10000", "limit"));
-  auto* files = &api->files();
-  auto list = [files, owner = api->owner(request), purpose = purpose->value_or(""), after = after->value_or(""),
-               count] { return files->list(owner, purpose, after, static_cast<std::size_t>(count)); };
-  auto listing = co_await api->run(std::move(list));
+  auto owner = api->owner(request);
+  auto listing = co_await api->run([&] {
+    return api->files().list(owner, purpose->value_or(""), after->value_or(""), static_cast<std::size_t>(count));
+  });
   json::array data;
   for (const auto& file : listing.files) data.push_back(file.to_json());
   json::object body{{"object", "list"}, {"data", std::move(data)}, {"has_more", listing.has_more}};
@@ -89,9 +91,8 @@ asio::awaitable<Response> list_files(Request& request, Query<"purpose", std::opt
 }
 
 asio::awaitable<std::optional<StoredFile>> find_file(BatchApi& api, const Request& request, const std::string& id) {
-  auto* files = &api.files();
-  auto get = [files, id, owner = api.owner(request)] { return files->get(id, owner); };
-  co_return co_await api.run(std::move(get));
+  auto owner = api.owner(request);
+  co_return co_await api.run([&] { return api.files().get(id, owner); });
 }
 
 asio::awaitable<Response> retrieve_file(Request& request, Path<"file_id", std::string> file_id, Depends<BatchApi> api) {
@@ -108,25 +109,24 @@ asio::awaitable<Response> file_content(Request& request, Path<"file_id", std::st
   auto input = std::make_shared<std::ifstream>(api->files().path(file->id), std::ios::binary);
   if (!*input) co_return error_response(no_such("File", *file_id, "id"));
   if (file->bytes <= kWholeContent) {
-    auto read_all = [input, bytes = file->bytes] {
-      std::string content(static_cast<std::size_t>(bytes), '\0');
-      input->read(content.data(), bytes);
-      content.resize(static_cast<std::size_t>(input->gcount()));
-      return content;
-    };
-    auto content = co_await api->run(std::move(read_all));
+    auto content = co_await api->run([&] {
+      std::string bytes(static_cast<std::size_t>(file->bytes), '\0');
+      input->read(bytes.data(), file->bytes);
+      bytes.resize(static_cast<std::size_t>(input->gcount()));
+      return bytes;
+    });
     co_return Response::text(std::move(content), "application/octet-stream");
   }
   std::shared_ptr<BatchApi> shared = api.value;
   auto producer = [shared, input](http::StreamWriter& out) -> asio::awaitable<void> {
+    auto* file = input.get();
     while (true) {
-      auto read = [input] {
-        std::string chunk(kContentChunk, '\0');
-        input->read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-        chunk.resize(static_cast<std::size_t>(input->gcount()));
-        return chunk;
-      };
-      auto chunk = co_await shared->run(std::move(read));
+      auto chunk = co_await shared->run([file] {
+        std::string bytes(kContentChunk, '\0');
+        file->read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        bytes.resize(static_cast<std::size_t>(file->gcount()));
+        return bytes;
+      });
       if (chunk.empty() || !co_await out.write(chunk)) co_return;
     }
   };
@@ -134,9 +134,9 @@ asio::awaitable<Response> file_content(Request& request, Path<"file_id", std::st
 }
 
 asio::awaitable<Response> delete_file(Request& request, Path<"file_id", std::string> file_id, Depends<BatchApi> api) {
-  auto* files = &api->files();
-  auto remove = [files, id = *file_id, owner = api->owner(request)] { return files->remove(id, owner); };
-  if (!co_await api->run(std::move(remove))) co_return error_response(no_such("File", *file_id, "id"));
+  auto owner = api->owner(request);
+  auto removed = co_await api->run([&] { return api->files().remove(*file_id, owner); });
+  if (!removed) co_return error_response(no_such("File", *file_id, "id"));
   co_return Response::json(json::object{{"id", *file_id}, {"object", "file"}, {"deleted", true}});
 }
 
