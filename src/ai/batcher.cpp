@@ -23,10 +23,11 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 }
 
 struct Batcher::Entry {
-  Entry(asio::any_io_executor executor, std::vector<std::string> t, std::size_t n)
-      : texts(std::move(t)), tokens(n), enqueued(Clock::now()), done(std::move(executor), 1) {}
+  Entry(asio::any_io_executor executor, std::vector<std::string> t, std::size_t n, bool background)
+      : texts(std::move(t)), tokens(n), is_background(background), enqueued(Clock::now()), done(std::move(executor), 1) {}
   std::vector<std::string> texts;
   std::size_t tokens;
+  bool is_background;
   Clock::time_point enqueued;
   std::atomic<bool> is_abandoned{false};
   // Written by the compute thread before it signals `done`; the channel orders the two.
@@ -72,17 +73,19 @@ Batcher::Stats Batcher::stats() const {
   std::lock_guard lock(mutex_);
   auto out = stats_;
   out.queued = queued_texts_;
+  out.queued_background = background_.size();
   return out;
 }
 
-asio::awaitable<core::Result<Embeddings>> Batcher::submit(std::vector<std::string> texts) {
+asio::awaitable<core::Result<Embeddings>> Batcher::submit(std::vector<std::string> texts, Priority priority) {
   if (texts.empty()) co_return Embeddings{};
   auto self = shared_from_this();  // queued work may outlive every other owner
   auto executor = co_await asio::this_coro::executor;
   const std::size_t count = texts.size();
   // One request's texts count against the queue like everybody's: a request that could never
   // fit is refused, not admitted alone (200,000 inputs once took the server's memory that way).
-  if (count > options_.max_queue)
+  const bool is_background = priority == Priority::background;
+  if (!is_background && count > options_.max_queue)
     co_return core::Error{413, "too_many_inputs",
                           fmt::format("{} texts in one request; the {} model queues at most {}", count, model_->name(),
                                       options_.max_queue),
@@ -97,15 +100,19 @@ asio::awaitable<core::Result<Embeddings>> Batcher::submit(std::vector<std::strin
                             nullptr};
     tokens += text_tokens;
   }
-  auto entry = std::make_shared<Entry>(executor, std::move(texts), tokens);
+  auto entry = std::make_shared<Entry>(executor, std::move(texts), tokens, is_background);
 
   bool is_full = false;
   {
     std::lock_guard lock(mutex_);
-    if (queued_texts_ + count > options_.max_queue) {
+    if (is_background) {
+      background_.push_back(entry);
+      dispatch_locked();
+    } else if (queued_texts_ + count > options_.max_queue) {
       is_full = true;
       ++stats_.rejected;
     } else {
+      last_interactive_ = entry->enqueued;
       queue_.push_back(entry);
       queued_texts_ += count;
       if (observer_) observer_->on_queue_depth(queued_texts_);
@@ -122,7 +129,8 @@ asio::awaitable<core::Result<Embeddings>> Batcher::submit(std::vector<std::strin
   AbandonOnExit guard{entry};
 
   using namespace asio::experimental::awaitable_operators;
-  asio::steady_timer deadline(executor, entry->enqueued + options_.timeout);
+  // Background callers wait as long as it takes: they yield to interactive work by design.
+  asio::steady_timer deadline(executor, is_background ? Clock::time_point::max() : entry->enqueued + options_.timeout);
   auto outcome = co_await (entry->done.async_receive(use_tuple) || deadline.async_wait(use_tuple));
   if (outcome.index() == 1)
     co_return core::Error{
@@ -134,53 +142,73 @@ asio::awaitable<core::Result<Embeddings>> Batcher::submit(std::vector<std::strin
   co_return std::move(*entry->result);
 }
 
+std::size_t Batcher::background_limit_locked() const {
+  // While interactive requests are about, one slot stays theirs: a text arriving then starts at
+  // once instead of waiting for a background batch to finish.
+  const bool is_interactive_active =
+      !queue_.empty() ||
+      (last_interactive_ != Clock::time_point{} && Clock::now() - last_interactive_ < options_.interactive_window);
+  return is_interactive_active && options_.max_running > 1 ? options_.max_running - 1 : options_.max_running;
+}
+
 void Batcher::dispatch_locked() {
   while (running_ < options_.max_running) {
-    // The batch: a prefix of the queue within the limits; callers who left are dropped here.
-    std::vector<std::shared_ptr<Entry>> batch;
-    std::size_t texts = 0, tokens = 0;
-    bool is_full = false;
-    for (auto it = queue_.begin(); it != queue_.end();) {
-      const auto& entry = *it;
-      if (entry->is_abandoned) {
-        queued_texts_ -= entry->texts.size();
-        ++stats_.dropped;
-        if (observer_) observer_->on_dropped();
-        it = queue_.erase(it);
-        continue;
-      }
-      bool fits = batch.empty() || (texts + entry->texts.size() <= options_.max_batch_size &&
-                                    tokens + entry->tokens <= options_.max_batch_tokens);
-      if (!fits) {
-        is_full = true;
-        break;
-      }
-      texts += entry->texts.size();
-      tokens += entry->tokens;
-      batch.push_back(entry);
-      ++it;
-    }
-    if (batch.empty()) break;
-    is_full = is_full || texts >= options_.max_batch_size || tokens >= options_.max_batch_tokens;
-    // An idle model takes texts at once: waiting for company only pays while it is busy.
-    bool is_due = running_ == 0 || Clock::now() - batch.front()->enqueued >= options_.max_wait;
-    if (!is_full && !is_due) break;
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(batch.size()));
-    queued_texts_ -= texts;
-    ++running_;
-    ++stats_.batches;
-    stats_.texts += texts;
-    if (batch_sizes_) batch_sizes_->observe(static_cast<double>(texts));
-    if (observer_) {
-      observer_->on_batch(texts, batch.size());
-      observer_->on_queue_depth(queued_texts_);
-    }
-    compute_.post(
-        [self = shared_from_this(), batch = std::move(batch)]() mutable { self->run_batch(std::move(batch)); });
+    if (dispatch_one_locked(queue_, false)) continue;
+    if (running_background_ >= background_limit_locked() || !dispatch_one_locked(background_, true)) break;
   }
   // Texts left waiting for company while the model has room: wake up when the oldest is due.
   // (With the model full, the next batch to finish dispatches them instead.)
-  if (!queue_.empty() && running_ < options_.max_running && !is_timer_armed_) arm_timer_locked();
+  const bool has_waiting = !queue_.empty() || (!background_.empty() && running_background_ < background_limit_locked());
+  if (has_waiting && running_ < options_.max_running && !is_timer_armed_) arm_timer_locked();
+}
+
+bool Batcher::dispatch_one_locked(std::deque<std::shared_ptr<Entry>>& queue, bool is_background) {
+  // The batch: a prefix of the queue within the limits; callers who left are dropped here.
+  std::vector<std::shared_ptr<Entry>> batch;
+  std::size_t texts = 0, tokens = 0;
+  bool is_full = false;
+  for (auto it = queue.begin(); it != queue.end();) {
+    const auto& entry = *it;
+    if (entry->is_abandoned) {
+      if (!is_background) queued_texts_ -= entry->texts.size();
+      ++stats_.dropped;
+      if (observer_) observer_->on_dropped();
+      it = queue.erase(it);
+      continue;
+    }
+    bool fits = batch.empty() || (texts + entry->texts.size() <= options_.max_batch_size &&
+                                  tokens + entry->tokens <= options_.max_batch_tokens);
+    if (!fits) {
+      is_full = true;
+      break;
+    }
+    texts += entry->texts.size();
+    tokens += entry->tokens;
+    batch.push_back(entry);
+    ++it;
+  }
+  if (batch.empty()) return false;
+  is_full = is_full || texts >= options_.max_batch_size || tokens >= options_.max_batch_tokens;
+  // An idle model takes texts at once: waiting for company only pays while it is busy. For
+  // interactive texts the model counts as idle while only background batches run.
+  const std::size_t busy = is_background ? running_ : running_ - running_background_;
+  bool is_due = busy == 0 || Clock::now() - batch.front()->enqueued >= options_.max_wait;
+  if (!is_full && !is_due) return false;
+  queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(batch.size()));
+  if (!is_background) queued_texts_ -= texts;
+  ++running_;
+  if (is_background) ++running_background_;
+  ++stats_.batches;
+  stats_.texts += texts;
+  if (batch_sizes_) batch_sizes_->observe(static_cast<double>(texts));
+  if (observer_) {
+    observer_->on_batch(texts, batch.size());
+    observer_->on_queue_depth(queued_texts_);
+  }
+  compute_.post([self = shared_from_this(), batch = std::move(batch), is_background]() mutable {
+    self->run_batch(std::move(batch), is_background);
+  });
+  return true;
 }
 
 namespace {
@@ -196,10 +224,11 @@ struct DisarmOnExit {
 
 void Batcher::arm_timer_locked() {
   is_timer_armed_ = true;
-  const auto due = queue_.front()->enqueued + options_.max_wait;
+  const auto& oldest = queue_.empty() ? background_.front() : queue_.front();
+  const auto due = oldest->enqueued + options_.max_wait;
   // The timer runs on the oldest caller's IO thread: the batcher owns no event loop of its own.
   asio::co_spawn(
-      queue_.front()->done.get_executor(),
+      oldest->done.get_executor(),
       [self = shared_from_this(), due]() -> asio::awaitable<void> {
         bool has_fired = false;
         DisarmOnExit guard{[&] {
@@ -217,7 +246,7 @@ void Batcher::arm_timer_locked() {
       asio::detached);
 }
 
-void Batcher::run_batch(std::vector<std::shared_ptr<Entry>> batch) {
+void Batcher::run_batch(std::vector<std::shared_ptr<Entry>> batch, bool is_background) {
   std::vector<std::string> texts;
   for (auto& entry : batch)
     for (auto& text : entry->texts) texts.push_back(std::move(text));
@@ -246,6 +275,7 @@ void Batcher::run_batch(std::vector<std::shared_ptr<Entry>> batch) {
   }
   std::lock_guard lock(mutex_);
   --running_;
+  if (is_background) --running_background_;
   dispatch_locked();
 }
 

@@ -1,5 +1,7 @@
 // `sluice`: the ready-made AI backend. Subcommands: serve, worker, version.
 
+#include "ai_services.hpp"
+#include "batch_api.hpp"
 #include "dataset_routes.hpp"
 #include "eval_command.hpp"
 #include "job_service.hpp"
@@ -24,6 +26,7 @@ int serve(const sluice::app::ServeOptions& options) {
   sluice::app::add_article_routes(app, options);
   auto server = options.server;
   server.body_limit_for = sluice::app::dataset_body_limits(options);  // uploads have their own limit
+  sluice::app::add_upload_body_limit(server, options.batches);
   app.run(server, [&](std::uint16_t port) {
     // Scripts and tests wait for this exact line on stdout to know the port.
     const char* scheme = options.server.tls_cert_file.empty() ? "http" : "https";
@@ -37,7 +40,9 @@ int serve(const sluice::app::ServeOptions& options) {
 }
 
 /// A standalone worker process: runs jobs from the shared store until SIGINT/SIGTERM.
-int work(const sluice::app::JobOptions& options, const std::string& log_level) {
+/// Batches run here too: the worker builds the same model services as `serve` from its flags.
+int work(const sluice::app::JobOptions& options, const sluice::app::AiOptions& ai,
+         const sluice::app::BatchOptions& batches, const std::string& log_level) {
   sluice::core::configure_logging(log_level);
   sigset_t signals;
   sigemptyset(&signals);
@@ -45,6 +50,9 @@ int work(const sluice::app::JobOptions& options, const std::string& log_level) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts: they inherit it
   sluice::app::JobService jobs(options);
+  sluice::App models;
+  sluice::app::add_ai_services(models, ai);
+  sluice::app::register_worker_batch_job(jobs, models, options.data_dir, batches);
   jobs.start_workers();
   std::printf("sluice worker running\n");
   std::fflush(stdout);
@@ -69,6 +77,10 @@ int main(int argc, char** argv) {
   std::string worker_log_level = "info";
   auto* worker_command = cli.add_subcommand("worker", "Run job workers against the shared job store");
   sluice::app::add_job_flags(*worker_command, worker_options);
+  sluice::app::AiOptions worker_ai;
+  sluice::app::add_ai_flags(*worker_command, worker_ai);
+  sluice::app::BatchOptions worker_batches;
+  sluice::app::add_batch_flags(*worker_command, worker_batches);
   worker_command->add_option("--log-level", worker_log_level, "trace, debug, info, warn, error, critical or off")
       ->envname("SLUICE_LOG_LEVEL");
 
@@ -80,7 +92,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(cli, argc, argv);
   try {
     if (serve_command->parsed()) return serve(options);
-    if (worker_command->parsed()) return work(worker_options, worker_log_level);
+    if (worker_command->parsed()) return work(worker_options, worker_ai, worker_batches, worker_log_level);
     if (eval_command->parsed()) return sluice::app::run_eval(eval_options);
   } catch (const std::exception& e) {
     spdlog::critical("sluice failed: {}", e.what());

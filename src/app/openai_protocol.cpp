@@ -15,12 +15,16 @@ namespace sluice::app::openai {
 
 namespace json = boost::json;
 
-http::Response error_response(const ApiError& error) {
+json::object error_json(const ApiError& error) {
   json::object body{{"message", error.message},
                     {"type", error.type},
                     {"param", error.param.empty() ? json::value(nullptr) : json::value(error.param)},
                     {"code", error.code.empty() ? json::value(nullptr) : json::value(error.code)}};
-  auto response = http::Response::json(json::object{{"error", std::move(body)}}, static_cast<http::Status>(error.status));
+  return json::object{{"error", std::move(body)}};
+}
+
+http::Response error_response(const ApiError& error) {
+  auto response = http::Response::json(error_json(error), static_cast<http::Status>(error.status));
   if (error.status == 503) response.set_header(http::Field::retry_after, "1");  // queue full, at capacity
   return response;
 }

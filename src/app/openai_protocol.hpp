@@ -28,6 +28,8 @@ struct ApiError {
 };
 
 http::Response error_response(const ApiError& error);
+/// The body of error_response: {"error":{...}}.
+boost::json::object error_json(const ApiError& error);
 /// A library error (queue_full, upstream_timeout, ...) in OpenAI's shape, same status.
 ApiError from_core(const core::Error& error);
 

@@ -62,34 +62,48 @@ asio::awaitable<Response> list_models(Depends<ai::Embedder> embedder, Depends<ai
   co_return Response::json(models_json(generator->model(), embedder->model()));
 }
 
-asio::awaitable<Response> embeddings(Request& http_request, Depends<ai::Embedder> embedder,
-                                     Depends<RequestLimits> limits) {
-  auto parsed = parse_embeddings(http_request.body(), *limits);
-  if (!parsed.value) co_return error_response(parsed.error);
+/// A /v1 answer before it becomes an HTTP response: the status and the JSON body.
+V1Outcome failure(const ApiError& error) { return {error.status, error_json(error)}; }
+
+Response to_response(V1Outcome outcome) {
+  auto response = Response::json(outcome.body, static_cast<http::Status>(outcome.status));
+  if (outcome.status == 503) response.set_header(http::Field::retry_after, "1");  // queue full, at capacity
+  return response;
+}
+
+asio::awaitable<V1Outcome> execute_embeddings(std::string_view body, ai::Embedder& embedder, bool is_background,
+                                              const RequestLimits& limits) {
+  auto parsed = parse_embeddings(body, limits);
+  if (!parsed.value) co_return failure(parsed.error);
   auto& request = *parsed.value;
-  if (!request.model.empty() && request.model != embedder->model())
-    co_return error_response(unknown_model(request.model));
-  const std::size_t native = embedder->dimension();
+  if (!request.model.empty() && request.model != embedder.model()) co_return failure(unknown_model(request.model));
+  const std::size_t native = embedder.dimension();
   // 0: as the model produces them.
   std::size_t dimensions = request.dimensions.value_or(0);
-  if (dimensions != 0 && dimensions != native && (!embedder->supports_dimensions() || dimensions > native))
-    co_return error_response(
-        {400,
-         embedder->supports_dimensions()
-             ? fmt::format("'dimensions' must be at most {}", native)
-             : fmt::format("The model '{}' only produces {} dimensions", embedder->model(), native),
-         "invalid_request_error", "dimensions", ""});
+  if (dimensions != 0 && dimensions != native && (!embedder.supports_dimensions() || dimensions > native))
+    co_return failure({400,
+                       embedder.supports_dimensions()
+                           ? fmt::format("'dimensions' must be at most {}", native)
+                           : fmt::format("The model '{}' only produces {} dimensions", embedder.model(), native),
+                       "invalid_request_error", "dimensions", ""});
   const auto answer_bytes =
       estimated_embeddings_bytes(request.input.size(), dimensions ? dimensions : native, request.is_base64);
-  if (answer_bytes > limits->max_response_bytes)
-    co_return error_response({413,
-                              fmt::format("The answer would take about {} MiB (at most {} MiB): send fewer inputs or "
-                                          "ask for fewer dimensions",
-                                          answer_bytes >> 20, limits->max_response_bytes >> 20),
-                              "invalid_request_error", "input", "response_too_large"});
-  auto result = co_await embedder->embed(std::move(request.input));
-  if (!result) co_return error_response(from_core(result.error()));
-  co_return Response::json(embeddings_json(std::move(*result), request.is_base64, dimensions, embedder->model()));
+  if (answer_bytes > limits.max_response_bytes)
+    co_return failure({413,
+                       fmt::format("The answer would take about {} MiB (at most {} MiB): send fewer inputs or ask "
+                                   "for fewer dimensions",
+                                   answer_bytes >> 20, limits.max_response_bytes >> 20),
+                       "invalid_request_error", "input", "response_too_large"});
+  core::Result<ai::Embeddings> result = core::internal_error();
+  if (is_background) result = co_await embedder.embed_background(std::move(request.input));
+  else result = co_await embedder.embed(std::move(request.input));
+  if (!result) co_return failure(from_core(result.error()));
+  co_return V1Outcome{200, embeddings_json(std::move(*result), request.is_base64, dimensions, embedder.model())};
+}
+
+asio::awaitable<Response> embeddings(Request& http_request, Depends<ai::Embedder> embedder,
+                                     Depends<RequestLimits> limits) {
+  co_return to_response(co_await execute_embeddings(http_request.body(), *embedder, false, *limits));
 }
 
 /// What differs between /v1/chat/completions and /v1/completions.
@@ -197,6 +211,12 @@ Response stream_completion(Shape shape, std::shared_ptr<ai::Generator> generator
   return response;
 }
 
+asio::awaitable<V1Outcome> execute_completion(const Shape& shape, CompletionRequest request, ai::Generator& generator) {
+  auto result = co_await generator.generate(std::move(request.generation), {});
+  if (!result) co_return failure(from_core(result.error()));
+  co_return V1Outcome{200, completion_json(shape, generator.model(), std::move(*result))};
+}
+
 asio::awaitable<Response> completion(Shape shape, Request& http_request, std::shared_ptr<ai::Generator> generator,
                                      const RequestLimits& limits) {
   auto parsed = parse_completion(http_request.body(), shape.is_chat, limits);
@@ -205,9 +225,7 @@ asio::awaitable<Response> completion(Shape shape, Request& http_request, std::sh
   if (!request.model.empty() && request.model != generator->model())
     co_return error_response(unknown_model(request.model));
   if (request.is_stream) co_return stream_completion(shape, std::move(generator), std::move(request));
-  auto result = co_await generator->generate(std::move(request.generation), {});
-  if (!result) co_return error_response(from_core(result.error()));
-  co_return Response::json(completion_json(shape, generator->model(), std::move(*result)));
+  co_return to_response(co_await execute_completion(shape, std::move(request), *generator));
 }
 
 asio::awaitable<Response> chat_completions(Request& request, Depends<ai::Generator> generator,
@@ -221,6 +239,21 @@ asio::awaitable<Response> completions(Request& request, Depends<ai::Generator> g
 }
 
 }  // namespace
+
+asio::awaitable<V1Outcome> execute_v1(std::string_view endpoint, std::string_view body, ai::Embedder& embedder,
+                                      ai::Generator& generator, bool is_background, const RequestLimits& limits) {
+  if (endpoint == "/v1/embeddings") co_return co_await execute_embeddings(body, embedder, is_background, limits);
+  if (endpoint != "/v1/chat/completions" && endpoint != "/v1/completions")
+    co_return failure({404, fmt::format("Unknown endpoint '{}'", endpoint), "invalid_request_error", "url", ""});
+  const Shape& shape = endpoint == "/v1/chat/completions" ? chat_shape : text_shape;
+  auto parsed = parse_completion(body, shape.is_chat, limits);
+  if (!parsed.value) co_return failure(parsed.error);
+  if (!parsed.value->model.empty() && parsed.value->model != generator.model())
+    co_return failure(unknown_model(parsed.value->model));
+  if (parsed.value->is_stream)
+    co_return failure({400, "'stream' is not supported here", "invalid_request_error", "stream", ""});
+  co_return co_await execute_completion(shape, std::move(*parsed.value), generator);
+}
 
 void add_openai_routes(App& app, Protection& protection, const RequestLimits& limits) {
   app.services().add_singleton<RequestLimits>(std::make_shared<RequestLimits>(limits));

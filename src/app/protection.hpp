@@ -30,10 +30,13 @@ class Protection {
   std::vector<http::Middleware> model_route_middleware() const;
   /// A per-client rate limit for one route.
   std::shared_ptr<http::Guard> rate_limit(std::string_view spec) { return limiter_.limit(spec); }
+  /// Whether requests must carry an API key (then files and batches belong to their key).
+  bool requires_api_key() const { return requires_api_key_; }
 
  private:
   ProtectionOptions options_;
   std::shared_ptr<obs::Registry> metrics_;
+  bool requires_api_key_ = false;
   limits::Limiter limiter_;
 };
 

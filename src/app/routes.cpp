@@ -9,6 +9,7 @@
 #include "protection.hpp"
 
 #include "ai_services.hpp"
+#include "batch_api.hpp"
 #include "openai_routes.hpp"
 
 #include "sluice/ai/generator.hpp"
@@ -163,6 +164,7 @@ void add_article_routes(App& app, const ServeOptions& options) {
            .tags = {"ai"},
            .guards = {protection->rate_limit(options.protection.ai_rate_limit)}});
   add_openai_routes(app, *protection, options.ai.limits);
+  add_batch_api(app, options, *protection, jobs);
 }
 
 }  // namespace sluice::app

@@ -64,6 +64,7 @@ void add_serve_flags(CLI::App& command, ServeOptions& o) {
   command.add_flag("--access-log", o.access_log, "Log one JSON line per request")->envname("SLUICE_ACCESS_LOG");
   add_ai_flags(command, o.ai);
   add_rag_flags(command, o.rag);
+  add_batch_flags(command, o.batches);
 }
 
 void add_protection_flags(CLI::App& command, ProtectionOptions& o) {

@@ -3,6 +3,7 @@
 
 #include "ai_options.hpp"
 #include "rag_options.hpp"
+#include "batch_options.hpp"
 
 #include "sluice/core/compute_pool.hpp"
 #include "sluice/http/server.hpp"
@@ -54,6 +55,7 @@ struct ServeOptions {
   bool access_log = false;
   AiOptions ai;
   RagOptions rag;
+  BatchOptions batches;
 };
 
 /// Adds the `serve` flags to `command`, writing into `options` when parsed.

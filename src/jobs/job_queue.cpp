@@ -122,6 +122,11 @@ void JobQueue::commit_loop() {
 
 void JobQueue::handle(std::string type, JobHandler handler) { handlers_[std::move(type)] = std::move(handler); }
 
+void JobQueue::handle_waiting(std::string type, JobHandler handler) {
+  waiting_types_.insert(type);
+  handle(std::move(type), std::move(handler));
+}
+
 const JobHandler* JobQueue::handler(const std::string& type) const {
   auto it = handlers_.find(type);
   return it == handlers_.end() ? nullptr : &it->second;
@@ -340,7 +345,7 @@ void Workers::run(JobContext& context, std::vector<std::pair<Claim, boost::json:
         error = "handler threw a non-standard exception";
       }
     };
-    if (options_.run_handler) options_.run_handler(call);
+    if (options_.run_handler && !queue_.is_waiting(held.job.type)) options_.run_handler(call);
     else call();
   }
   if (context.has_timed_out_) return;  // the heartbeat thread already failed this attempt

@@ -65,13 +65,14 @@ struct Fixture {
   std::shared_ptr<Batcher> batcher(BatcherOptions options) {
     return std::make_shared<Batcher>(model, compute, options);
   }
-  std::future<core::Result<Embeddings>> submit(const std::shared_ptr<Batcher>& b, std::vector<std::string> texts) {
+  std::future<core::Result<Embeddings>> submit(const std::shared_ptr<Batcher>& b, std::vector<std::string> texts,
+                                               Priority priority = Priority::interactive) {
     auto promise = std::make_shared<std::promise<core::Result<Embeddings>>>();
     auto future = promise->get_future();
     asio::co_spawn(
         io,
-        [b, promise, texts = std::move(texts)]() mutable -> asio::awaitable<void> {
-          auto result = co_await b->submit(std::move(texts));
+        [b, promise, texts = std::move(texts), priority]() mutable -> asio::awaitable<void> {
+          auto result = co_await b->submit(std::move(texts), priority);
           promise->set_value(std::move(result));
         },
         asio::detached);
@@ -213,6 +214,70 @@ TEST(Batcher, ACancelledCallerIsDroppedFromItsBatch) {
   for (const auto& batch : f.model->batches())
     for (const auto& text : batch) EXPECT_NE(text, "cancelled");
   EXPECT_EQ(b->stats().dropped, 1u);
+}
+
+
+/// Waits (bounded) until the model has been handed `n` batches.
+bool wait_for_batches(const RecordingModel& model, std::size_t n) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (model.batches().size() < n) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+TEST(BatcherPriority, QueuedInteractiveTextsGoBeforeBackgroundOnes) {
+  Fixture f;
+  auto b = f.batcher({.max_batch_size = 1, .max_wait = std::chrono::microseconds(0), .max_running = 1});
+  f.model->hold();
+  auto busy = f.submit(b, {"keeps the model busy"});
+  ASSERT_TRUE(wait_for_batches(*f.model, 1));
+  auto background = f.submit(b, {"background"}, Priority::background);
+  while (b->stats().queued_background < 1) std::this_thread::yield();
+  auto interactive = f.submit(b, {"interactive"});
+  while (b->stats().queued < 1) std::this_thread::yield();  // the interactive text is queued too
+  f.model->release();
+  ASSERT_TRUE(busy.get());
+  ASSERT_TRUE(interactive.get());
+  ASSERT_TRUE(background.get());
+  auto batches = f.model->batches();
+  ASSERT_EQ(batches.size(), 3u);
+  EXPECT_EQ(batches[1], (std::vector<std::string>{"interactive"}));
+  EXPECT_EQ(batches[2], (std::vector<std::string>{"background"}));
+}
+
+TEST(BatcherPriority, WhileInteractiveTrafficIsAboutBackgroundLeavesASlotFree) {
+  Fixture f;
+  auto b = f.batcher({.max_batch_size = 1,
+                      .max_wait = std::chrono::microseconds(0),
+                      .max_running = 2,
+                      .interactive_window = std::chrono::hours(1)});
+  ASSERT_TRUE(f.submit(b, {"recent interactive request"}).get());
+  f.model->hold();
+  auto first = f.submit(b, {"background 1"}, Priority::background);
+  auto second = f.submit(b, {"background 2"}, Priority::background);
+  ASSERT_TRUE(wait_for_batches(*f.model, 2));  // the interactive one, then background 1
+  // Background 2 waits although a slot is free: that slot is the interactive text's.
+  auto interactive = f.submit(b, {"interactive"});
+  ASSERT_TRUE(wait_for_batches(*f.model, 3));
+  EXPECT_EQ(f.model->batches()[2], (std::vector<std::string>{"interactive"}));
+  f.model->release();
+  EXPECT_TRUE(interactive.get());
+  EXPECT_TRUE(first.get());
+  EXPECT_TRUE(second.get());
+}
+
+TEST(BatcherPriority, WithoutInteractiveTrafficBackgroundUsesEverySlot) {
+  Fixture f;
+  auto b = f.batcher({.max_batch_size = 1, .max_wait = std::chrono::microseconds(0), .max_running = 2});
+  f.model->hold();
+  auto first = f.submit(b, {"background 1"}, Priority::background);
+  auto second = f.submit(b, {"background 2"}, Priority::background);
+  EXPECT_TRUE(wait_for_batches(*f.model, 2));  // both run at once
+  f.model->release();
+  EXPECT_TRUE(first.get());
+  EXPECT_TRUE(second.get());
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // Starts the sluice binary on a free port for the Node-side end-to-end tests.
 import { spawn } from 'node:child_process';
 
-export async function startServer(binary, args = []) {
-  const child = spawn(binary, ['serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', '/tmp/sluice-node-e2e', ...args],
+export async function startServer(binary, args = [], dataDir = '/tmp/sluice-node-e2e') {
+  const child = spawn(binary, ['serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, ...args],
                       { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise((resolve, reject) => {
     let seen = '';

@@ -28,7 +28,12 @@ struct BatcherOptions {
   /// sluice_ai_queue_depth and the sluice_ai_batch_size histogram, labelled model=<name>;
   /// none: not reported (mean batch size = batch_texts_total / batches_total).
   std::shared_ptr<obs::Registry> metrics;
+  /// Background batches leave one slot free while an interactive text arrived this recently.
+  std::chrono::milliseconds interactive_window{1000};
 };
+
+/// Interactive texts go first; background texts (batches) use only the capacity they leave.
+enum class Priority { interactive, background };
 
 /// Told about every batch (the server turns these into Prometheus series). Called from any
 /// thread; implementations must be thread-safe and cheap.
@@ -57,15 +62,22 @@ class Batcher : public std::enable_shared_from_this<Batcher> {
   ~Batcher();
 
   /// Embeds `texts` as part of some batch. Errors: 503 `queue_full`, 504 `timeout`; 413
-  /// `too_many_inputs` when `texts` alone exceed the queue, 400 `input_too_long`.
-  boost::asio::awaitable<core::Result<Embeddings>> submit(std::vector<std::string> texts);
+  /// `too_many_inputs` when interactive `texts` alone exceed the queue, 400 `input_too_long`.
+  ///
+  /// Background texts wait in a queue of their own, unbounded and without a timeout (their
+  /// caller bounds how many it sends): they are batched only when no interactive batch is due,
+  /// and while interactive requests arrived within interactive_window they leave one of max_running
+  /// slots free, so an interactive text never waits behind a batch job's.
+  boost::asio::awaitable<core::Result<Embeddings>> submit(std::vector<std::string> texts,
+                                                          Priority priority = Priority::interactive);
 
   const EmbeddingModel& model() const { return *model_; }
   const BatcherOptions& options() const { return options_; }
 
   struct Stats {
     std::uint64_t batches = 0, texts = 0, rejected = 0, dropped = 0;
-    std::size_t queued = 0;
+    std::size_t queued = 0;             // interactive texts waiting
+    std::size_t queued_background = 0;  // background callers waiting
   };
   Stats stats() const;
 
@@ -75,8 +87,12 @@ class Batcher : public std::enable_shared_from_this<Batcher> {
   /// Sends every batch that is due (full, or its oldest text has waited max_wait) while fewer
   /// than max_running run; arms the wake-up timer for texts left waiting. Needs `mutex_` held.
   void dispatch_locked();
+  /// Sends one batch from `queue` if one is due; false otherwise.
+  bool dispatch_one_locked(std::deque<std::shared_ptr<Entry>>& queue, bool is_background);
+  /// How many background batches may run now.
+  std::size_t background_limit_locked() const;
   void arm_timer_locked();
-  void run_batch(std::vector<std::shared_ptr<Entry>> batch);
+  void run_batch(std::vector<std::shared_ptr<Entry>> batch, bool is_background);
 
   std::shared_ptr<const EmbeddingModel> model_;
   core::ComputePool& compute_;
@@ -85,8 +101,11 @@ class Batcher : public std::enable_shared_from_this<Batcher> {
 
   mutable std::mutex mutex_;  // guards everything below
   std::deque<std::shared_ptr<Entry>> queue_;
-  std::size_t queued_texts_ = 0;
+  std::deque<std::shared_ptr<Entry>> background_;
+  std::size_t queued_texts_ = 0;  // interactive texts queued
   std::size_t running_ = 0;
+  std::size_t running_background_ = 0;  // of running_
+  std::chrono::steady_clock::time_point last_interactive_{};
   bool is_timer_armed_ = false;  // a wake-up for the oldest queued text is pending
   Stats stats_;
   obs::Histogram* batch_sizes_ = nullptr;  // owned by options_.metrics
@@ -102,6 +121,9 @@ class BatchedEmbedder final : public Embedder {
   bool supports_dimensions() const override { return batcher_->model().supports_dimensions(); }
   boost::asio::awaitable<core::Result<Embeddings>> embed(std::vector<std::string> texts) override {
     return batcher_->submit(std::move(texts));
+  }
+  boost::asio::awaitable<core::Result<Embeddings>> embed_background(std::vector<std::string> texts) override {
+    return batcher_->submit(std::move(texts), Priority::background);
   }
   const Batcher& batcher() const { return *batcher_; }
 

@@ -33,6 +33,12 @@ class Embedder {
   virtual bool supports_dimensions() const { return false; }
   /// Embeds `texts`. Expected failures (queue full, upstream down, deadline) are values.
   virtual boost::asio::awaitable<core::Result<Embeddings>> embed(std::vector<std::string> texts) = 0;
+  /// embed() for work that must yield to interactive requests (batches): an embedder that
+  /// queues (the dynamic batcher) runs it only in capacity interactive texts leave free. The
+  /// default is plain embed().
+  virtual boost::asio::awaitable<core::Result<Embeddings>> embed_background(std::vector<std::string> texts) {
+    return embed(std::move(texts));
+  }
 };
 
 /// `v` cut to its first `dimensions` entries and scaled back to unit length.

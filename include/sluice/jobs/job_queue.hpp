@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace sluice::jobs {
@@ -66,6 +67,11 @@ class JobQueue {
   /// Registers the handler for a job type (before workers start).
   void handle(std::string type, JobHandler handler);
   const JobHandler* handler(const std::string& type) const;
+  /// Registers a handler that mostly waits on work done elsewhere (a batch awaiting model calls
+  /// that run on the compute pool): it runs on the worker thread itself, never through
+  /// WorkerOptions::run_handler, so it cannot hold a compute thread while waiting for one.
+  void handle_waiting(std::string type, JobHandler handler);
+  bool is_waiting(const std::string& type) const { return waiting_types_.contains(type); }
 
   /// Stores a job and wakes local workers. Concurrent calls are group-committed: while one
   /// batch is written, the next one gathers, so a burst costs one transaction (or one Redis
@@ -97,6 +103,7 @@ class JobQueue {
   std::shared_ptr<JobStore> store_;
   std::shared_ptr<core::ComputePool> storage_;  // runs blocking store calls for the awaitable ones
   std::unordered_map<std::string, JobHandler> handlers_;
+  std::unordered_set<std::string> waiting_types_;
   struct Pending;
   std::mutex pending_mutex_;  // guards pending_ and is_closing_
   std::condition_variable pending_signal_;
