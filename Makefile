@@ -22,7 +22,7 @@ test: setup
 # Every libFuzzer target, a bounded run each from its committed seeds (see fuzz/CMakeLists.txt).
 fuzz:
 	cmake --preset fuzz
-	cmake --build --preset fuzz
+	cmake --build --preset fuzz --target fuzz_all
 	ctest --preset fuzz
 
 bench:
