@@ -106,14 +106,12 @@ return 1
 )lua";
 
 // ARGV: p, id, token, outcome ('succeeded' | 'failed' | 'cancelled'), result or error, retry_delay_ms → 1 or 0
-// 'finished_token' makes a repeated call (its first reply lost) answer 1 again, changing nothing.
+// A repeated call (its first reply lost) answers 0 and changes nothing: the lease is gone.
 inline constexpr const char* kFinish = R"lua(
 local id = ARGV[2]
 local j = p .. 'job:' .. id
-if redis.call('HGET', j, 'finished_token') == ARGV[3] then return 1 end
 if not holds(j, ARGV[3]) then return 0 end
 local now = now_ms()
-redis.call('HSET', j, 'finished_token', ARGV[3])
 redis.call('ZREM', p .. 'leases', id)
 local outcome = ARGV[4]
 if outcome == 'succeeded' then

@@ -95,7 +95,7 @@ Histogram& Registry::histogram(std::string_view name, std::string_view help, con
 struct Collection::Entry {
   std::mutex mutex;  // held while the sync collector runs, so reset() waits for it
   Collector sync;
-  AsyncCollector async;
+  std::shared_ptr<AsyncCollector> async;  // shared: a scrape keeps it while awaiting it
   bool is_active = true;
   std::weak_ptr<Registry::Collectors> owner;
 };
@@ -142,7 +142,7 @@ Collection Registry::add_collector(Collector collect) {
 
 Collection Registry::add_async_collector(AsyncCollector collect) {
   auto entry = std::make_shared<Collection::Entry>();
-  entry->async = std::move(collect);
+  entry->async = std::make_shared<AsyncCollector>(std::move(collect));
   entry->owner = collectors_;
   std::lock_guard lock(collectors_->mutex);
   collectors_->entries.push_back(entry);
@@ -268,14 +268,15 @@ std::string Registry::render() const {
 boost::asio::awaitable<std::string> Registry::scrape() const {
   Scrape collected;
   collect_sync(collected);
-  for (const auto& entry : async_entries()) {
-    AsyncCollector collect;
+  const auto entries = async_entries();
+  for (const auto& entry : entries) {
+    std::shared_ptr<AsyncCollector> collect;
     {
       std::lock_guard lock(entry->mutex);
       if (!entry->is_active) continue;
-      collect = entry->async;  // a copy: reset() may run while it is awaited
+      collect = entry->async;  // kept alive here: reset() may run while it is awaited
     }
-    co_await collect(collected);
+    co_await (*collect)(collected);
   }
   co_return render_with(collected);
 }
