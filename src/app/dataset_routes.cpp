@@ -10,7 +10,6 @@
 #include <boost/describe/enum.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <charconv>
 #include <mutex>
 
 namespace sluice::app {
@@ -192,16 +191,15 @@ asio::awaitable<Response> delete_dataset(DatasetId id, Depends<rag::Datasets> da
   co_return Response::json({{"id", **id}, {"deleted", true}});
 }
 
-asio::awaitable<Response> upload_documents(Request& request) {
-  auto datasets = request.depends<rag::Datasets>();
-  auto access = request.depends<DatasetAccess>();
-  std::int64_t id = 0;
-  auto text = request.path_param("dataset_id").value_or("");
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || end != text.data() + text.size() || id < 1) co_return Response::error(dataset_not_found());
+/// The body is read by content type here, not bound as a JSON model: it may be NDJSON or text.
+asio::awaitable<Response> upload_documents(DatasetId dataset_id, Query<"id", std::string, Name("")> document_id,
+                                           Query<"title", std::string, Name("")> title,
+                                           Depends<rag::Datasets> datasets, Depends<DatasetAccess> access,
+                                           Request& request) {
+  auto id = **dataset_id;
   auto dataset = co_await visible(id, *datasets, *access, request);
   if (!dataset) co_return Response::error(dataset.error());
-  SingleDocument single{.id = request.query("id").value_or(""), .title = request.query("title").value_or("")};
+  SingleDocument single{.id = *document_id, .title = *title};
   auto content_type = std::string(request.header("Content-Type").value_or("application/json"));
   // Result has no empty state, which the compute pool's hand-back needs: parse into a local.
   std::optional<core::Result<std::vector<rag::DocumentInput>>> parsed;

@@ -200,14 +200,16 @@ std::vector<ai::Vector> Datasets::embed(const std::vector<std::string>& texts) {
 }
 
 json::value Datasets::build(std::int64_t id, jobs::JobContext& job) {
+  // A dataset deleted before or while its job runs ends the job: nothing is left to do, and
+  // retrying would not change that.
+  auto deleted = [&] { return json::value{{"dataset_id", id}, {"dataset_deleted", true}}; };
   auto dataset = store_->dataset(id);
-  if (!dataset) throw std::invalid_argument("dataset " + std::to_string(id) + " does not exist");
+  if (!dataset) return deleted();
   if (!has_vectors(*dataset))
     throw std::invalid_argument("dataset " + std::to_string(id) + " is embedded with '" + dataset->embedding_model +
                                 "' but this server embeds with '" + embedder_->model() + "'");
   auto index_of = index(id);
-  if (!index_of) throw std::invalid_argument("dataset " + std::to_string(id) + " does not exist");
-  auto deleted = [&] { return json::value{{"dataset_id", id}, {"dataset_deleted", true}}; };
+  if (!index_of) return deleted();
   const ChunkerOptions chunking{.size = dataset->chunk_size, .overlap = dataset->chunk_overlap};
   auto counter = [this](std::string_view text) { return count_tokens(text); };
 
