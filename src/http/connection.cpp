@@ -291,7 +291,7 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, Serve
     // One deadline for the whole request, set once: a client trickling bytes cannot extend it.
     self.deadline = Clock::now() + options.read_timeout;
     auto [ec, n] = co_await beast_http::async_read_header(socket, buffer, parser, use_tuple);
-    if (!ec && largest_body_limit != options.body_limit) {
+    if (!ec && !options.path_body_limits.empty()) {
       const auto limit = body_limit_for(options, parser.get().target());
       if (auto length = parser.content_length(); length && *length > limit) ec = beast_http::error::body_limit;
       else parser.body_limit(limit);
