@@ -45,7 +45,7 @@ void add_upload_body_limit(http::ServerOptions& server, const BatchOptions& opti
   // Composed with the limits already set (dataset uploads): POST /v1/files gets its own.
   auto others = std::move(server.body_limit_for);
   const auto general = server.body_limit;
-  const auto files = std::max(general, options.file_size_limit + kMultipartRoom);
+  const auto files = options.file_size_limit + kMultipartRoom;  // smaller than --body-limit too
   server.body_limit_for = [others = std::move(others), general, files](http::Verb method, std::string_view target) {
     if (method == http::Verb::post && target.substr(0, target.find('?')) == "/v1/files") return files;
     return others ? others(method, target) : general;

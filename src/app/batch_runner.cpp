@@ -196,7 +196,11 @@ asio::awaitable<void> watch(Execution& e) {
 
 /// Runs every line not yet done; returns why it stopped (none: all lines ran).
 Stop execute(Execution& e) {
-  asio::io_context loop;
+  // One event loop per job thread, kept for the thread's life: the batcher's compute threads
+  // may release a finished caller's channel (a service of this io_context) just after the
+  // caller resumed, so the io_context must outlive the batch that used it.
+  thread_local asio::io_context loop;
+  loop.restart();
   // A line that throws (a bug, a full disk) stops the batch: rethrown after the loop.
   std::exception_ptr failure;
   auto on_done = [&](std::exception_ptr error) {
