@@ -1,5 +1,6 @@
 #include "routes.hpp"
 
+#include "console.hpp"
 #include "context_source.hpp"
 #include "job_routes.hpp"
 #include "job_service.hpp"
@@ -149,6 +150,7 @@ void add_article_routes(App& app, const ServeOptions& options) {
            .tags = {"ai"},
            .guards = {protection->rate_limit(options.protection.ai_rate_limit)}});
   add_openai_routes(app, *protection);
+  add_console(app, options.console_dir);
 }
 
 }  // namespace sluice::app

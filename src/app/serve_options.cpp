@@ -60,6 +60,10 @@ void add_serve_flags(CLI::App& command, ServeOptions& o) {
       ->capture_default_str();
   command.add_flag("--access-log", o.access_log, "Log one JSON line per request")->envname("SLUICE_ACCESS_LOG");
   add_ai_flags(command, o.ai);
+  command.add_option("--console-dir", o.console_dir,
+                     "The built web console served at /console; empty = <build dir>/console or ../share/sluice/console "
+                     "beside the executable")
+      ->envname("SLUICE_CONSOLE_DIR");
 }
 
 void add_protection_flags(CLI::App& command, ProtectionOptions& o) {
@@ -93,7 +97,7 @@ void add_protection_flags(CLI::App& command, ProtectionOptions& o) {
              "SLUICE_REQUEST_TIMEOUT_MS");
   command.add_option("--api-keys-file", o.api_keys_file,
                      "File of API keys, one per line (also SLUICE_API_KEYS, comma-separated); set: "
-                     "every route but /health, /ready, /metrics and the docs needs Authorization: Bearer <key>")
+                     "every route but /health, /ready, /metrics, the docs and the console needs Authorization: Bearer <key>")
       ->envname("SLUICE_API_KEYS_FILE");
 }
 

@@ -50,6 +50,7 @@ struct ServeOptions {
   std::string log_level = "info";
   bool access_log = false;
   AiOptions ai;
+  std::string console_dir;  // the built web console; empty: found next to the executable
 };
 
 /// Adds the `serve` flags to `command`, writing into `options` when parsed.
