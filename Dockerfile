@@ -22,6 +22,8 @@ RUN apt-get update -qq \
 COPY --from=build /src/build/release/sluice /usr/local/bin/sluice
 # Swagger UI for /docs: found next to the binary at ../share/sluice/node_modules.
 COPY --from=build /src/node_modules/swagger-ui-dist /usr/local/share/sluice/node_modules/swagger-ui-dist
+# The web console (/console), built by Vite in the build stage.
+COPY --from=build /src/build/release/console /usr/local/share/sluice/console
 USER sluice
 WORKDIR /var/lib/sluice
 ENV SLUICE_DATA_DIR=/var/lib/sluice/data

@@ -42,7 +42,7 @@ Protection::Protection(App& app, const ProtectionOptions& options, limits::RateC
   if (auto keys = load_api_keys(options)) {
     spdlog::info("API keys required ({} configured)", keys->size());
     requires_api_key_ = true;
-    app.guard(api::require_api_key(keys, {.exempt = {"/health", "/ready", "/metrics", "/openapi.json", "/docs*"}}));
+    app.guard(api::require_api_key(keys, {.exempt = {"/health", "/ready", "/metrics", "/openapi.json", "/docs*", "/console*"}}));
   }
   if (!options.rate_limit.empty()) app.guard(limiter_.shared_limit(options.rate_limit, "global"));
 }

@@ -1,5 +1,6 @@
 #include "routes.hpp"
 
+#include "console.hpp"
 #include "context_source.hpp"
 #include "dataset_routes.hpp"
 #include "job_routes.hpp"
@@ -165,6 +166,7 @@ void add_article_routes(App& app, const ServeOptions& options) {
            .guards = {protection->rate_limit(options.protection.ai_rate_limit)}});
   add_openai_routes(app, *protection, options.ai.limits);
   add_batch_api(app, options, *protection, jobs);
+  add_console(app, options.console_dir);
 }
 
 }  // namespace sluice::app

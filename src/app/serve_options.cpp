@@ -65,6 +65,10 @@ void add_serve_flags(CLI::App& command, ServeOptions& o) {
   add_ai_flags(command, o.ai);
   add_rag_flags(command, o.rag);
   add_batch_flags(command, o.batches);
+  command.add_option("--console-dir", o.console_dir,
+                     "The built web console served at /console; empty = <build dir>/console or ../share/sluice/console "
+                     "beside the executable")
+      ->envname("SLUICE_CONSOLE_DIR");
 }
 
 void add_protection_flags(CLI::App& command, ProtectionOptions& o) {
@@ -98,7 +102,7 @@ void add_protection_flags(CLI::App& command, ProtectionOptions& o) {
              "SLUICE_REQUEST_TIMEOUT_MS");
   command.add_option("--api-keys-file", o.api_keys_file,
                      "File of API keys, one per line (also SLUICE_API_KEYS, comma-separated); set: "
-                     "every route but /health, /ready, /metrics and the docs needs Authorization: Bearer <key>")
+                     "every route but /health, /ready, /metrics, the docs and the console needs Authorization: Bearer <key>")
       ->envname("SLUICE_API_KEYS_FILE");
 }
 

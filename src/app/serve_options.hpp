@@ -56,6 +56,7 @@ struct ServeOptions {
   AiOptions ai;
   RagOptions rag;
   BatchOptions batches;
+  std::string console_dir;  // the built web console; empty: found next to the executable
 };
 
 /// Adds the `serve` flags to `command`, writing into `options` when parsed.
