@@ -34,7 +34,8 @@ namespace {
 // the handler's awaits (DisconnectWatch emits the slot the coroutine was spawned with); the
 // connection's IO has the sweeper's deadlines instead. An operation without a slot also skips
 // registering a cancellation handler, which every /health read and write would pay.
-const auto use_tuple = asio::bind_cancellation_slot(asio::cancellation_slot(), asio::as_tuple(asio::use_awaitable));
+// A fresh token per operation: clang 14 does not take a const binder lvalue as a completion token.
+auto use_tuple() { return asio::bind_cancellation_slot(asio::cancellation_slot(), asio::as_tuple(asio::use_awaitable)); }
 
 /// The response a protocol failure deserves; nullopt when the peer simply went away or
 /// stalled (slowloris), where the only right move is to close.
@@ -58,7 +59,7 @@ asio::awaitable<void> refuse(Stream& stream, Connection& self, const core::Error
   message.keep_alive(false);
   ResponseWriter writer;
   self.deadline = Clock::now() + std::chrono::seconds(5);
-  auto [ec, n] = co_await asio::async_write(stream, writer.buffers(response), use_tuple);
+  auto [ec, n] = co_await asio::async_write(stream, writer.buffers(response), use_tuple());
   if (ec) co_return;
   error_code ignored;
   self.socket->shutdown(tcp::socket::shutdown_send, ignored);
@@ -67,7 +68,7 @@ asio::awaitable<void> refuse(Stream& stream, Connection& self, const core::Error
   std::size_t drained = 0;
   self.deadline = Clock::now() + std::chrono::seconds(1);
   while (drained < 1024 * 1024) {
-    auto [read_ec, read] = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
+    auto [read_ec, read] = co_await stream.async_read_some(asio::buffer(sink), use_tuple());
     if (read_ec) break;
     drained += read;
   }
@@ -164,9 +165,9 @@ class ChunkedWriter final : public StreamWriter {
     self_.deadline = Clock::now() + timeout_;
     error_code write_ec;
     if (is_chunked_)
-      std::tie(write_ec, std::ignore) = co_await asio::async_write(socket_, chunk, use_tuple);
+      std::tie(write_ec, std::ignore) = co_await asio::async_write(socket_, chunk, use_tuple());
     else
-      std::tie(write_ec, std::ignore) = co_await asio::async_write(socket_, asio::buffer(data), use_tuple);
+      std::tie(write_ec, std::ignore) = co_await asio::async_write(socket_, asio::buffer(data), use_tuple());
     self_.deadline = Clock::time_point::max();
     has_failed_ = static_cast<bool>(write_ec);
     co_return !has_failed_;
@@ -179,7 +180,7 @@ class ChunkedWriter final : public StreamWriter {
     if (has_failed_) co_return false;
     if (!is_chunked_) co_return false;
     self_.deadline = Clock::now() + timeout_;
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer("0\r\n\r\n", 5), use_tuple);
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer("0\r\n\r\n", 5), use_tuple());
     co_return !ec;
   }
   void fail() { has_failed_ = true; }
@@ -200,7 +201,7 @@ asio::awaitable<bool> send_stream(Stream& socket, Connection& self, const Worker
                                   const std::string& request_id, DisconnectWatch& watch) {
   auto& message = response.message();
   self.deadline = Clock::now() + timeout;
-  auto [ec, n] = co_await asio::async_write(socket, writer.stream_head(response, request_id), use_tuple);
+  auto [ec, n] = co_await asio::async_write(socket, writer.stream_head(response, request_id), use_tuple());
   if (ec) co_return false;
   ChunkedWriter<Stream> body(socket, self, worker, message.version() == 11, timeout);
   // A producer waiting for its next piece (tokens, an upstream stream) is cancelled when the
@@ -264,7 +265,7 @@ asio::awaitable<void> sweep_deadlines(Worker& worker, std::chrono::milliseconds 
   asio::steady_timer timer(worker.io);
   for (;;) {
     timer.expires_after(tick);
-    auto [ec] = co_await timer.async_wait(use_tuple);
+    auto [ec] = co_await timer.async_wait(use_tuple());
     if (ec) co_return;
     const auto now = Clock::now();
     for (Connection* connection : worker.connections) {
@@ -312,7 +313,7 @@ asio::awaitable<void> run_session(Stream& socket, tcp::socket& tcp_socket, Worke
 
   if constexpr (is_tls<Stream>) {
     self.deadline = Clock::now() + options.read_timeout;  // a handshake is part of the first request
-    auto [ec] = co_await socket.async_handshake(asio::ssl::stream_base::server, use_tuple);
+    auto [ec] = co_await socket.async_handshake(asio::ssl::stream_base::server, use_tuple());
     if (ec) {
       spdlog::debug("TLS handshake with {} failed: {}", client_text, ec.message());
       co_return;
@@ -328,7 +329,7 @@ asio::awaitable<void> run_session(Stream& socket, tcp::socket& tcp_socket, Worke
     // One deadline for the whole request, set once: a client trickling bytes cannot extend it.
     self.deadline = Clock::now() + options.read_timeout;
     if (options.body_limit_for) parser.body_limit(boost::none);  // decided per request below
-    auto [ec, n] = co_await beast_http::async_read_header(socket, buffer, parser, use_tuple);
+    auto [ec, n] = co_await beast_http::async_read_header(socket, buffer, parser, use_tuple());
     if (!ec && options.body_limit_for) {
       auto limit = options.body_limit_for(parser.get().method(), parser.get().target());
       if (auto length = parser.content_length(); length && *length > limit) ec = beast_http::error::body_limit;
@@ -338,9 +339,9 @@ asio::awaitable<void> run_session(Stream& socket, tcp::socket& tcp_socket, Worke
       self.is_busy = true;
       if (!parser.is_done() && expects_continue(parser.get())) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        std::tie(ec, n) = co_await asio::async_write(socket, asio::buffer(kContinue), use_tuple);
+        std::tie(ec, n) = co_await asio::async_write(socket, asio::buffer(kContinue), use_tuple());
       }
-      if (!ec && !parser.is_done()) std::tie(ec, n) = co_await beast_http::async_read(socket, buffer, parser, use_tuple);
+      if (!ec && !parser.is_done()) std::tie(ec, n) = co_await beast_http::async_read(socket, buffer, parser, use_tuple());
     }
     if (ec) {
       if (self.has_timed_out) break;  // slowloris or idle keep-alive: close without a word
@@ -370,7 +371,7 @@ asio::awaitable<void> run_session(Stream& socket, tcp::socket& tcp_socket, Worke
     }
     self.deadline = Clock::now() + options.write_timeout;
     auto [write_ec, written] =
-        co_await asio::async_write(socket, writer.buffers(response, !is_head, request_id), use_tuple);
+        co_await asio::async_write(socket, writer.buffers(response, !is_head, request_id), use_tuple());
     if (write_ec || !message.keep_alive()) break;
   }
   if constexpr (is_tls<Stream>) {
@@ -380,7 +381,7 @@ asio::awaitable<void> run_session(Stream& socket, tcp::socket& tcp_socket, Worke
     if (!self.has_timed_out && !watch->is_client_gone()) {
       SSL_set_shutdown(socket.native_handle(), SSL_RECEIVED_SHUTDOWN);
       self.deadline = Clock::now() + options.write_timeout;
-      co_await socket.async_shutdown(use_tuple);
+      co_await socket.async_shutdown(use_tuple());
     }
   }
   tcp_socket.shutdown(tcp::socket::shutdown_send, ignored);
