@@ -4,7 +4,6 @@
 #include "response_writer.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -30,12 +29,7 @@ using boost::system::error_code;
 
 namespace {
 
-// The connection's own reads and writes carry no cancellation slot. A client that leaves cancels
-// the handler's awaits (DisconnectWatch emits the slot the coroutine was spawned with); the
-// connection's IO has the sweeper's deadlines instead. An operation without a slot also skips
-// registering a cancellation handler, which every /health read and write would pay.
-// A fresh token per operation: clang 14 does not take a const binder lvalue as a completion token.
-auto use_tuple() { return asio::bind_cancellation_slot(asio::cancellation_slot(), asio::as_tuple(asio::use_awaitable)); }
+constexpr auto use_tuple() { return asio::as_tuple(asio::use_awaitable); }
 
 /// The response a protocol failure deserves; nullopt when the peer simply went away or
 /// stalled (slowloris), where the only right move is to close.
