@@ -167,7 +167,9 @@ async function searchFlow(page, datasetId, { shots = true } = {}) {
 
 async function chatFlow(page, server, { shots = true } = {}) {
   await nav(page, 'Chat').click();
-  const models = await page.getByLabel('Model', { exact: true }).locator('option').allInnerTexts();
+  const options = page.getByLabel('Model', { exact: true }).locator('option');
+  await options.first().waitFor({ state: 'attached' });  // /v1/models answers after the page renders
+  const models = await options.allInnerTexts();
   assert.ok(models.length > 0, 'models listed from /v1/models');
   const streamed = page.waitForResponse((r) => r.url().endsWith('/v1/chat/completions'));
   const box = page.getByLabel(/^Message/);
