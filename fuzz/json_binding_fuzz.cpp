@@ -26,7 +26,7 @@ BOOST_DESCRIBE_STRUCT(Message, (), (role, content))
 struct Chat {
   Field<std::string, Pattern<"^[a-z0-9-]+$">> model;
   Field<std::vector<Message>, MinLength<1>> messages;
-  Field<double, Ge<0.0>, Le<2.0>, WithDefault> temperature = 0.7;
+  Field<int, Ge<0>, Le<2>, WithDefault> temperature = 1;  // clang 14: no floating-point template arguments
   Field<int, Gt<0>, Lt<4097>, WithDefault> max_tokens = 16;
   std::optional<std::string> user;
   std::vector<std::int64_t> ids;

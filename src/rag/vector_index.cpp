@@ -36,8 +36,15 @@ std::unique_ptr<VectorIndex> VectorIndex::load(const std::filesystem::path& path
   } catch (const std::exception&) {
     return nullptr;  // torn or foreign file: the caller rebuilds from the store
   }
-  if (impl->graph->data_size_ != dimension * sizeof(float)) return nullptr;
-  impl->graph->setEf(options.ef_search);
+  auto& graph = *impl->graph;
+  // data_size_ comes from the space we pass, not the file: the file's own vector size is the
+  // gap between the links and the label of each element (both read from the file).
+  if (graph.label_offset_ - graph.offsetData_ != dimension * sizeof(float)) return nullptr;
+  // hnswlib 0.6.2 does not recount deleted elements when it loads: count them here.
+  std::size_t deleted = 0;
+  for (std::size_t i = 0; i < graph.cur_element_count; ++i) deleted += graph.isMarkedDeleted(i) ? 1 : 0;
+  graph.num_deleted_ = deleted;
+  graph.setEf(options.ef_search);
   return std::unique_ptr<VectorIndex>(new VectorIndex(dimension, options, std::move(impl)));
 }
 

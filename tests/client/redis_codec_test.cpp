@@ -1,7 +1,7 @@
 // The RESP reader the Redis client uses: bounded aggregates (found by the resp_reply fuzz target).
 #include "redis_codec.hpp"
 
-#include <hiredis/read.h>
+#include <hiredis/hiredis.h>
 #include <gtest/gtest.h>
 
 #include <string_view>

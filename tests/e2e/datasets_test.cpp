@@ -209,7 +209,9 @@ TEST(Datasets, DeletedWhileItsJobRunsEndsTheJobAndLeavesNothing) {
   call(server.port(), "DELETE", base(id), 200);
   auto job = wait_for_job(server.port(), std::string(started.at("job_id").as_string()), 60s);
   EXPECT_EQ(job.at("state"), "succeeded") << job;
-  if (job.at("result").as_object().contains("dataset_deleted")) EXPECT_EQ(job.at("result").at("dataset_deleted"), true);
+  if (job.at("result").as_object().contains("dataset_deleted")) {
+    EXPECT_EQ(job.at("result").at("dataset_deleted"), true);
+  }
   call(server.port(), "GET", base(id), 404);
   EXPECT_EQ(call(server.port(), "GET", "/health", 200).at("status"), "ok");
 }

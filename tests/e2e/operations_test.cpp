@@ -91,7 +91,7 @@ TEST(Operations, RedisPasswordInTheUrlReachesJobsLimitsAndCache) {
   ASSERT_TRUE(ready);
   EXPECT_EQ(ready->status, 200) << ready->body;
 
-  auto id = process_dataset(server.port(), 7, 10);  // jobs
+  auto id = start_demo_job(server.port(), 7, 10);  // jobs
   ASSERT_FALSE(id.empty());
   auto job = wait_for_job(server.port(), id);
   ASSERT_TRUE(job.is_object());

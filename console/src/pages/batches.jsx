@@ -41,7 +41,7 @@ function CreateBatch({ onCreated }) {
       </label>
       <label>
         Endpoint
-        <select value={endpoint} onChange={(e) => setEndpoint(e.currentTarget.value)}>
+        <select aria-label="Endpoint" value={endpoint} onChange={(e) => setEndpoint(e.currentTarget.value)}>
           {ENDPOINTS.map((p) => <option value={p}>{p}</option>)}
         </select>
       </label>

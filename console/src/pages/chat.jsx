@@ -105,7 +105,7 @@ function ModelChat() {
       <div class="inline-form">
         <label>
           Model
-          <select value={chosen} onChange={(e) => setModel(e.currentTarget.value)}>
+          <select aria-label="Model" value={chosen} onChange={(e) => setModel(e.currentTarget.value)}>
             {(models || []).map((m) => (
               <option value={m.id}>{m.id}{m.owned_by ? ` (${m.owned_by})` : ''}</option>
             ))}

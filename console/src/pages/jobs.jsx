@@ -45,7 +45,7 @@ export function Jobs({ parts }) {
       <form class="inline-form" aria-label="Filter jobs" onSubmit={(e) => e.preventDefault()}>
         <label>
           State
-          <select value={state} onChange={(e) => setState(e.currentTarget.value)}>
+          <select aria-label="State" value={state} onChange={(e) => setState(e.currentTarget.value)}>
             <option value="">any</option>
             {STATES.map((s) => <option value={s}>{s}</option>)}
           </select>

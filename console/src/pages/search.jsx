@@ -9,7 +9,7 @@ export function DatasetPicker({ id, value, onChange, datasets }) {
   return (
     <label>
       Dataset
-      <select id={id} value={value} onChange={(e) => onChange(e.currentTarget.value)} required>
+      <select id={id} aria-label="Dataset" value={value} onChange={(e) => onChange(e.currentTarget.value)} required>
         <option value="" disabled>Choose a dataset</option>
         {datasets.map((d) => <option value={String(d.id)}>{d.name || `dataset ${d.id}`} ({d.id})</option>)}
       </select>

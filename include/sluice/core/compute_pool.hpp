@@ -24,10 +24,13 @@ class ComputePool {
   template <class F, class R = std::invoke_result_t<F>>
   boost::asio::awaitable<R> run(F fn) {
     // co_spawn completes through the awaiting coroutine's executor, so the caller resumes on
-    // its own IO thread; exceptions thrown by fn are rethrown there.
-    co_return co_await boost::asio::co_spawn(
-        pool_, [fn = std::move(fn)]() mutable -> boost::asio::awaitable<R> { co_return fn(); },
-        boost::asio::use_awaitable);
+    // its own IO thread; exceptions thrown by fn are rethrown there. `fn` lives in call()'s
+    // frame and the operation is built into a local before it is awaited: GCC 12 destroyed a
+    // capturing lambda temporary inside the co_await expression twice (free(): invalid pointer
+    // on GET /jobs).
+    auto work = call(std::move(fn));
+    auto done = boost::asio::co_spawn(pool_, std::move(work), boost::asio::use_awaitable);
+    co_return co_await std::move(done);
   }
 
   /// Fire-and-forget: run `fn` on a compute thread; the caller handles its own errors.
@@ -38,6 +41,11 @@ class ComputePool {
   void join();
 
  private:
+  template <class F, class R = std::invoke_result_t<F>>
+  static boost::asio::awaitable<R> call(F fn) {
+    co_return fn();
+  }
+
   std::size_t threads_;
   boost::asio::thread_pool pool_;
 };
