@@ -2,7 +2,7 @@
 // hiredis' reader and copied into RedisReply as the client does.
 #include "redis_codec.hpp"
 
-#include <hiredis/read.h>
+#include <hiredis/hiredis.h>
 
 #include <cstddef>
 #include <cstdint>
