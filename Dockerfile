@@ -12,11 +12,11 @@ RUN cmake --preset release -DSLUICE_TESTS=OFF -DSLUICE_BENCH=OFF -DSLUICE_EXAMPL
 FROM debian:12-slim
 # Runtime libraries only: the shared libraries the binary links (see ldd): Boost, spdlog, fmt,
 # SQLite and hiredis for the job store, OpenSSL for TLS (with the system CA store for https
-# upstreams), Snowball's stemmer for the keyword index (hnswlib is header-only).
+# upstreams), Snowball's stemmer for the keyword index (hnswlib is header-only), jemalloc.
 RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends \
       libboost-json1.81.0 libboost-url1.81.0 libboost-container1.81.0 libspdlog1.10 libfmt9 \
-      libsqlite3-0 libhiredis0.14 libssl3 libstemmer0d ca-certificates curl \
+      libsqlite3-0 libhiredis0.14 libssl3 libstemmer0d libjemalloc2 ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --create-home --home-dir /var/lib/sluice sluice
 COPY --from=build /src/build/release/sluice /usr/local/bin/sluice

@@ -2,6 +2,7 @@
 
 #include "sluice/http/request.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -18,8 +19,9 @@ http::Middleware deadline(std::chrono::milliseconds timeout) {
     request.set_deadline(std::chrono::steady_clock::now() + timeout);
     asio::steady_timer timer(co_await asio::this_coro::executor, request.deadline());
     // Whichever finishes first wins; the other is cancelled and awaited, so nothing the handler
-    // references outlives it.
-    auto outcome = co_await (next(request) || timer.async_wait(asio::use_awaitable));
+    // references outlives it. The timer reports its cancellation as a value: with use_awaitable
+    // alone every request that beats its deadline would throw and catch operation_aborted.
+    auto outcome = co_await (next(request) || timer.async_wait(asio::as_tuple(asio::use_awaitable)));
     if (outcome.index() == 0) co_return std::move(std::get<0>(outcome));
     co_return http::Response::error(
         {504, "deadline_exceeded", fmt::format("The request took longer than its {} ms deadline", timeout.count()),
