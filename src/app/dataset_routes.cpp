@@ -72,9 +72,10 @@ struct SearchBody {
   Field<RetrievalMode, WithDefault> mode = RetrievalMode::hybrid;
   Field<bool, WithDefault> group_by_document = false;
   std::optional<json::value> filter;  // metadata key → string, number or boolean
-  Field<FusionMethod, WithDefault> fusion = FusionMethod::rrf;
+  Field<FusionMethod, WithDefault> fusion = FusionMethod::score;
+  std::optional<double> vector_weight;  // 0–10, the keyword ranking's weight being 1; unset: the server's
 };
-BOOST_DESCRIBE_STRUCT(SearchBody, (), (query, k, mode, group_by_document, filter, fusion))
+BOOST_DESCRIBE_STRUCT(SearchBody, (), (query, k, mode, group_by_document, filter, fusion, vector_weight))
 
 struct SearchResult {
   std::string document_id;
@@ -290,7 +291,11 @@ core::Result<rag::SearchRequest> search_request(const SearchBody& body) {
                          .group_by_document = *body.group_by_document,
                          .filter = {},
                          .fusion = *body.fusion == FusionMethod::rrf ? rag::Fusion::reciprocal_rank
-                                                                     : rag::Fusion::normalised_scores};
+                                                                     : rag::Fusion::normalised_scores,
+                         .vector_weight = body.vector_weight};
+  if (body.vector_weight && !(*body.vector_weight >= 0.0 && *body.vector_weight <= 10.0))
+    return core::validation_error({{"less_than_equal", {"body", "vector_weight"},
+                                    "vector_weight should be between 0 and 10", json::value(*body.vector_weight)}});
   if (body.filter && !body.filter->is_null()) {
     if (!body.filter->is_object())
       return core::validation_error({{"dict_type", {"body", "filter"}, "Input should be an object", *body.filter}});
@@ -424,8 +429,7 @@ asio::awaitable<Response> answer_question(DatasetId id, Body<AnswerBody> body, D
                             .k = *body->k,
                             .mode = static_cast<rag::SearchMode>(*body->mode),
                             .group_by_document = false,
-                            .filter = {},
-                            .fusion = rag::Fusion::reciprocal_rank};
+                            .filter = {}};
   auto hits = co_await run_search(*dataset, std::move(search), *datasets, *embedder, request);
   if (!hits) co_return Response::error(hits.error());
   auto grounding = ground(*hits, *datasets);
@@ -477,12 +481,14 @@ class DatasetContextSource final : public ContextSource {
 void add_dataset_services(App& app, const ServeOptions& options, const std::shared_ptr<JobService>& jobs) {
   auto& services = app.services();
   auto directory = std::filesystem::path(options.jobs.data_dir) / "rag";
+  const double vector_weight = hybrid_vector_weight(options.rag, options.ai.provider_url.empty());
   services.add_singleton<rag::Datasets>(
-      std::function<std::shared_ptr<rag::Datasets>(di::Container&)>([directory](di::Container& c) {
+      std::function<std::shared_ptr<rag::Datasets>(di::Container&)>([directory, vector_weight](di::Container& c) {
         std::filesystem::create_directories(directory);
         auto store = rag::open_sqlite_dataset_store((directory / "rag.db").string());
-        return std::make_shared<rag::Datasets>(rag::DatasetsOptions{.directory = directory}, std::move(store),
-                                               c.get<ai::Embedder>());
+        return std::make_shared<rag::Datasets>(
+            rag::DatasetsOptions{.directory = directory, .vector_weight = vector_weight}, std::move(store),
+            c.get<ai::Embedder>());
       }));
   services.add_singleton<DatasetAccess>(std::make_shared<DatasetAccess>(options.protection, options.rag));
   // The handler finds the datasets through the container: it is built at start(), before any
@@ -553,8 +559,9 @@ void add_dataset_routes(App& app) {
             .response_description = "Job accepted"});
   app.post("/datasets/{dataset_id}/search", search_dataset,
            {.summary = "Search a dataset",
-            .description = "mode: keyword (BM25, English analyser), vector (HNSW, cosine) or hybrid (both, fused "
-                           "by reciprocal rank; `fusion: score` for normalised scores). group_by_document keeps each "
+            .description = "mode: keyword (BM25, English analyser), vector (HNSW, cosine) or hybrid (both, min-max "
+                           "normalised scores summed with the vector list weighted by vector_weight; `fusion: rrf` "
+                           "for weighted reciprocal-rank fusion). group_by_document keeps each "
                            "document's best chunk; filter keeps documents whose metadata equals every given value.",
             .tags = tags});
   app.post("/datasets/{dataset_id}/answer", answer_question,

@@ -142,7 +142,7 @@ std::int64_t load(Connection& server, const BeirSet& set, const EvalOptions& opt
 }
 
 void evaluate(Connection& server, std::int64_t id, const BeirSet& set, const std::string& mode,
-              const std::string& fusion) {
+              const std::string& fusion, std::optional<double> vector_weight) {
   double ndcg = 0, recall = 0, mrr = 0;
   std::vector<double> latencies;
   auto target = "/datasets/" + std::to_string(id) + "/search";
@@ -150,6 +150,7 @@ void evaluate(Connection& server, std::int64_t id, const BeirSet& set, const std
   for (const auto& query : set.queries) {
     json::object body{{"query", query.text}, {"k", 100}, {"mode", mode}, {"group_by_document", true}};
     if (mode == "hybrid") body["fusion"] = fusion;
+    if (mode == "hybrid" && vector_weight) body["vector_weight"] = *vector_weight;
     auto sent = Clock::now();
     auto answer = expect(server.call(http::verb::post, target, json::serialize(body)), 200, "search");
     latencies.push_back(seconds_since(sent) * 1000);
@@ -178,6 +179,7 @@ void add_eval_flags(CLI::App& command, EvalOptions& o) {
   command.add_option("--split", o.split, "qrels split (default: test, else train)");
   command.add_option("--mode", o.modes, "keyword, vector and/or hybrid (default: all three)")->delimiter(',');
   command.add_option("--fusion", o.fusion, "hybrid's fusion: rrf or score")->capture_default_str();
+  command.add_option("--vector-weight", o.vector_weight, "hybrid's vector weight (keyword: 1); default: the server's");
   command.add_option("--api-key", o.api_key, "Bearer key for the server")->envname("SLUICE_API_KEY");
   command.add_option("--dataset", o.dataset, "Search this loaded dataset instead of loading the corpus");
 }
@@ -190,10 +192,10 @@ int run_eval(const EvalOptions& options) {
     auto id = options.dataset > 0 ? options.dataset : load(server, set, options);
     for (const auto& mode : options.modes) {
       if (mode == "hybrid" && options.fusion == "both") {
-        evaluate(server, id, set, mode, "rrf");
-        evaluate(server, id, set, mode, "score");
+        evaluate(server, id, set, mode, "rrf", options.vector_weight);
+        evaluate(server, id, set, mode, "score", options.vector_weight);
       } else {
-        evaluate(server, id, set, mode, options.fusion);
+        evaluate(server, id, set, mode, options.fusion, options.vector_weight);
       }
     }
     return 0;

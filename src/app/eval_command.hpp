@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include <string>
 #include <vector>
@@ -18,7 +19,8 @@ struct EvalOptions {
   std::string beir;                  // the BEIR folder
   std::string split;                 // qrels/<split>.tsv; empty: test, else train
   std::vector<std::string> modes{"keyword", "vector", "hybrid"};
-  std::string fusion = "rrf";        // hybrid's fusion: rrf or score
+  std::string fusion = "score";      // hybrid's fusion: rrf or score
+  std::optional<double> vector_weight;  // hybrid's vector weight; unset: the server's default
   std::string api_key;               // Bearer key, when the server wants one
   std::int64_t dataset = 0;          // evaluate this already-loaded dataset instead of loading
   std::size_t upload_batch_bytes = 4 * 1024 * 1024;

@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <string>
+
 namespace sluice::app {
 
 void add_rag_flags(CLI::App& command, RagOptions& o) {
@@ -15,6 +17,12 @@ void add_rag_flags(CLI::App& command, RagOptions& o) {
                   "API keys that see every dataset, job and search result (others see their own)")
       ->envname("SLUICE_DATASET_ADMIN_KEYS")
       ->delimiter(',');
+  command
+      .add_option("--hybrid-vector-weight", o.hybrid_vector_weight,
+                  "Weight of the vector ranking in hybrid search (keyword: 1); default 1, or " +
+                      std::to_string(kLexicalVectorWeight).substr(0, 4) + " with the built-in embedder")
+      ->envname("SLUICE_HYBRID_VECTOR_WEIGHT")
+      ->check(CLI::Range(0.0, 10.0));
   command.add_option("--upload-limit", o.upload_limit, "Largest document upload in bytes; larger → 413")
       ->envname("SLUICE_UPLOAD_LIMIT")
       ->capture_default_str();

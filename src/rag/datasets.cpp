@@ -322,8 +322,11 @@ std::vector<SearchHit> Datasets::search(std::int64_t id, const SearchRequest& re
     }
     if (request.mode == SearchMode::keyword) ranked = std::move(keyword);
     else if (request.mode == SearchMode::vector) ranked = std::move(vector);
-    else if (request.fusion == Fusion::reciprocal_rank) ranked = fuse_reciprocal_rank({keyword, vector}, wanted);
-    else ranked = fuse_normalised_scores({keyword, vector}, {1.0, 1.0}, wanted);
+    else {
+      const std::vector<double> weights{1.0, request.vector_weight.value_or(options_.vector_weight)};
+      ranked = request.fusion == Fusion::reciprocal_rank ? fuse_reciprocal_rank({keyword, vector}, weights, wanted)
+                                                         : fuse_normalised_scores({keyword, vector}, weights, wanted);
+    }
     std::unordered_set<std::int64_t> documents;
     std::vector<ScoredChunk> kept;
     for (const auto& hit : ranked) {

@@ -19,12 +19,15 @@ std::vector<ScoredChunk> best(std::unordered_map<std::int64_t, double>& totals, 
 }
 }  // namespace
 
-std::vector<ScoredChunk> fuse_reciprocal_rank(const std::vector<std::vector<ScoredChunk>>& lists, std::size_t k,
-                                              double c) {
+std::vector<ScoredChunk> fuse_reciprocal_rank(const std::vector<std::vector<ScoredChunk>>& lists,
+                                              const std::vector<double>& weights, std::size_t k, double c) {
   std::unordered_map<std::int64_t, double> totals;
-  for (const auto& list : lists)
+  for (std::size_t l = 0; l < lists.size(); ++l) {
+    const auto& list = lists[l];
+    double weight = l < weights.size() ? weights[l] : 1.0;
     for (std::size_t rank = 0; rank < list.size(); ++rank)
-      totals[list[rank].chunk] += 1.0 / (c + static_cast<double>(rank + 1));
+      totals[list[rank].chunk] += weight / (c + static_cast<double>(rank + 1));
+  }
   return best(totals, k);
 }
 

@@ -13,12 +13,12 @@ std::vector<std::int64_t> ids(const std::vector<ScoredChunk>& hits) {
 
 TEST(Fusion, ReciprocalRankSumsOneOverSixtyPlusRank) {
   std::vector<ScoredChunk> keyword{{1, 10}, {2, 5}, {3, 0.1}}, vector{{3, 0.9}, {1, 0.2}};
-  auto fused = fuse_reciprocal_rank({keyword, vector}, 10);
+  auto fused = fuse_reciprocal_rank({keyword, vector}, {1.0, 1.0}, 10);
   EXPECT_EQ(ids(fused), (std::vector<std::int64_t>{1, 3, 2}));
   EXPECT_NEAR(fused[0].score, 1.0 / 61 + 1.0 / 62, 1e-12);
   EXPECT_NEAR(fused[1].score, 1.0 / 63 + 1.0 / 61, 1e-12);
   EXPECT_NEAR(fused[2].score, 1.0 / 62, 1e-12);
-  EXPECT_EQ(fuse_reciprocal_rank({keyword, vector}, 2).size(), 2u);
+  EXPECT_EQ(fuse_reciprocal_rank({keyword, vector}, {1.0, 1.0}, 2).size(), 2u);
 }
 
 TEST(Fusion, NormalisedScoresMapEachListToZeroOne) {
@@ -34,9 +34,9 @@ TEST(Fusion, NormalisedScoresMapEachListToZeroOne) {
 
 TEST(Fusion, EmptyListsAreHarmless) {
   std::vector<ScoredChunk> keyword{{4, 2.0}};
-  EXPECT_EQ(ids(fuse_reciprocal_rank({keyword, {}}, 5)), (std::vector<std::int64_t>{4}));
+  EXPECT_EQ(ids(fuse_reciprocal_rank({keyword, {}}, {1.0, 1.0}, 5)), (std::vector<std::int64_t>{4}));
   EXPECT_EQ(ids(fuse_normalised_scores({{}, keyword}, {1, 1}, 5)), (std::vector<std::int64_t>{4}));
-  EXPECT_TRUE(fuse_reciprocal_rank({{}, {}}, 5).empty());
+  EXPECT_TRUE(fuse_reciprocal_rank({{}, {}}, {1.0, 1.0}, 5).empty());
 }
 
 }  // namespace

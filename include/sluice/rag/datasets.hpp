@@ -29,7 +29,10 @@ struct SearchRequest {
   SearchMode mode = SearchMode::hybrid;
   bool group_by_document = false;
   boost::json::object filter;  // metadata key → value, all must be equal
-  Fusion fusion = Fusion::reciprocal_rank;
+  Fusion fusion = Fusion::normalised_scores;
+  /// Weight of the vector ranking in hybrid fusion, the keyword ranking's being 1; unset:
+  /// DatasetsOptions::vector_weight.
+  std::optional<double> vector_weight;
 };
 
 struct SearchHit {
@@ -42,6 +45,10 @@ struct DatasetsOptions {
   std::size_t embed_batch = 64;     // chunks per embedding call, and per checkpoint
   std::size_t chunk_batch = 64;     // documents chunked per transaction
   VectorIndexOptions vectors;
+  /// Hybrid search's default weight of the vector ranking (the keyword ranking's is 1). Equal
+  /// weights suit a semantic embedder; a lexical one (the built-in) mostly repeats what BM25
+  /// found, with more noise, and gets less (see docs/rag.md).
+  double vector_weight = 1.0;
 };
 
 /// Thread-safe. Every method may touch the disk or burn CPU: call them from the compute pool

@@ -8,10 +8,11 @@
 
 namespace sluice::rag {
 
-/// Reciprocal-rank fusion (Cormack et al. 2009): Σ 1/(c + rank), rank from 1. Only ranks count,
-/// so retrievers with incomparable scores mix without calibration. Best first, at most `k`.
-std::vector<ScoredChunk> fuse_reciprocal_rank(const std::vector<std::vector<ScoredChunk>>& lists, std::size_t k,
-                                              double c = 60.0);
+/// Weighted reciprocal-rank fusion (Cormack et al. 2009): Σ weight/(c + rank), rank from 1, one
+/// weight per list. Only ranks count, so retrievers with incomparable scores mix without
+/// calibration. Best first, at most `k`.
+std::vector<ScoredChunk> fuse_reciprocal_rank(const std::vector<std::vector<ScoredChunk>>& lists,
+                                              const std::vector<double>& weights, std::size_t k, double c = 60.0);
 
 /// Each list's scores min-max normalised to [0, 1] (a list with one distinct score maps to 1),
 /// then summed with `weights` (one per list); a chunk missing from a list gets 0 there.
