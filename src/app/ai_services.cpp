@@ -1,5 +1,7 @@
 #include "ai_services.hpp"
 
+#include "local_models.hpp"
+
 #include "sluice/ai/batcher.hpp"
 #include "sluice/ai/extractive_generator.hpp"
 #include "sluice/ai/remote_provider.hpp"
@@ -84,11 +86,19 @@ void add_remote(App& app, const AiOptions& options, std::function<void(const cli
 
 }  // namespace
 
+std::shared_ptr<ai::BatcherObserver> make_batch_metrics(const std::shared_ptr<obs::Registry>& registry,
+                                                        const std::string& model) {
+  if (!registry) return nullptr;
+  return std::make_shared<BatchMetrics>(*registry, model);
+}
+
 void add_ai_services(App& app, const AiOptions& options, std::function<void(const client::CallRecord&)> on_call) {
   if (options.provider_url.empty())
     add_builtin(app, options);
   else
     add_remote(app, options, std::move(on_call));
+  // GGUF files replace the singletons above for what they serve (generation, embeddings or both).
+  if (!options.local_models.empty() || !options.local_embedding_models.empty()) add_local_models(app, options);
 }
 
 }  // namespace sluice::app

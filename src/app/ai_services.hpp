@@ -4,7 +4,9 @@
 #include "ai_options.hpp"
 
 #include "sluice/api/app.hpp"
+#include "sluice/ai/batcher.hpp"
 #include "sluice/client/http_client.hpp"
+#include "sluice/obs/metrics.hpp"
 
 #include <functional>
 
@@ -14,6 +16,10 @@ namespace sluice::app {
 /// `options.provider_url` names a remote OpenAI-compatible API. Batcher metrics go to the
 /// obs::Registry singleton when one is registered.
 /// `on_call` sees every (non-streamed) call to a remote provider, for upstream metrics.
+/// The batcher's activity as Prometheus series in `registry` (null registry: none).
+std::shared_ptr<ai::BatcherObserver> make_batch_metrics(const std::shared_ptr<obs::Registry>& registry,
+                                                        const std::string& model);
+
 void add_ai_services(App& app, const AiOptions& options, std::function<void(const client::CallRecord&)> on_call = {});
 
 }  // namespace sluice::app
