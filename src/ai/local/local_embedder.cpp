@@ -36,11 +36,11 @@ constexpr std::size_t max_sequences_per_decode = 64;
 
 /// The GGUF's pooling type, or mean for a model that names none (a decoder such as Llama):
 /// mean pooling is what sentence-embedding models built on decoders commonly use.
-llama_pooling_type pooling_of(const llama_model* model) {
+enum llama_pooling_type pooling_of(const llama_model* model) {
   auto arch = local::meta_string(model, "general.architecture");
   auto named = local::meta_string(model, arch + ".pooling_type");
   if (named.empty()) return LLAMA_POOLING_TYPE_MEAN;
-  auto type = static_cast<llama_pooling_type>(std::stoi(named));
+  auto type = static_cast<enum llama_pooling_type>(std::stoi(named));
   return type == LLAMA_POOLING_TYPE_NONE ? LLAMA_POOLING_TYPE_MEAN : type;
 }
 
