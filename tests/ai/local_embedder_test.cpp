@@ -1,9 +1,13 @@
 // The local provider's embedding model on the real tiny model (../shared/models/stories260K).
+#include "random_gguf.hpp"
 #include "sluice/ai/local_model.hpp"
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
 
 namespace sluice::ai {
 namespace {
@@ -64,6 +68,29 @@ TEST(LocalEmbeddingModel, InputsLongerThanTheContextAreCutOrRefused) {
   auto strict = LocalEmbeddingModel::load({.path = model_path, .threads = 1, .truncate = false});
   ASSERT_TRUE(strict);
   EXPECT_THROW((*strict)->embed_batch({longer}), std::invalid_argument);
+}
+
+TEST(LocalEmbeddingModel, AnEncoderWithRandomWeightsLoadsAndEmbeds) {
+  // A BERT-architecture model written here (random weights, bge's WordPiece vocabulary): the
+  // encoder path (non-causal attention, the model's own pooling) without a download.
+  auto path = (std::filesystem::temp_directory_path() / ("sluice-bert-" + std::to_string(::getpid()) + ".gguf")).string();
+  test::write_random_gguf(path, {.architecture = "bert", .dim = 32, .layers = 2, .ff = 64, .heads = 4, .kv_heads = 4,
+                                 .context = 128},
+                          std::string(SLUICE_MODELS_DIR) + "/tokenizers/ggml-vocab-bert-bge.gguf");
+  auto model = LocalEmbeddingModel::load({.path = path, .threads = 1});
+  std::filesystem::remove(path);
+  ASSERT_TRUE(model) << model.error().message;
+  EXPECT_EQ((*model)->info().architecture, "bert");
+  EXPECT_EQ((*model)->dimension(), 32u);
+  std::vector<std::string> texts = {"hello world", "an encoder reads the whole sentence at once", "bert"};
+  auto batch = (*model)->embed_batch(texts);
+  ASSERT_EQ(batch.size(), 3u);
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    EXPECT_NEAR(norm(batch[i]), 1.0, 1e-5);
+    auto alone = (*model)->embed_batch({texts[i]})[0];
+    for (std::size_t d = 0; d < alone.size(); ++d) EXPECT_NEAR(alone[d], batch[i][d], 1e-4);
+  }
+  EXPECT_NE(batch[0], batch[1]);
 }
 
 }  // namespace

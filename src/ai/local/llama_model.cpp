@@ -74,7 +74,6 @@ core::Result<std::shared_ptr<LoadedModel>> load_model(const std::string& name, c
   }
   auto params = llama_model_default_params();
   params.n_gpu_layers = 0;
-  params.use_mmap = true;
   ModelPtr model(llama_model_load_from_file(path.c_str(), params));
   {
     std::lock_guard lock(log_mutex);
