@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <optional>
 #include <thread>
 
 namespace sluice::ai {
@@ -56,20 +57,23 @@ class LocalGeneratorTest : public ::testing::Test {
                                                        std::vector<GenerationRequest> requests,
                                                        std::vector<std::chrono::milliseconds> delays = {}) {
     asio::io_context io;
-    std::vector<std::future<core::Result<Generation>>> futures;
+    // use_future needs a default-constructible result: hence the optional.
+    std::vector<std::future<std::optional<core::Result<Generation>>>> futures;
     for (std::size_t i = 0; i < requests.size(); ++i) {
       auto delay = i < delays.size() ? delays[i] : std::chrono::milliseconds(0);
       auto task = [&generator, request = std::move(requests[i]), delay]() mutable
-          -> asio::awaitable<core::Result<Generation>> {
+          -> asio::awaitable<std::optional<core::Result<Generation>>> {
         asio::steady_timer timer(co_await asio::this_coro::executor, delay);
         co_await timer.async_wait(asio::use_awaitable);
-        co_return co_await generator.generate(std::move(request), {});
+        PieceSink none;
+        auto result = co_await generator.generate(std::move(request), none);
+        co_return result;
       };
       futures.push_back(asio::co_spawn(io, std::move(task), asio::use_future));
     }
     io.run();
     std::vector<core::Result<Generation>> out;
-    for (auto& f : futures) out.push_back(f.get());
+    for (auto& f : futures) out.push_back(*f.get());
     return out;
   }
   static Generation run_one(LocalGenerator& generator, GenerationRequest request) {
@@ -164,8 +168,8 @@ TEST_F(LocalGeneratorTest, MaxTokensEndsWithLength) {
 }
 
 TEST_F(LocalGeneratorTest, JsonObjectOutputParses) {
-  auto generator = load({});
-  auto request = greedy("Once upon a time", 300);
+  auto generator = load({.context = 512});
+  auto request = greedy("Once upon a time", 500);
   request.params.response_format.type = ResponseFormat::Type::json_object;
   auto result = run_one(*generator, request);
   ASSERT_EQ(result.finish_reason, "stop") << result.text;
@@ -198,9 +202,13 @@ TEST_F(LocalGeneratorTest, AListenerThatLeavesFreesItsSequence) {
   endless.params.ignore_eos = true;
   int pieces = 0;
   PieceSink leave_after_three = [&pieces](std::string) -> asio::awaitable<bool> { co_return ++pieces < 3; };
-  auto first = asio::co_spawn(io, generator->generate(endless, leave_after_three), asio::use_future);
+  auto listen = [&]() -> asio::awaitable<std::optional<core::Result<Generation>>> {
+    auto result = co_await generator->generate(endless, leave_after_three);
+    co_return result;
+  };
+  auto first = asio::co_spawn(io, std::move(listen), asio::use_future);
   io.run();
-  auto cancelled = first.get();
+  auto cancelled = *first.get();
   ASSERT_FALSE(cancelled);
   EXPECT_EQ(cancelled.error().status, 499u);
   EXPECT_EQ(pieces, 3);

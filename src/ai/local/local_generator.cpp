@@ -111,11 +111,12 @@ asio::awaitable<core::Result<Generation>> LocalGenerator::generate(GenerationReq
       request.messages.insert(request.messages.begin(), ChatMessage{"system", request.context});
   }
   std::string prompt = request.messages.empty() ? std::move(request.prompt) : apply_chat_template(request.messages);
-  // Tokenising is CPU work: the compute pool, never the IO thread.
-  auto* self = this;
-  auto tokenize = [self, prompt = std::move(prompt)] {
-    return local::tokenize(self->impl_->model->vocab, prompt, true);
-  };
+  // Tokenising is CPU work: the compute pool, never the IO thread. The callable holds only
+  // pointers: ComputePool::run hands it to co_spawn as a temporary inside a co_await, which GCC 12
+  // destroys twice (a captured std::string was freed twice).
+  const auto* vocab = impl_->model->vocab;
+  const std::string* text = &prompt;
+  auto tokenize = [vocab, text] { return local::tokenize(vocab, *text, true); };
   auto tokens = co_await impl_->compute->run(std::move(tokenize));
   const auto limit = impl_->scheduler->context_per_sequence();
   if (tokens.empty()) co_return core::Error{400, "empty_prompt", "the prompt is empty", nullptr};
@@ -149,8 +150,10 @@ asio::awaitable<core::Result<Generation>> LocalGenerator::generate(GenerationReq
     }
     if (!text.empty()) {
       out.text += text;
-      if (on_piece && !co_await on_piece(std::move(text)))
-        co_return core::Error{499, "cancelled", "the client went away", nullptr};
+      if (on_piece) {
+        auto delivered = on_piece(std::move(text));  // not a temporary inside co_await (GCC 12)
+        if (!co_await std::move(delivered)) co_return core::Error{499, "cancelled", "the client went away", nullptr};
+      }
     }
     if (!is_done) continue;
     std::lock_guard lock(sequence->mutex);
