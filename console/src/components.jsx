@@ -69,7 +69,12 @@ export function Chart({ title, series, data }) {
         width: width(),
         height: 160,
         legend: { live: false },
-        scales: { x: { time: true }, y: { range: (u, min, max) => [0, Number.isFinite(max) && max > 0 ? max * 1.1 : 1] } },
+        // At least the last minute on the time axis: with one or two points uPlot's automatic
+        // range spans years.
+        scales: {
+          x: { time: true, range: (u, min, max) => [Number.isFinite(max) ? Math.min(min, max - 60) : min, max] },
+          y: { range: (u, min, max) => [0, Number.isFinite(max) && max > 0 ? max * 1.1 : 1] },
+        },
         axes: [{}, { values: (u, ticks) => ticks.map(formatNumber), size: 60 }],
         series: [{}, ...series.map((label, i) => ({ label, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: true }))],
       },

@@ -252,9 +252,11 @@ void Batcher::run_batch(std::vector<std::shared_ptr<Entry>> batch, bool is_backg
     for (auto& text : entry->texts) texts.push_back(std::move(text));
   std::optional<core::Error> failure;
   std::vector<Vector> vectors;
+  std::vector<std::size_t> tokens;
   try {
-    vectors = model_->embed_batch(texts);
-    if (vectors.size() != texts.size()) failure = core::internal_error("the embedding model lost texts of a batch");
+    vectors = model_->embed_batch_counted(texts, tokens);
+    if (vectors.size() != texts.size() || tokens.size() != texts.size())
+      failure = core::internal_error("the embedding model lost texts of a batch");
   } catch (const std::exception& e) {
     failure = core::internal_error(fmt::format("the embedding model failed: {}", e.what()));
   }
@@ -265,7 +267,7 @@ void Batcher::run_batch(std::vector<std::shared_ptr<Entry>> batch, bool is_backg
       entry->result = *failure;
     } else {
       Embeddings out;
-      out.prompt_tokens = entry->tokens;
+      for (std::size_t i = offset; i < offset + n; ++i) out.prompt_tokens += tokens[i];
       out.vectors.assign(std::make_move_iterator(vectors.begin() + static_cast<std::ptrdiff_t>(offset)),
                          std::make_move_iterator(vectors.begin() + static_cast<std::ptrdiff_t>(offset + n)));
       entry->result = std::move(out);

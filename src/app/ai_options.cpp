@@ -1,5 +1,7 @@
 #include "ai_options.hpp"
 
+#include "local_models.hpp"
+
 #include <CLI/CLI.hpp>
 
 namespace sluice::app {
@@ -17,10 +19,49 @@ void add_ai_flags(CLI::App& command, AiOptions& o) {
                   "PEM file of CA certificates to trust for https --provider-url and --context-url, besides "
                   "the system's (a private CA)")
       ->envname("SLUICE_PROVIDER_CA_FILE");
-  command.add_option("--model", o.model, "Generation model id (built-in default: sluice-extractive)")
-      ->envname("SLUICE_MODEL");
-  command.add_option("--embedding-model", o.embedding_model, "Embedding model id (built-in default: sluice-embed)")
-      ->envname("SLUICE_EMBEDDING_MODEL");
+  // A value ending in .gguf is a local model file ([name=]path.gguf); anything else is a model id.
+  command
+      .add_option_function<std::vector<std::string>>(
+          "--model",
+          [&o](const std::vector<std::string>& values) {
+            for (const auto& v : values) (is_gguf_spec(v) ? o.local_models.push_back(v) : void(o.model = v));
+          },
+          "Generation model: a GGUF file to run in-process ([name=]path.gguf), or the model id "
+          "(built-in default: sluice-extractive)")
+      ->envname("SLUICE_MODEL")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  command
+      .add_option_function<std::vector<std::string>>(
+          "--embedding-model",
+          [&o](const std::vector<std::string>& values) {
+            for (const auto& v : values)
+              (is_gguf_spec(v) ? o.local_embedding_models.push_back(v) : void(o.embedding_model = v));
+          },
+          "Embedding model: a GGUF file ([name=]path.gguf), or the model id (built-in default: sluice-embed)")
+      ->envname("SLUICE_EMBEDDING_MODEL")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  command.add_option("--parallel", o.parallel, "Sequences a local generation model decodes together")
+      ->envname("SLUICE_PARALLEL")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  command.add_option("--ctx-size", o.context, "Tokens per sequence of a local model; 0: its trained context")
+      ->envname("SLUICE_CTX_SIZE")
+      ->check(CLI::Range(0, 1 << 20))
+      ->capture_default_str();
+  command.add_option("--model-threads", o.model_threads, "llama.cpp threads per local model; 0: all CPUs")
+      ->envname("SLUICE_MODEL_THREADS")
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str();
+  command.add_option("--model-batch-tokens", o.model_batch_tokens, "Tokens per decode step of a local model")
+      ->envname("SLUICE_MODEL_BATCH_TOKENS")
+      ->check(CLI::Range(16, 1 << 16))
+      ->capture_default_str();
+  command.add_option("--model-queue", o.model_max_queue, "Generation requests waiting for a slot; past it 503")
+      ->envname("SLUICE_MODEL_QUEUE")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   command.add_option("--embedding-dim", o.embedding_dim, "Dimension of the built-in embedder's vectors")
       ->envname("SLUICE_EMBEDDING_DIM")
       ->check(CLI::Range(1, 8192))

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace sluice::app {
 
@@ -27,10 +28,19 @@ struct AiOptions {
   std::size_t batch_max_queue = 4096;     // ≥ limits.max_inputs: one whole request always fits
   std::size_t max_input_tokens = 8192;    // tokens per embeddings input; longer → 400
   RequestLimits limits;
+  // The local provider: GGUF files given as --model / --embedding-model ([name=]path.gguf).
+  std::vector<std::string> local_models;
+  std::vector<std::string> local_embedding_models;
+  std::size_t parallel = 4;             // sequences a generation model decodes together
+  std::size_t context = 0;              // tokens per sequence; 0: the model's trained context
+  int model_threads = 0;                // llama.cpp threads; 0: every CPU the process may use
+  std::size_t model_batch_tokens = 512; // tokens per decode step
+  std::size_t model_max_queue = 64;     // generation requests waiting for a slot; past it 503
 };
 
 /// Adds --provider-url, --provider-api-key, --model, --embedding-model, --embedding-dim,
-/// --provider-timeout-ms, --provider-retries and --batch-* to `command`.
+/// --provider-timeout-ms, --provider-retries, --batch-* and the local provider's --parallel,
+/// --ctx-size, --model-threads, --model-batch-tokens, --model-queue to `command`.
 void add_ai_flags(CLI::App& command, AiOptions& options);
 
 }  // namespace sluice::app

@@ -1,5 +1,7 @@
 #include "ai_services.hpp"
 
+#include "local_models.hpp"
+
 #include "sluice/ai/batcher.hpp"
 #include "sluice/ai/extractive_generator.hpp"
 #include "sluice/ai/remote_provider.hpp"
@@ -62,6 +64,8 @@ void add_ai_services(App& app, const AiOptions& options, std::function<void(cons
     add_builtin(app, options);
   else
     add_remote(app, options, std::move(on_call));
+  // GGUF files replace the singletons above for what they serve (generation, embeddings or both).
+  if (!options.local_models.empty() || !options.local_embedding_models.empty()) add_local_models(app, options);
 }
 
 }  // namespace sluice::app

@@ -481,7 +481,8 @@ class DatasetContextSource final : public ContextSource {
 void add_dataset_services(App& app, const ServeOptions& options, const std::shared_ptr<JobService>& jobs) {
   auto& services = app.services();
   auto directory = std::filesystem::path(options.jobs.data_dir) / "rag";
-  const double vector_weight = hybrid_vector_weight(options.rag, options.ai.provider_url.empty());
+  const bool is_builtin_embedder = options.ai.provider_url.empty() && options.ai.local_embedding_models.empty();
+  const double vector_weight = hybrid_vector_weight(options.rag, is_builtin_embedder);
   services.add_singleton<rag::Datasets>(
       std::function<std::shared_ptr<rag::Datasets>(di::Container&)>([directory, vector_weight](di::Container& c) {
         std::filesystem::create_directories(directory);

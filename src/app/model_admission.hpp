@@ -18,6 +18,7 @@ class AdmittedGenerator final : public ai::Generator {
   AdmittedGenerator(std::shared_ptr<ai::Generator> inner, std::shared_ptr<limits::AdmissionGate> gate)
       : inner_(std::move(inner)), gate_(std::move(gate)) {}
   std::string model() const override { return inner_->model(); }
+  ai::ModelCard card() const override { return inner_->card(); }
   boost::asio::awaitable<core::Result<ai::Generation>> generate(ai::GenerationRequest request,
                                                                 ai::PieceSink on_piece) override;
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -125,6 +126,34 @@ std::optional<std::string> message_content(const json::value& content) {
   return out;
 }
 
+/// `response_format`: {"type":"text"}, {"type":"json_object"} or
+/// {"type":"json_schema","json_schema":{"name":...,"schema":{...}}}.
+void parse_response_format(const json::value& format, ai::SamplingParams& params, Fields& fields) {
+  const auto* object = format.if_object();
+  const auto* type = object ? object->if_contains("type") : nullptr;
+  if (!type || !type->is_string()) {
+    fields.fail("response_format", "must be an object with a string 'type'");
+    return;
+  }
+  auto& out = params.response_format;
+  if (type->get_string() == "text") {
+    out.type = ai::ResponseFormat::Type::text;
+  } else if (type->get_string() == "json_object") {
+    out.type = ai::ResponseFormat::Type::json_object;
+  } else if (type->get_string() == "json_schema") {
+    const auto* spec = object->if_contains("json_schema");
+    const auto* schema = spec && spec->is_object() ? spec->get_object().if_contains("schema") : nullptr;
+    if (!schema || !schema->is_object()) {
+      fields.fail("response_format", "of type 'json_schema' needs 'json_schema.schema', an object");
+      return;
+    }
+    out.type = ai::ResponseFormat::Type::json_schema;
+    out.schema = json::serialize(*schema);
+  } else {
+    fields.fail("response_format", "'type' must be 'text', 'json_object' or 'json_schema'");
+  }
+}
+
 }  // namespace
 
 Parsed<EmbeddingsRequest> parse_embeddings(std::string_view body, const RequestLimits& limits) {
@@ -223,6 +252,12 @@ Parsed<CompletionRequest> parse_completion(std::string_view body, bool is_chat, 
   params.temperature = fields.number("temperature", 0, 2).value_or(1.0);
   params.top_p = fields.number("top_p", 0, 1).value_or(1.0);
   params.seed = fields.integer("seed", INT64_MIN, INT64_MAX);
+  params.top_k = static_cast<int>(fields.integer("top_k", 0, 1'000'000).value_or(0));
+  params.min_p = fields.number("min_p", 0, 1).value_or(0.0);
+  params.presence_penalty = fields.number("presence_penalty", -2, 2).value_or(0.0);
+  params.frequency_penalty = fields.number("frequency_penalty", -2, 2).value_or(0.0);
+  params.ignore_eos = fields.boolean("ignore_eos").value_or(false);
+  if (const auto* format = fields.find("response_format")) parse_response_format(*format, params, fields);
   if (fields.integer("n", 1, 1).value_or(1) != 1) fields.fail("n", "must be 1");
   if (const auto* stop = fields.find("stop")) {
     if (stop->is_string())

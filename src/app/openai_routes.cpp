@@ -25,8 +25,12 @@ ApiError unknown_model(std::string_view model) {
           "model_not_found"};
 }
 
-json::object model_entry(const std::string& id) {
-  return {{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "sluice"}};
+json::object model_entry(const std::string& id, const ai::ModelCard& card) {
+  json::object out{{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "sluice"}};
+  // Not in OpenAI's shape, but what a client of a local model needs to size its prompts.
+  if (card.context_length != 0) out["context_length"] = card.context_length;
+  if (card.parameters != 0) out["parameters"] = card.parameters;
+  return out;
 }
 
 json::object embeddings_json(ai::Embeddings result, bool is_base64, std::size_t dimensions, const std::string& model) {
@@ -52,14 +56,14 @@ json::object embeddings_json(ai::Embeddings result, bool is_base64, std::size_t 
           {"usage", {{"prompt_tokens", result.prompt_tokens}, {"total_tokens", result.prompt_tokens}}}};
 }
 
-json::object models_json(const std::string& generator, const std::string& embedder) {
-  json::array data{model_entry(generator)};
-  if (embedder != generator) data.push_back(model_entry(embedder));
+json::object models_json(const ai::Generator& generator, const ai::Embedder& embedder) {
+  json::array data{model_entry(generator.model(), generator.card())};
+  if (embedder.model() != generator.model()) data.push_back(model_entry(embedder.model(), embedder.card()));
   return {{"object", "list"}, {"data", std::move(data)}};
 }
 
 asio::awaitable<Response> list_models(Depends<ai::Embedder> embedder, Depends<ai::Generator> generator) {
-  co_return Response::json(models_json(generator->model(), embedder->model()));
+  co_return Response::json(models_json(*generator, *embedder));
 }
 
 /// A /v1 answer before it becomes an HTTP response: the status and the JSON body.

@@ -118,6 +118,7 @@ class BatchedEmbedder final : public Embedder {
   explicit BatchedEmbedder(std::shared_ptr<Batcher> batcher) : batcher_(std::move(batcher)) {}
   std::string model() const override { return batcher_->model().name(); }
   std::size_t dimension() const override { return batcher_->model().dimension(); }
+  ModelCard card() const override { return batcher_->model().card(); }
   bool supports_dimensions() const override { return batcher_->model().supports_dimensions(); }
   boost::asio::awaitable<core::Result<Embeddings>> embed(std::vector<std::string> texts) override {
     return batcher_->submit(std::move(texts));

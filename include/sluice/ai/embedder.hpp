@@ -1,6 +1,7 @@
 #pragma once
 // Embedders: texts in, one vector per text out.
 
+#include "sluice/ai/model_card.hpp"
 #include "sluice/core/error.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -28,6 +29,8 @@ class Embedder {
   virtual std::string model() const = 0;
   /// Length of the vectors embed() returns.
   virtual std::size_t dimension() const = 0;
+  /// Context length and size where known (local models).
+  virtual ModelCard card() const { return {}; }
   /// Whether a shorter `dimensions` may be asked for (prefix truncation + renormalisation is
   /// sound for this model); when false only the native dimension is served.
   virtual bool supports_dimensions() const { return false; }

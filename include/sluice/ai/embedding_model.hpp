@@ -18,12 +18,21 @@ class EmbeddingModel {
   virtual ~EmbeddingModel() = default;
   virtual std::string name() const = 0;
   virtual std::size_t dimension() const = 0;
+  virtual ModelCard card() const { return {}; }
   virtual bool supports_dimensions() const { return false; }
   /// Tokens `text` costs: what usage reports and what max_batch_tokens bounds.
   virtual std::size_t count_tokens(std::string_view text) const = 0;
   /// Embeds a whole batch in one call: a model whose cost per batch is sub-linear in its size
   /// (the weights are read once per batch) gains from being handed many texts at once.
   virtual std::vector<Vector> embed_batch(const std::vector<std::string>& texts) const = 0;
+  /// embed_batch that also says how many tokens each text cost (exact usage, for models whose
+  /// count_tokens is only an estimate). Default: count_tokens of each text.
+  virtual std::vector<Vector> embed_batch_counted(const std::vector<std::string>& texts,
+                                                  std::vector<std::size_t>& tokens) const {
+    tokens.clear();
+    for (const auto& text : texts) tokens.push_back(count_tokens(text));
+    return embed_batch(texts);
+  }
 };
 
 struct BuiltinEmbedderOptions {

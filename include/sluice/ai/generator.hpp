@@ -2,6 +2,7 @@
 // Generators: a prompt or chat messages plus sampling parameters in, text out, streamed as it
 // is produced.
 
+#include "sluice/ai/model_card.hpp"
 #include "sluice/core/error.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -22,6 +23,13 @@ struct ChatMessage {
   std::string content;
 };
 
+/// OpenAI's `response_format`: free text, any JSON object, or JSON matching `schema`.
+struct ResponseFormat {
+  enum class Type { text, json_object, json_schema };
+  Type type = Type::text;
+  std::string schema;  // json_schema: the schema, serialised JSON
+};
+
 /// OpenAI's sampling parameters. A provider uses those its model has; the built-in extractive
 /// generator is deterministic and honours only max_tokens and stop.
 struct SamplingParams {
@@ -30,6 +38,12 @@ struct SamplingParams {
   double top_p = 1.0;
   std::vector<std::string> stop;
   std::optional<std::int64_t> seed;
+  int top_k = 0;        // 0: off (not OpenAI's; llama.cpp's server has it)
+  double min_p = 0.0;   // 0: off (likewise)
+  double presence_penalty = 0.0;
+  double frequency_penalty = 0.0;
+  bool ignore_eos = false;  // generate max_tokens whatever the model says (benchmarks)
+  ResponseFormat response_format;
 };
 
 /// What to generate from: chat `messages`, or a plain `prompt` when messages is empty.
@@ -62,6 +76,8 @@ class Generator {
  public:
   virtual ~Generator() = default;
   virtual std::string model() const = 0;
+  /// Context length and size where known (local models).
+  virtual ModelCard card() const { return {}; }
   virtual boost::asio::awaitable<core::Result<Generation>> generate(GenerationRequest request, PieceSink on_piece) = 0;
 };
 

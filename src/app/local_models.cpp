@@ -1,0 +1,113 @@
+#include "local_models.hpp"
+
+#include "ai_services.hpp"
+
+#include "sluice/ai/batcher.hpp"
+#include "sluice/ai/local_model.hpp"
+#include "sluice/obs/metrics.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace sluice::app {
+
+namespace {
+
+/// The local generator's figures as Prometheus series.
+class LocalMetrics final : public ai::LocalModelObserver {
+ public:
+  LocalMetrics(obs::Registry& registry, const std::string& model)
+      : prompt_(registry.counter("sluice_local_prompt_tokens_total", "Prompt tokens decoded (cache hits excluded)",
+                                 {{"model", model}})),
+        generated_(registry.counter("sluice_local_generated_tokens_total", "Tokens generated", {{"model", model}})),
+        ttft_(registry.histogram("sluice_local_time_to_first_token_seconds",
+                                 "From entering the queue to the first generated token", {{"model", model}})),
+        busy_(registry.gauge("sluice_local_busy_sequences", "Sequences decoding", {{"model", model}})),
+        queued_(registry.gauge("sluice_local_queue_depth", "Requests waiting for a sequence slot", {{"model", model}})),
+        kv_used_(registry.gauge("sluice_local_kv_cells_used", "KV cache cells holding tokens", {{"model", model}})),
+        kv_cells_(registry.gauge("sluice_local_kv_cells", "KV cache cells in all", {{"model", model}})),
+        speed_(registry.gauge("sluice_local_tokens_per_second", "Tokens generated over the last second",
+                              {{"model", model}})),
+        rejected_(registry.counter("sluice_local_rejected_total", "Generation requests refused: queue full",
+                                   {{"model", model}})) {}
+  void on_prompt_tokens(std::size_t n) override { prompt_.inc(n); }
+  void on_generated_tokens(std::size_t n) override { generated_.inc(n); }
+  void on_first_token(std::chrono::duration<double> elapsed) override { ttft_.observe(elapsed.count()); }
+  void on_step(std::size_t busy, std::size_t queued, std::size_t kv_used, std::size_t kv_cells,
+               double tokens_per_second) override {
+    busy_.set(static_cast<std::int64_t>(busy));
+    queued_.set(static_cast<std::int64_t>(queued));
+    kv_used_.set(static_cast<std::int64_t>(kv_used));
+    kv_cells_.set(static_cast<std::int64_t>(kv_cells));
+    speed_.set(static_cast<std::int64_t>(tokens_per_second));
+  }
+  void on_rejected() override { rejected_.inc(); }
+
+ private:
+  obs::Counter& prompt_;
+  obs::Counter& generated_;
+  obs::Histogram& ttft_;
+  obs::Gauge& busy_;
+  obs::Gauge& queued_;
+  obs::Gauge& kv_used_;
+  obs::Gauge& kv_cells_;
+  obs::Gauge& speed_;
+  obs::Counter& rejected_;
+};
+
+/// "name=path.gguf" or "path.gguf" (the name is then the file's stem).
+std::pair<std::string, std::string> split_spec(const std::string& spec) {
+  auto eq = spec.find('=');
+  if (eq == std::string::npos) return {"", spec};
+  return {spec.substr(0, eq), spec.substr(eq + 1)};
+}
+
+std::shared_ptr<obs::Registry> registry_of(App& app) {
+  return app.services().has<obs::Registry>() ? app.services().get<obs::Registry>() : nullptr;
+}
+
+}  // namespace
+
+bool is_gguf_spec(const std::string& value) {
+  return value.size() > 5 && value.compare(value.size() - 5, 5, ".gguf") == 0;
+}
+
+void add_local_models(App& app, const AiOptions& options) {
+  auto registry = registry_of(app);
+  if (options.local_models.size() > 1 || options.local_embedding_models.size() > 1)
+    throw std::runtime_error("one --model and one --embedding-model GGUF file at most (several are not supported yet)");
+  if (!options.local_models.empty()) {
+    auto [name, path] = split_spec(options.local_models.front());
+    ai::LocalGeneratorOptions local{.name = name,
+                                    .path = path,
+                                    .threads = options.model_threads,
+                                    .parallel = options.parallel,
+                                    .context = options.context,
+                                    .batch_tokens = options.model_batch_tokens,
+                                    .max_queue = options.model_max_queue};
+    if (registry) local.observer = std::make_shared<LocalMetrics>(*registry, name.empty() ? path : name);
+    auto generator = ai::LocalGenerator::load(local, app.compute());
+    if (!generator) throw std::runtime_error(generator.error().message);
+    app.services().add_singleton<ai::Generator>(std::shared_ptr<ai::Generator>(*generator));
+  }
+  if (!options.local_embedding_models.empty()) {
+    auto [name, path] = split_spec(options.local_embedding_models.front());
+    auto model = ai::LocalEmbeddingModel::load({.name = name, .path = path, .threads = options.model_threads});
+    if (!model) throw std::runtime_error(model.error().message);
+    // One decode at a time (the model owns one context): concurrent callers' texts gather into
+    // the next batch while it runs.
+    ai::BatcherOptions batching{.max_batch_size = options.batch_max_size,
+                                .max_batch_tokens = options.batch_max_tokens,
+                                .max_wait = std::chrono::microseconds(options.batch_max_wait_us),
+                                .max_queue = options.batch_max_queue,
+                                .max_text_tokens = options.max_input_tokens,
+                                .max_running = 1,
+                                .metrics = registry};
+    std::shared_ptr<const ai::EmbeddingModel> shared = *model;
+    auto batcher = std::make_shared<ai::Batcher>(shared, app.compute(), std::move(batching));
+    app.services().add_singleton<ai::Embedder>(std::make_shared<ai::BatchedEmbedder>(std::move(batcher)));
+  }
+}
+
+}  // namespace sluice::app
