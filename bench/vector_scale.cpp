@@ -3,6 +3,7 @@
 // size and memory per chunk, then recall@10 against exact search and search latency per ef.
 // The target: 200,000 chunks at recall@10 >= 0.95 with p99 <= 20 ms.
 //   bench/vector_scale.sh [--chunks 200000] [--queries 1000] [--corpus PATH] [--ef 64,128,256]
+// Queries: the first --queries lines of queries.jsonl beside the corpus.
 #include "sluice/ai/embedding_model.hpp"
 #include "sluice/rag/vector_index.hpp"
 
@@ -58,6 +59,20 @@ std::vector<std::string> read_sentences(const std::string& path) {
   }
   if (sentences.empty()) throw std::runtime_error("no sentences in " + path);
   return sentences;
+}
+
+// The data set's own queries (queries.jsonl beside the corpus): questions in their own words.
+// Not sentences of the corpus: those would make every chunk that contains one a near-tie, and
+// recall would measure the order of ties.
+std::vector<std::string> read_queries(const std::filesystem::path& path, std::size_t at_most) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  std::vector<std::string> queries;
+  std::string line;
+  while (queries.size() < at_most && std::getline(in, line))
+    if (!line.empty()) queries.emplace_back(json::parse(line).as_object().at("text").as_string());
+  if (queries.empty()) throw std::runtime_error("no queries in " + path.string());
+  return queries;
 }
 
 std::string compose(const std::vector<std::string>& sentences, std::size_t count, std::mt19937_64& rng) {
@@ -152,6 +167,9 @@ int main(int argc, char** argv) try {
   CLI::App cli{"Recall@10 and latency of VectorIndex over synthetic chunks, against exact search"};
   cli.add_option("--chunks", chunk_count, "Chunks to index")->check(CLI::PositiveNumber)->capture_default_str();
   cli.add_option("--queries", query_count, "Queries")->check(CLI::PositiveNumber)->capture_default_str();
+  rag::VectorIndexOptions graph;
+  cli.add_option("--m", graph.m, "HNSW graph degree")->capture_default_str();
+  cli.add_option("--ef-construction", graph.ef_construction, "HNSW build-time beam")->capture_default_str();
   cli.add_option("--corpus", corpus, "BEIR corpus.jsonl the sentences come from")->capture_default_str();
   cli.add_option("--ef", efs, "ef_search values to measure, comma-separated (default 128)")->delimiter(',');
   CLI11_PARSE(cli, argc, argv);
@@ -165,13 +183,17 @@ int main(int argc, char** argv) try {
   double embed_s = 0, query_embed_s = 0;
   auto chunks = embed_all(
       model, chunk_count, [&] { return compose(sentences, sentences_per_chunk(rng), rng); }, embed_s);
+  auto query_texts = read_queries(std::filesystem::path(corpus).parent_path() / "queries.jsonl", query_count);
+  query_count = query_texts.size();
+  std::size_t next_query = 0;
   auto queries = embed_all(
-      model, query_count, [&] { return compose(sentences, 1, rng); }, query_embed_s);
+      model, query_count, [&] { return query_texts[next_query++]; }, query_embed_s);
 
   // ef_search only steers searches, so the build is the same whatever the first ef is.
   auto rss_before = resident_bytes();
   auto start = Clock::now();
-  auto index = std::make_unique<rag::VectorIndex>(dim, rag::VectorIndexOptions{.ef_search = efs.front()});
+  graph.ef_search = efs.front();
+  auto index = std::make_unique<rag::VectorIndex>(dim, graph);
   for (std::size_t i = 0; i < chunk_count; ++i) index->add(static_cast<std::int64_t>(i), chunks.data() + i * dim);
   double build_s = std::chrono::duration<double>(Clock::now() - start).count();
   double rss_growth = resident_bytes() - rss_before;
@@ -197,7 +219,8 @@ int main(int argc, char** argv) try {
   for (std::size_t e = 0; e < efs.size(); ++e) {
     if (e > 0) {
       index.reset();  // one index in memory at a time
-      index = rag::VectorIndex::load(path, dim, {.ef_search = efs[e]});
+      graph.ef_search = efs[e];
+      index = rag::VectorIndex::load(path, dim, graph);
       if (!index) throw std::runtime_error("cannot load " + path.string());
     }
     report_search(*index, efs[e], queries, exact);

@@ -155,7 +155,7 @@ TEST(Datasets, BadInputIsRefusedAndNothingIsStored) {
 TEST(Datasets, KillDashNineMidProcessingThenRestartEndsInTheCleanState) {
   // Enough documents that the job is still embedding when it is killed.
   std::string corpus;
-  constexpr int kDocuments = 3000;
+  constexpr int kDocuments = 6000;  // ~4 s of embedding here: polls see it running even on a loaded machine
   for (int i = 0; i < kDocuments; ++i) {
     std::string text;
     for (int w = 0; w < 60; ++w) text += "term" + std::to_string((i * 31 + w * 7) % 997) + " ";
@@ -172,7 +172,7 @@ TEST(Datasets, KillDashNineMidProcessingThenRestartEndsInTheCleanState) {
     auto started = call(first.port(), "POST", base(id) + "/process", 202);
     job_id = std::string(started.at("job_id").as_string());
     auto running = wait_for_job(first.port(), job_id, 60s, [](const json::value& job) {
-      return job.at("state") != "running" || job.at("progress").as_double() > 0.1;
+      return job.at("state") == "succeeded" || job.at("state") == "failed" || job.at("progress").as_double() > 0.05;
     });
     ASSERT_EQ(running.at("state"), "running") << "the job ended before it could be killed";
     auto again = call(first.port(), "POST", base(id) + "/process", 202);

@@ -1,0 +1,22 @@
+// libFuzzer target for POST /datasets/{id}/documents: the upload parser (JSON, NDJSON with BEIR
+// lines, one text/plain, text/markdown or text/html document). The first byte picks the
+// content type; the rest is the body. Every document it accepts must carry valid UTF-8, the
+// only text the store and the analyser are written for.
+#include "document_upload.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  constexpr std::string_view types[] = {"application/json", "application/x-ndjson", "text/plain",
+                                        "text/markdown; charset=utf-8", "text/html"};
+  const auto type = types[data[0] % std::size(types)];
+  std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
+  auto documents = sluice::app::parse_documents(type, body, {});
+  if (!documents) return 0;
+  for (const auto& document : *documents)
+    if (!sluice::app::is_valid_utf8(document.text) || !sluice::app::is_valid_utf8(document.title)) __builtin_trap();
+  return 0;
+}
