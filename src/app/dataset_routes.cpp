@@ -6,7 +6,6 @@
 #include "sluice/ai/generator.hpp"
 #include "sluice/http/sse.hpp"
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/describe/class.hpp>
 #include <boost/describe/enum.hpp>
 #include <boost/json/serialize.hpp>
@@ -324,16 +323,10 @@ asio::awaitable<core::Result<std::vector<rag::SearchHit>>> run_search(const rag:
                               nullptr};
       search.mode = rag::SearchMode::keyword;  // hybrid degrades to what is there
     } else {
-      // Hybrid: BM25 runs on the compute pool while the query is embedded, not after it.
-      using namespace asio::experimental::awaitable_operators;
       std::vector<std::string> texts{search.query};
-      const auto id = dataset.id;
-      auto rank_keywords = [&] { return datasets.keyword_ranking(id, search); };
-      auto [embedded, keyword] = co_await (embedder.embed(std::move(texts)) && request.compute(rank_keywords));
+      auto embedded = co_await embedder.embed(std::move(texts));
       if (!embedded) co_return embedded.error();
       vector = std::move(embedded->vectors.at(0));
-      auto fuse = [&] { return datasets.search(id, search, &*vector, &keyword); };
-      co_return co_await request.compute(fuse);
     }
   }
   auto id = dataset.id;

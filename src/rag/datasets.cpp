@@ -292,49 +292,25 @@ json::value Datasets::build(std::int64_t id, jobs::JobContext& job) {
                      {"indexed_chunks", counts.indexed_chunks}};
 }
 
-namespace {
-// Grouping needs more chunks than results (several may come from one document); fusion works
-// on deeper lists than it returns.
-std::size_t wanted_of(const SearchRequest& request) {
-  return request.group_by_document ? std::min<std::size_t>(request.k * 5, 1000) : request.k;
-}
-std::size_t depth_of(const SearchRequest& request) {
-  return request.mode == SearchMode::hybrid ? std::max<std::size_t>(wanted_of(request), 100) : wanted_of(request);
-}
-}  // namespace
-
-std::optional<std::unordered_set<std::int64_t>> Datasets::allowed_chunks(std::int64_t id,
-                                                                          const SearchRequest& request) {
-  if (request.filter.empty()) return std::nullopt;
-  auto ids = store_->chunks_matching(id, request.filter);
-  return std::unordered_set<std::int64_t>(ids.begin(), ids.end());
-}
-
-std::vector<ScoredChunk> Datasets::keyword_ranking(std::int64_t id, const SearchRequest& request) {
-  auto index_of = index(id);
-  if (!index_of || request.mode == SearchMode::vector) return {};
-  auto allowed = allowed_chunks(id, request);
-  auto terms = analyse(request.query);
-  std::shared_lock lock(index_of->mutex);
-  return index_of->keyword.search(terms, depth_of(request), allowed ? &*allowed : nullptr);
-}
-
 std::vector<SearchHit> Datasets::search(std::int64_t id, const SearchRequest& request,
-                                        const std::vector<float>* query_vector,
-                                        const std::vector<ScoredChunk>* keyword_given) {
+                                        const std::vector<float>* query_vector) {
   auto index_of = index(id);
   if (!index_of) return {};
-  auto allowed = allowed_chunks(id, request);
-  const std::size_t wanted = wanted_of(request);
-  const std::size_t depth = depth_of(request);
+  std::optional<std::unordered_set<std::int64_t>> allowed;
+  if (!request.filter.empty()) {
+    auto ids = store_->chunks_matching(id, request.filter);
+    allowed.emplace(ids.begin(), ids.end());
+  }
+  // Grouping needs more chunks than results (several may come from one document); fusion
+  // works on deeper lists than it returns.
+  const std::size_t wanted = request.group_by_document ? std::min<std::size_t>(request.k * 5, 1000) : request.k;
+  const std::size_t depth = request.mode == SearchMode::hybrid ? std::max<std::size_t>(wanted, 100) : wanted;
   std::vector<ScoredChunk> ranked;
   std::vector<std::int64_t> chosen;
   {
     std::shared_lock lock(index_of->mutex);
     std::vector<ScoredChunk> keyword, vector;
-    if (keyword_given) {
-      keyword = *keyword_given;
-    } else if (request.mode != SearchMode::vector) {
+    if (request.mode != SearchMode::vector) {
       auto terms = analyse(request.query);
       keyword = index_of->keyword.search(terms, depth, allowed ? &*allowed : nullptr);
     }

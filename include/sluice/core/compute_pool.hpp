@@ -2,6 +2,8 @@
 // The compute pool: where CPU-heavy work runs so that IO threads never block.
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -28,8 +30,16 @@ class ComputePool {
     // frame and the operation is built into a local before it is awaited: GCC 12 destroyed a
     // capturing lambda temporary inside the co_await expression twice (free(): invalid pointer
     // on GET /jobs).
+    //
+    // The caller's cancellation (a client gone, a deadline) is not passed on: `fn` cannot be
+    // interrupted anyway, and Boost 1.81's co_spawn forwards it by dispatching a raw pointer to
+    // its cancellation signal onto the pool, which dangles once the work has finished (a client
+    // that left mid-search crashed the server). The caller still sees the cancellation at its
+    // next await.
     auto work = call(std::move(fn));
-    auto done = boost::asio::co_spawn(pool_, std::move(work), boost::asio::use_awaitable);
+    auto done = boost::asio::co_spawn(
+        pool_, std::move(work),
+        boost::asio::bind_cancellation_slot(boost::asio::cancellation_slot(), boost::asio::use_awaitable));
     co_return co_await std::move(done);
   }
 

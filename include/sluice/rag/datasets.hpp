@@ -16,7 +16,6 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 namespace sluice::rag {
@@ -77,13 +76,9 @@ class Datasets {
   /// resumes from), and keeps both indexes in step. Returns the job's result.
   boost::json::value build(std::int64_t id, jobs::JobContext& job);
 
-  /// Retrieval; `query_vector` is the embedded query (needed unless mode is keyword). `keyword`:
-  /// the keyword ranking of this request from keyword_ranking(), when the caller computed it
-  /// while the query was being embedded; null: searched here.
-  std::vector<SearchHit> search(std::int64_t id, const SearchRequest& request, const std::vector<float>* query_vector,
-                                const std::vector<ScoredChunk>* keyword = nullptr);
-  /// The keyword half of search(): BM25 over the dataset's chunks, as deep as fusion needs.
-  std::vector<ScoredChunk> keyword_ranking(std::int64_t id, const SearchRequest& request);
+  /// Retrieval; `query_vector` is the embedded query (needed unless mode is keyword).
+  std::vector<SearchHit> search(std::int64_t id, const SearchRequest& request,
+                                const std::vector<float>* query_vector);
   /// Whether the dataset's vectors come from the embedder this server runs.
   bool has_vectors(const Dataset& dataset) const { return dataset.embedding_model == embedder_->model(); }
 
@@ -93,8 +88,6 @@ class Datasets {
  private:
   struct Index;
   std::shared_ptr<Index> index(std::int64_t id);
-  /// The chunks a metadata filter lets through; nullopt: no filter.
-  std::optional<std::unordered_set<std::int64_t>> allowed_chunks(std::int64_t id, const SearchRequest& request);
   std::shared_ptr<Index> load(const Dataset& dataset);
   std::vector<ai::Vector> embed(const std::vector<std::string>& texts);
   std::filesystem::path vector_path(const Dataset& dataset) const;
