@@ -5,13 +5,20 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <functional>
 #include <optional>
+#include <thread>
 
 namespace sluice::ai {
 
@@ -20,7 +27,35 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-}
+
+/// Where background batches (batch jobs) run: one thread per CPU at Linux's lowest CPU priority,
+/// SCHED_IDLE. They use only CPU time nothing else wants, so an interactive text — embedded on
+/// the compute pool at normal priority — takes the CPU from a running background batch at once
+/// instead of sharing it: the slot the batcher keeps free is not enough when both slots' threads
+/// share the same cores. Lowering a thread's policy needs no privilege; raising it back would,
+/// hence threads of their own. Process-wide and never destroyed (detached threads, like the
+/// process's lifetime); created on the first background batch.
+class IdleThreads {
+ public:
+  static IdleThreads& instance() {
+    static auto* threads = new IdleThreads(core::available_cpus());
+    return *threads;
+  }
+  void post(std::function<void()> fn) { asio::post(io_, std::move(fn)); }
+
+ private:
+  explicit IdleThreads(std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i)
+      std::thread([this] {
+        sched_param param{};  // SCHED_IDLE has priority 0 only
+        pthread_setschedparam(pthread_self(), SCHED_IDLE, &param);
+        io_.run();
+      }).detach();
+  }
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> guard_ = asio::make_work_guard(io_);
+};
+}  // namespace
 
 struct Batcher::Entry {
   Entry(asio::any_io_executor executor, std::vector<std::string> t, std::size_t n, bool background)
@@ -205,9 +240,11 @@ bool Batcher::dispatch_one_locked(std::deque<std::shared_ptr<Entry>>& queue, boo
     observer_->on_batch(texts, batch.size());
     observer_->on_queue_depth(queued_texts_);
   }
-  compute_.post([self = shared_from_this(), batch = std::move(batch), is_background]() mutable {
+  auto run = [self = shared_from_this(), batch = std::move(batch), is_background]() mutable {
     self->run_batch(std::move(batch), is_background);
-  });
+  };
+  if (is_background) IdleThreads::instance().post(std::move(run));
+  else compute_.post(std::move(run));
   return true;
 }
 
