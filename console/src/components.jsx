@@ -69,10 +69,17 @@ export function Chart({ title, series, data }) {
         width: width(),
         height: 160,
         legend: { live: false },
-        // At least the last minute on the time axis: with one or two points uPlot's automatic
-        // range spans years.
+        // At least the last minute on the time axis, ending at the last point: for a single
+        // point uPlot widens the range to 86,400 / ms units, which with seconds is ~3 years.
         scales: {
-          x: { time: true, range: (u, min, max) => [Number.isFinite(max) ? Math.min(min, max - 60) : min, max] },
+          x: {
+            time: true,
+            range: (u, min, max) => {
+              const times = u.data[0];
+              const last = times && times.length ? times[times.length - 1] : max;
+              return Number.isFinite(last) ? [Math.min(min, last - 60), last] : [min, max];
+            },
+          },
           y: { range: (u, min, max) => [0, Number.isFinite(max) && max > 0 ? max * 1.1 : 1] },
         },
         axes: [{}, { values: (u, ticks) => ticks.map(formatNumber), size: 60 }],
