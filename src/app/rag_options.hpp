@@ -18,7 +18,7 @@ struct RagOptions {
 };
 
 /// Hybrid search's default vector weight with the built-in embedder: a lexical model, it mostly
-/// repeats what BM25 found with more noise (measured in docs/rag.md).
+/// repeats what BM25 found with more noise (docs/rag.md; figures in docs/benchmarks.md).
 inline constexpr double kLexicalVectorWeight = 0.2;
 
 /// The vector ranking's weight in hybrid search: the flag's, else by the embedder's kind.
