@@ -28,13 +28,14 @@ using Clock = std::chrono::steady_clock;
 namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-/// Where background batches (batch jobs) run: one thread per CPU at Linux's lowest CPU priority,
-/// SCHED_IDLE. They use only CPU time nothing else wants, so an interactive text — embedded on
-/// the compute pool at normal priority — takes the CPU from a running background batch at once
-/// instead of sharing it: the slot the batcher keeps free is not enough when both slots' threads
-/// share the same cores. Lowering a thread's policy needs no privilege; raising it back would,
-/// hence threads of their own. Process-wide and never destroyed (detached threads, like the
-/// process's lifetime); created on the first background batch.
+/// Where background batches (batch jobs) run while interactive texts are about: one thread per
+/// CPU at Linux's lowest CPU priority, SCHED_IDLE. An interactive text — embedded on the compute
+/// pool at normal priority — then takes the CPU from a running background batch at once instead
+/// of sharing it: the slot the batcher keeps free is not enough when both slots' threads share
+/// the same cores. Without interactive traffic background batches stay on the compute pool:
+/// SCHED_IDLE threads get no CPU at all while other processes keep the machine busy. Lowering
+/// a thread's policy needs no privilege, raising it back would: hence threads of their own,
+/// process-wide and never destroyed (detached), created on first use.
 class IdleThreads {
  public:
   static IdleThreads& instance() {
@@ -243,7 +244,9 @@ bool Batcher::dispatch_one_locked(std::deque<std::shared_ptr<Entry>>& queue, boo
   auto run = [self = shared_from_this(), batch = std::move(batch), is_background]() mutable {
     self->run_batch(std::move(batch), is_background);
   };
-  if (is_background) IdleThreads::instance().post(std::move(run));
+  // Interactive texts arrived recently (the batcher keeps a slot for them): yield the CPU too.
+  const bool is_yielding = is_background && background_limit_locked() < options_.max_running;
+  if (is_yielding) IdleThreads::instance().post(std::move(run));
   else compute_.post(std::move(run));
   return true;
 }
