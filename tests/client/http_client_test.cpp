@@ -1,6 +1,7 @@
 // The async client against a real server on loopback (a Sluice app in this process).
 #include "sluice/client/http_client.hpp"
 
+#include "run_client.hpp"
 #include "test_app.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -21,15 +22,7 @@ namespace asio = boost::asio;
 using http::Request;
 using http::Response;
 
-/// Runs one client coroutine to completion on a private event loop.
-template <class F>
-auto run_client(F body) {
-  asio::io_context io;
-  std::optional<core::Result<ClientResponse>> out;
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> { out.emplace(co_await body()); }, asio::detached);
-  io.run();
-  return std::move(*out);
-}
+using test::run_client;
 
 class HttpClientTest : public ::testing::Test {
  protected:

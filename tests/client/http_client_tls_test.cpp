@@ -3,6 +3,7 @@
 // wrong host name or an unknown CA fails with an error that says which.
 #include "sluice/client/http_client.hpp"
 
+#include "run_client.hpp"
 #include "test_app.hpp"
 #include "test_pki.hpp"
 
@@ -25,14 +26,7 @@ namespace asio = boost::asio;
 using http::Request;
 using http::Response;
 
-template <class F>
-auto run_client(F body) {
-  asio::io_context io;
-  std::optional<core::Result<ClientResponse>> out;
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> { out.emplace(co_await body()); }, asio::detached);
-  io.run();
-  return std::move(*out);
-}
+using test::run_client;
 
 const test::TestPki& pki() {
   static test::TestPki shared;  // making keys costs a few openssl runs: once per test binary

@@ -7,11 +7,12 @@
 // server's OpenAPI document which routes exist and says which steps it skipped and why.
 // Usage: node tests/e2e/console.test.mjs path/to/sluice path/to/screenshots
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+
+import { startServer as startSluice } from './start_server.mjs';
 
 const [binary, shotsDir = join(tmpdir(), 'sluice-console-screenshots')] = process.argv.slice(2);
 mkdirSync(shotsDir, { recursive: true });
@@ -22,21 +23,10 @@ const servers = [];
 /** `sluice serve` on a free port with its own data directory; resolves once it listens. */
 async function startServer({ args = [], env = {} } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-console-'));
-  const child = spawn(binary, ['serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...args],
-                      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  const port = await new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`sluice did not start: ${seen}`)), 20000);
-    child.stdout.on('data', (chunk) => {
-      seen += chunk;
-      const match = seen.match(/listening on http:\/\/[^:]+:(\d+)/);
-      if (match) { clearTimeout(timer); resolve(Number(match[1])); }
-    });
-    child.on('exit', (code) => reject(new Error(`sluice exited with ${code}: ${seen}`)));
-  });
+  const started = await startSluice(binary, ['--log-level', 'warn', ...args], dataDir, env);
   const server = {
-    url: `http://127.0.0.1:${port}`,
-    stop: () => { child.kill('SIGTERM'); rmSync(dataDir, { recursive: true, force: true }); },
+    url: started.url,
+    stop: () => { started.stop(); rmSync(dataDir, { recursive: true, force: true }); },
   };
   servers.push(server);
   const openapi = await (await fetch(`${server.url}/openapi.json`)).json();
