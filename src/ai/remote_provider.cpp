@@ -2,6 +2,8 @@
 
 #include "sse_reader.hpp"
 
+#include "sluice/ai/openai.hpp"
+
 #include <fmt/format.h>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -51,86 +53,86 @@ core::Error circuit_open() {
           nullptr};
 }
 
-std::string embeddings_body(const std::string& model, const std::vector<std::string>& texts) {
-  json::array input;
-  for (const auto& t : texts) input.emplace_back(t);
-  return json::serialize(json::object{{"model", model}, {"input", std::move(input)}, {"encoding_format", "float"}});
+std::string embeddings_body(const std::string& model, std::vector<std::string> texts) {
+  openai::EmbeddingsRequest request{.input = std::move(texts), .model = model, .encoding_format = "float"};
+  return json::serialize(api::Codec<openai::EmbeddingsRequest>::write(request));
+}
+
+core::Error invalid_response(std::string_view what, const api::Issues& issues) {
+  const auto& first = issues.list().front();
+  return {502, "upstream_invalid_response",
+          fmt::format("upstream {} response is malformed: {} at {}", what, first.msg, json::serialize(first.loc)),
+          issues.to_error().detail};
+}
+
+/// Reads an upstream answer into an openai:: model; a 502 naming what did not fit otherwise.
+template <class T>
+core::Result<T> read_answer(std::string_view what, const std::string& body) {
+  api::Issues issues;
+  boost::system::error_code ec;
+  auto value = json::parse(body, ec);
+  if (ec) return core::Error{502, "upstream_invalid_response", fmt::format("upstream {} response is not JSON", what),
+                             nullptr};
+  auto read = api::Codec<T>::read(value, issues, api::Loc{});
+  if (!read) return invalid_response(what, issues);
+  return std::move(*read);
+}
+
+Usage usage_of(const std::optional<openai::Usage>& usage) {
+  if (!usage) return {};
+  auto count = [](std::int64_t n) { return n > 0 ? static_cast<std::size_t>(n) : 0; };
+  return {count(*usage->prompt_tokens), count(*usage->completion_tokens)};
 }
 
 core::Result<Embeddings> parse_embeddings(const std::string& body, std::size_t expected) {
-  boost::system::error_code ec;
-  auto value = json::parse(body, ec);
-  const auto* data = !ec && value.is_object() ? value.get_object().if_contains("data") : nullptr;
-  if (!data || !data->is_array() || data->get_array().size() != expected)
-    return core::Error{502, "upstream_invalid_response", "upstream embeddings response has no matching data", nullptr};
+  auto answer = read_answer<openai::EmbeddingsResponse>("embeddings", body);
+  if (!answer) return answer.error();
+  if (answer->data.size() != expected)
+    return core::Error{502, "upstream_invalid_response",
+                       fmt::format("upstream answered {} embeddings for {} inputs", answer->data.size(), expected),
+                       nullptr};
   Embeddings out;
   out.vectors.resize(expected);
-  for (const auto& item : data->get_array()) {
-    const auto* object = item.if_object();
-    const auto* index = object ? object->if_contains("index") : nullptr;
-    const auto* embedding = object ? object->if_contains("embedding") : nullptr;
-    if (!index || !index->is_int64() || index->get_int64() < 0 ||
-        static_cast<std::size_t>(index->get_int64()) >= expected || !embedding || !embedding->is_array())
+  for (auto& item : answer->data) {
+    auto* floats = std::get_if<std::vector<float>>(&item.embedding);
+    if (*item.index < 0 || static_cast<std::size_t>(*item.index) >= expected || !floats)
       return core::Error{502, "upstream_invalid_response", "upstream embedding item is malformed", nullptr};
-    auto& vector = out.vectors[static_cast<std::size_t>(index->get_int64())];
-    for (const auto& x : embedding->get_array())
-      vector.push_back(x.is_number() ? static_cast<float>(x.to_number<double>()) : 0.0f);
+    out.vectors[static_cast<std::size_t>(*item.index)] = std::move(*floats);
   }
-  if (const auto* usage = value.get_object().if_contains("usage"); usage && usage->is_object())
-    if (const auto* tokens = usage->get_object().if_contains("prompt_tokens"); tokens && tokens->is_int64())
-      out.prompt_tokens = static_cast<std::size_t>(tokens->get_int64());
+  out.prompt_tokens = static_cast<std::size_t>(std::max<std::int64_t>(*answer->usage->prompt_tokens, 0));
   return out;
 }
 
 std::string chat_body(const std::string& model, const GenerationRequest& request, bool is_stream) {
-  json::array messages;
+  openai::ChatCompletionRequest body;
+  auto& messages = body.messages.value;
   if (!request.context.empty())
-    messages.push_back(json::object{{"role", "system"}, {"content", "Answer from this context:\n" + request.context}});
-  if (request.messages.empty()) messages.push_back(json::object{{"role", "user"}, {"content", request.prompt}});
-  for (const auto& m : request.messages) messages.push_back(json::object{{"role", m.role}, {"content", m.content}});
+    messages.push_back({.role = "system", .content = "Answer from this context:\n" + request.context});
+  if (request.messages.empty()) messages.push_back({.role = "user", .content = request.prompt});
+  for (const auto& m : request.messages) messages.push_back({.role = m.role, .content = m.content});
   const auto& p = request.params;
-  json::object body{{"model", model},
-                    {"messages", std::move(messages)},
-                    {"max_tokens", p.max_tokens},
-                    {"temperature", p.temperature},
-                    {"top_p", p.top_p},
-                    {"stream", is_stream}};
-  if (!p.stop.empty()) {
-    json::array stop;
-    for (const auto& s : p.stop) stop.emplace_back(s);
-    body["stop"] = std::move(stop);
-  }
-  if (p.seed) body["seed"] = *p.seed;
-  if (is_stream) body["stream_options"] = json::object{{"include_usage", true}};
-  return json::serialize(body);
-}
-
-void read_usage(const json::object& object, Usage& usage) {
-  const auto* u = object.if_contains("usage");
-  if (!u || !u->is_object()) return;
-  auto number = [&](const char* key) -> std::size_t {
-    const auto* v = u->get_object().if_contains(key);
-    return v && v->is_int64() && v->get_int64() >= 0 ? static_cast<std::size_t>(v->get_int64()) : 0;
-  };
-  usage.prompt_tokens = number("prompt_tokens");
-  usage.completion_tokens = number("completion_tokens");
+  body.model = model;
+  body.max_tokens = static_cast<std::int64_t>(p.max_tokens);
+  body.temperature = p.temperature;
+  body.top_p = p.top_p;
+  body.stream = is_stream;
+  if (!p.stop.empty()) body.stop = p.stop;
+  body.seed = p.seed;
+  if (is_stream) body.stream_options = openai::StreamOptions{.include_usage = true};
+  return json::serialize(api::Codec<openai::ChatCompletionRequest>::write(body));
 }
 
 core::Result<Generation> parse_chat(const std::string& body) {
-  boost::system::error_code ec;
-  auto value = json::parse(body, ec);
-  const json::object* object = !ec ? value.if_object() : nullptr;
-  const auto* choices = object ? object->if_contains("choices") : nullptr;
-  if (!choices || !choices->is_array() || choices->get_array().empty() || !choices->get_array()[0].is_object())
+  auto answer = read_answer<openai::ChatCompletion>("chat", body);
+  if (!answer) return answer.error();
+  if (answer->choices->empty())
     return core::Error{502, "upstream_invalid_response", "upstream chat response has no choices", nullptr};
-  const auto& choice = choices->get_array()[0].get_object();
+  auto& choice = answer->choices.value.front();
   Generation out;
-  if (const auto* message = choice.if_contains("message"); message && message->is_object())
-    if (const auto* content = message->get_object().if_contains("content"); content && content->is_string())
-      out.text = std::string(content->get_string());
-  if (const auto* reason = choice.if_contains("finish_reason"); reason && reason->is_string())
-    out.finish_reason = std::string(reason->get_string());
-  read_usage(*object, out.usage);
+  if (auto* text = choice.message.content ? std::get_if<std::string>(&*choice.message.content) : nullptr)
+    out.text = std::move(*text);
+  out.finish_reason = choice.finish_reason.value_or(out.finish_reason);
+  out.usage = usage_of(answer->usage);
   return out;
 }
 
@@ -143,24 +145,16 @@ struct StreamChunk {
 };
 
 std::optional<StreamChunk> parse_chunk(const std::string& data) {
-  boost::system::error_code ec;
-  auto value = json::parse(data, ec);
-  if (ec || !value.is_object()) return std::nullopt;
-  const auto& object = value.get_object();
+  auto chunk = read_answer<openai::ChatCompletionChunk>("stream", data);
+  if (!chunk) return std::nullopt;
   StreamChunk out;
-  if (const auto* choices = object.if_contains("choices");
-      choices && choices->is_array() && !choices->get_array().empty())
-    if (const auto* choice = choices->get_array()[0].if_object()) {
-      if (const auto* delta = choice->if_contains("delta"); delta && delta->is_object())
-        if (const auto* content = delta->get_object().if_contains("content"); content && content->is_string())
-          out.piece = std::string(content->get_string());
-      if (const auto* reason = choice->if_contains("finish_reason"); reason && reason->is_string())
-        out.finish_reason = std::string(reason->get_string());
-    }
-  if (object.contains("usage") && object.at("usage").is_object()) {
-    out.has_usage = true;
-    read_usage(object, out.usage);
+  if (!chunk->choices->empty()) {
+    const auto& choice = chunk->choices->front();
+    out.piece = choice.delta->content.value_or("");
+    out.finish_reason = choice.finish_reason.value_or("");
   }
+  out.has_usage = chunk->usage.has_value();
+  out.usage = usage_of(chunk->usage);
   return out;
 }
 
@@ -251,10 +245,11 @@ asio::awaitable<core::Result<client::ClientResponse>> RemoteProvider::post_strea
 
 asio::awaitable<core::Result<Embeddings>> RemoteEmbedder::embed(std::vector<std::string> texts) {
   if (texts.empty()) co_return Embeddings{};
-  auto body = embeddings_body(model(), texts);
+  const auto count = texts.size();
+  auto body = embeddings_body(model(), std::move(texts));
   auto response = co_await provider_->post_json("/embeddings", std::move(body));
   if (!response) co_return response.error();
-  co_return parse_embeddings(*response, texts.size());
+  co_return parse_embeddings(*response, count);
 }
 
 asio::awaitable<core::Result<Generation>> RemoteGenerator::generate(GenerationRequest request, PieceSink on_piece) {

@@ -27,6 +27,37 @@ std::optional<double> parse_double(std::string_view text) {
 
 boost::json::value describe_input(std::string_view text) { return boost::json::string(text); }
 
+namespace {
+/// Failed on the value's kind itself ("Input should be a valid string"), not inside it.
+bool is_kind_mismatch(const core::FieldIssue& issue, const Loc& loc) {
+  auto ends_with = [&](std::string_view suffix) { return std::string_view(issue.type).ends_with(suffix); };
+  return issue.loc == loc && (ends_with("_type") || ends_with("_parsing"));
+}
+}  // namespace
+
+void report_union(const std::vector<Issues>& failures, Issues& issues, const Loc& loc,
+                  const boost::json::value& input) {
+  bool reported = false;
+  for (const auto& failure : failures) {
+    const auto& list = failure.list();
+    if (std::all_of(list.begin(), list.end(), [&](const auto& issue) { return is_kind_mismatch(issue, loc); }))
+      continue;
+    for (const auto& issue : list) issues.add(issue.type, issue.loc, issue.msg, issue.input, issue.ctx);
+    reported = true;
+  }
+  if (reported) return;
+  // "Input should be a valid string" + "Input should be a valid list" → "... a valid string or a valid list".
+  constexpr std::string_view prefix = "Input should be ";
+  std::string expected;
+  for (const auto& failure : failures)
+    for (const auto& issue : failure.list()) {
+      std::string_view msg = issue.msg;
+      if (msg.starts_with(prefix)) msg.remove_prefix(prefix.size());
+      expected.append(expected.empty() ? "" : " or ").append(msg);
+    }
+  issues.add("union_type", loc, std::string(prefix) + expected, input);
+}
+
 }  // namespace detail
 
 std::optional<bool> Codec<bool>::from_text(std::string_view text, Issues& issues, const Loc& loc) {

@@ -115,12 +115,15 @@ json::object openapi_document(const ApiInfo& info, const std::vector<Operation>&
     json::object responses;
     responses[std::to_string(op.doc.status_code)] = {{"description", op.doc.response_description},
                                                      {"content", json_content(op.response)}};
+    const bool has_own_errors = !op.error_schema.is_null();
+    const json::value own_error = has_own_errors ? op.error_schema : json::value(SchemaRegistry::ref("Error"));
     if (op.validates_input)
-      responses["422"] = {{"description", "Validation Error"},
-                          {"content", json_content(SchemaRegistry::ref("HTTPValidationError"))}};
+      responses[std::to_string(op.doc.errors.validation_status)] = {
+          {"description", "Validation Error"},
+          {"content", json_content(has_own_errors ? op.error_schema
+                                                  : json::value(SchemaRegistry::ref("HTTPValidationError")))}};
     for (const auto& [status, description] : op.doc.responses)
-      responses[std::to_string(status)] = {{"description", description},
-                                           {"content", json_content(SchemaRegistry::ref("Error"))}};
+      responses[std::to_string(status)] = {{"description", description}, {"content", json_content(own_error)}};
     bool needs_bearer = false;
     for (const auto* guards : {&app_guards, &op.guards}) {
       for (const auto& guard : *guards) {

@@ -2,7 +2,7 @@
 // `sluice serve` settings for the AI layer: which providers serve embeddings and generation,
 // and how embedding work is batched.
 
-#include "request_limits.hpp"
+#include "sluice/ai/openai_routes.hpp"
 
 #include <CLI/App.hpp>
 
@@ -27,7 +27,7 @@ struct AiOptions {
   long batch_max_wait_us = 1000;
   std::size_t batch_max_queue = 4096;     // ≥ limits.max_inputs: one whole request always fits
   std::size_t max_input_tokens = 8192;    // tokens per embeddings input; longer → 400
-  RequestLimits limits;
+  ai::openai::RequestLimits limits;
   // The local provider: GGUF files given as --model / --embedding-model ([name=]path.gguf).
   std::vector<std::string> local_models;
   std::vector<std::string> local_embedding_models;

@@ -22,8 +22,8 @@ std::string BatchApi::owner(const http::Request& request) const {
   return owner_of(request.header("Authorization").value_or(""));
 }
 
-openai::ApiError no_such(std::string_view kind, std::string_view id, std::string_view param) {
-  return {404, fmt::format("No such {} object: {}", kind, id), "invalid_request_error", std::string(param), ""};
+core::Error no_such(std::string_view kind, std::string_view id, std::string_view param) {
+  return ai::openai::invalid(std::string(param), fmt::format("No such {} object: {}", kind, id), "not_found", 404);
 }
 
 void add_batch_api(App& app, const ServeOptions& options, Protection& protection, std::shared_ptr<JobService> jobs) {
@@ -32,6 +32,7 @@ void add_batch_api(App& app, const ServeOptions& options, Protection& protection
   services->files = std::make_shared<FileStore>(options.jobs.data_dir);
   services->batches = std::make_shared<BatchStore>(options.jobs.data_dir);
   services->concurrency = options.batches.concurrency;
+  services->limits = options.ai.limits;
   services->embedder = [&container] { return container.get<ai::Embedder>(); };
   services->generator = [&container] { return container.get<ai::Generator>(); };
   register_batch_job(jobs->queue(), services);
@@ -52,11 +53,13 @@ void add_upload_body_limit(http::ServerOptions& server, const BatchOptions& opti
   };
 }
 
-void register_worker_batch_job(JobService& jobs, App& models, const std::string& data_dir, const BatchOptions& options) {
+void register_worker_batch_job(JobService& jobs, App& models, const std::string& data_dir, const BatchOptions& options,
+                               const ai::openai::RequestLimits& limits) {
   auto services = std::make_shared<BatchServices>();
   services->files = std::make_shared<FileStore>(data_dir);
   services->batches = std::make_shared<BatchStore>(data_dir);
   services->concurrency = options.concurrency;
+  services->limits = limits;
   // Built now, before any worker thread exists: nothing races to build them on first use.
   auto embedder = models.services().get<ai::Embedder>();
   auto generator = models.services().get<ai::Generator>();

@@ -7,7 +7,7 @@
 #include "batch_options.hpp"
 #include "batch_runner.hpp"
 #include "job_service.hpp"
-#include "openai_protocol.hpp"
+#include "sluice/ai/openai.hpp"
 #include "protection.hpp"
 #include "serve_options.hpp"
 
@@ -57,13 +57,14 @@ void add_batch_api(App& app, const ServeOptions& options, Protection& protection
 void add_upload_body_limit(http::ServerOptions& server, const BatchOptions& options);
 
 /// For `sluice worker`: registers the batch job with `models`' embedder and generator.
-void register_worker_batch_job(JobService& jobs, App& models, const std::string& data_dir, const BatchOptions& options);
+void register_worker_batch_job(JobService& jobs, App& models, const std::string& data_dir, const BatchOptions& options,
+                               const ai::openai::RequestLimits& limits);
 
 // The two route groups (file_routes.cpp, batch_routes.cpp).
 void add_file_routes(App& app);
 void add_batch_routes(App& app);
 
 /// OpenAI's 404 for a missing (or someone else's) object.
-openai::ApiError no_such(std::string_view kind, std::string_view id, std::string_view param);
+core::Error no_such(std::string_view kind, std::string_view id, std::string_view param);
 
 }  // namespace sluice::app

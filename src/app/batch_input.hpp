@@ -13,7 +13,7 @@
 
 namespace sluice::app {
 
-/// One request line. `body` is the request body, serialised again for execute_v1.
+/// One request line. `body` is the request body, serialised again for ai::openai::execute.
 struct BatchLine {
   std::string custom_id;
   std::string body;

@@ -17,15 +17,14 @@ using api::Path;
 using api::Query;
 using http::Request;
 using http::Response;
-using openai::ApiError;
-using openai::error_response;
+using ai::openai::error_response;
 
 namespace {
 
 constexpr std::int64_t kWindowSeconds = 24 * 3600;  // the only completion_window OpenAI offers
 
-ApiError bad_request(std::string message, std::string param = {}) {
-  return {400, std::move(message), "invalid_request_error", std::move(param), ""};
+core::Error bad_request(std::string message, std::string param = {}) {
+  return ai::openai::invalid(std::move(param), std::move(message));
 }
 
 struct NewBatch {
@@ -34,7 +33,7 @@ struct NewBatch {
   json::value metadata = nullptr;
 };
 
-std::variant<NewBatch, ApiError> parse_new_batch(std::string_view body) {
+std::variant<NewBatch, core::Error> parse_new_batch(std::string_view body) {
   boost::system::error_code ec;
   auto value = json::parse(body, ec);
   if (ec || !value.is_object()) return bad_request("The body must be a JSON object");
@@ -65,7 +64,7 @@ std::variant<NewBatch, ApiError> parse_new_batch(std::string_view body) {
 }
 
 json::object batch_object(const std::string& id, const NewBatch& request) {
-  const auto now = openai::unix_now();
+  const auto now = ai::openai::unix_now();
   return {{"id", id},
           {"object", "batch"},
           {"endpoint", request.endpoint},
@@ -89,7 +88,7 @@ json::object batch_object(const std::string& id, const NewBatch& request) {
 }
 
 /// Records the batch and enqueues its job (on the disk pool: SQLite, maybe Redis).
-std::variant<json::object, ApiError> start_batch(BatchApi& api, const std::string& owner, const NewBatch& request) {
+std::variant<json::object, core::Error> start_batch(BatchApi& api, const std::string& owner, const NewBatch& request) {
   auto file = api.files().get(request.input_file_id, owner);
   if (!file) return no_such("File", request.input_file_id, "input_file_id");
   if (file->purpose != "batch")
@@ -114,10 +113,10 @@ asio::awaitable<std::optional<StoredBatch>> find_batch(BatchApi& api, const Requ
 
 asio::awaitable<Response> create_batch(Request& request, Depends<BatchApi> api) {
   auto parsed = parse_new_batch(request.body());
-  if (auto* error = std::get_if<ApiError>(&parsed)) co_return error_response(*error);
+  if (auto* error = std::get_if<core::Error>(&parsed)) co_return error_response(*error);
   auto owner = api->owner(request);
   auto started = co_await api->run([&] { return start_batch(*api, owner, std::get<NewBatch>(parsed)); });
-  if (auto* error = std::get_if<ApiError>(&started)) co_return error_response(*error);
+  if (auto* error = std::get_if<core::Error>(&started)) co_return error_response(*error);
   co_return Response::json(std::get<json::object>(started));
 }
 
@@ -155,15 +154,15 @@ asio::awaitable<Response> cancel_batch(Request& request, Path<"batch_id", std::s
       const auto& status = batch.at("status");
       if (status != "validating" && status != "in_progress") return;
       batch["status"] = "cancelling";
-      batch["cancelling_at"] = openai::unix_now();
+      batch["cancelling_at"] = ai::openai::unix_now();
     });
   });
   if (!updated) co_return error_response(no_such("Batch", *batch_id, "batch_id"));
   const auto& status = updated->at("status");
   if (status != "cancelling" && status != "cancelled")
-    co_return error_response({409, fmt::format("Cannot cancel a batch with status '{}'",
-                                               std::string_view(status.as_string())),
-                              "invalid_request_error", "", ""});
+    co_return error_response(ai::openai::invalid(
+        "", fmt::format("Cannot cancel a batch with status '{}'", std::string_view(status.as_string())),
+        "batch_not_cancellable", 409));
   co_return Response::json(*updated);
 }
 

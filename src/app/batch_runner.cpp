@@ -1,8 +1,6 @@
 #include "batch_runner.hpp"
 
 #include "batch_input.hpp"
-#include "openai_protocol.hpp"
-#include "openai_routes.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -31,7 +29,7 @@ namespace sluice::app {
 namespace asio = boost::asio;
 namespace json = boost::json;
 namespace fs = std::filesystem;
-using openai::unix_now;
+using ai::openai::unix_now;
 
 namespace {
 
@@ -154,11 +152,11 @@ struct Execution {
   }
 };
 
-json::object result_line(const std::string& custom_id, V1Outcome outcome) {
+json::object result_line(const std::string& custom_id, ai::openai::Outcome outcome) {
   json::object response{{"status_code", outcome.status},
-                        {"request_id", openai::new_id("req")},
+                        {"request_id", ai::openai::new_id("req")},
                         {"body", std::move(outcome.body)}};
-  return {{"id", openai::new_id("batch_req")},
+  return {{"id", ai::openai::new_id("batch_req")},
           {"custom_id", custom_id},
           {"response", std::move(response)},
           {"error", nullptr}};
@@ -168,7 +166,8 @@ asio::awaitable<void> run_lines(Execution& e) {
   while (e.stop == Stop::none) {
     auto line = e.next_line();
     if (!line) break;
-    auto outcome = co_await execute_v1(e.endpoint, line->body, *e.embedder, *e.generator, true);
+    auto outcome = co_await ai::openai::execute(e.endpoint, line->body, *e.embedder, *e.generator, true,
+                                                e.services.limits);
     const bool is_success = outcome.status < 300;
     auto text = json::serialize(result_line(line->custom_id, std::move(outcome)));
     text += '\n';

@@ -1,6 +1,6 @@
 #pragma once
 // The durable job behind /v1/batches: validates the input file, runs its lines through the
-// model services (execute_v1, as the online routes do), appends each result to the output or
+// model services (ai::openai::execute, as the online routes do), appends each result to the output or
 // error file, and finalises the batch. Checkpointed by the output files themselves: after a
 // crash the job runs again, reads back which custom_ids already have a result, and runs only
 // the others, so every custom_id ends with exactly one line.
@@ -10,6 +10,8 @@
 
 #include "sluice/ai/embedder.hpp"
 #include "sluice/ai/generator.hpp"
+#include "sluice/ai/openai.hpp"
+#include "sluice/ai/openai_routes.hpp"
 #include "sluice/jobs/job_queue.hpp"
 
 #include <chrono>
@@ -31,6 +33,7 @@ struct BatchServices {
   std::function<std::shared_ptr<ai::Embedder>()> embedder;
   std::function<std::shared_ptr<ai::Generator>()> generator;
   std::size_t concurrency = 64;  // lines in flight per batch
+  ai::openai::RequestLimits limits;  // as the online routes have them
   std::chrono::milliseconds update_interval{200};  // request_counts and cancel checks
 };
 

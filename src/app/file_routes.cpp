@@ -20,8 +20,7 @@ using api::Path;
 using api::Query;
 using http::Request;
 using http::Response;
-using openai::ApiError;
-using openai::error_response;
+using ai::openai::error_response;
 
 namespace {
 
@@ -29,12 +28,12 @@ constexpr std::array kUploadPurposes{"batch", "fine-tune", "assistants", "vision
 constexpr std::size_t kContentChunk = 256 * 1024;
 constexpr std::int64_t kWholeContent = 4 * 1024 * 1024;  // smaller files go out in one piece, with a length
 
-ApiError bad_request(std::string message, std::string param = {}) {
-  return {400, std::move(message), "invalid_request_error", std::move(param), ""};
+core::Error bad_request(std::string message, std::string param = {}) {
+  return ai::openai::invalid(std::move(param), std::move(message));
 }
 
 /// Parses the upload and writes its file (on the disk pool: the body may be hundreds of MB).
-std::variant<StoredFile, ApiError> store_upload(FileStore& files, std::string_view body, const std::string& boundary,
+std::variant<StoredFile, core::Error> store_upload(FileStore& files, std::string_view body, const std::string& boundary,
                                                 const std::string& owner, std::uint64_t limit) {
   auto parts = http::parse_multipart(body, boundary);
   if (!parts) return bad_request(parts.error().message);
@@ -53,8 +52,8 @@ std::variant<StoredFile, ApiError> store_upload(FileStore& files, std::string_vi
   if (std::find(kUploadPurposes.begin(), kUploadPurposes.end(), purpose) == kUploadPurposes.end())
     return bad_request(fmt::format("'{}' is not one of {}", purpose, fmt::join(kUploadPurposes, ", ")), "purpose");
   if (file->data.size() > limit)
-    return ApiError{413, fmt::format("The file is larger than the limit of {} bytes", limit), "invalid_request_error",
-                    "file", "file_too_large"};
+    return ai::openai::invalid("file", fmt::format("The file is larger than the limit of {} bytes", limit),
+                           "file_too_large", 413);
   std::string filename = file->filename.value_or("upload");
   if (filename.empty() || filename.size() > 255) filename = "upload";
   return files.create(owner, std::move(purpose), std::move(filename), file->data);
@@ -69,7 +68,7 @@ asio::awaitable<Response> create_file(Request& request, Depends<BatchApi> api) {
   auto stored = co_await api->run([&] {
     return store_upload(api->files(), request.body(), *boundary, owner, api->options().file_size_limit);
   });
-  if (auto* error = std::get_if<ApiError>(&stored)) co_return error_response(*error);
+  if (auto* error = std::get_if<core::Error>(&stored)) co_return error_response(*error);
   co_return Response::json(std::get<StoredFile>(stored).to_json());
 }
 

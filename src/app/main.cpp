@@ -52,7 +52,7 @@ int work(const sluice::app::JobOptions& options, const sluice::app::AiOptions& a
   sluice::app::JobService jobs(options);
   sluice::App models;
   sluice::app::add_ai_services(models, ai);
-  sluice::app::register_worker_batch_job(jobs, models, options.data_dir, batches);
+  sluice::app::register_worker_batch_job(jobs, models, options.data_dir, batches, ai.limits);
   jobs.start_workers();
   std::printf("sluice worker running\n");
   std::fflush(stdout);

@@ -61,8 +61,9 @@ std::vector<std::pair<unsigned, std::string>> Protection::model_route_responses(
           {504, "The request's deadline passed"}};
 }
 
-std::vector<http::Middleware> Protection::model_route_middleware() const {
-  return {limits::deadline(options_.request_timeout)};
+std::vector<http::Middleware> Protection::model_route_middleware(
+    http::Response (*respond)(const core::Error& error)) const {
+  return {limits::deadline(options_.request_timeout, respond)};
 }
 
 }  // namespace sluice::app

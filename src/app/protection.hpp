@@ -26,8 +26,10 @@ class Protection {
   std::shared_ptr<limits::AdmissionGate> model_gate(const std::string& stage);
   /// What a model route may answer besides its result (for OpenAPI): 503 at capacity, 504.
   static std::vector<std::pair<unsigned, std::string>> model_route_responses();
-  /// Middleware of an expensive route: the request deadline.
-  std::vector<http::Middleware> model_route_middleware() const;
+  /// Middleware of an expensive route: the request deadline, its 504 in the route's error
+  /// format (`respond`; nullptr: Sluice's).
+  std::vector<http::Middleware> model_route_middleware(
+      http::Response (*respond)(const core::Error& error) = nullptr) const;
   /// A per-client rate limit for one route.
   std::shared_ptr<http::Guard> rate_limit(std::string_view spec) { return limiter_.limit(spec); }
   /// Whether requests must carry an API key (then files and batches belong to their key).

@@ -11,9 +11,10 @@
 
 #include "ai_services.hpp"
 #include "batch_api.hpp"
-#include "openai_routes.hpp"
 
 #include "sluice/ai/generator.hpp"
+#include "sluice/ai/openai.hpp"
+#include "sluice/ai/openai_routes.hpp"
 #include "sluice/cache/memory_cache.hpp"
 #include "sluice/cache/redis_cache.hpp"
 #include "sluice/cache/response_cache.hpp"
@@ -164,7 +165,9 @@ void add_article_routes(App& app, const ServeOptions& options) {
            .description = "Limited per client (default 10/minute); over the limit: 429 with Retry-After.",
            .tags = {"ai"},
            .guards = {protection->rate_limit(options.protection.ai_rate_limit)}});
-  add_openai_routes(app, *protection, options.ai.limits);
+  app.include(ai::openai::routes({.limits = options.ai.limits,
+                                  .model_middleware = protection->model_route_middleware(ai::openai::error_format().respond),
+                                  .model_responses = Protection::model_route_responses()}));
   add_batch_api(app, options, *protection, jobs);
   add_console(app, options.console_dir);
 }

@@ -40,6 +40,11 @@ struct Counter {
 };
 struct Broken {};
 
+http::Response answer_in_own_shape(const core::Error& error) {
+  return http::Response::json(json::object{{"oops", error.code}},
+                              static_cast<http::Status>(error.status == 422 ? 400 : error.status));
+}
+
 class BindTest : public ::testing::Test {
  protected:
   BindTest() {
@@ -56,6 +61,11 @@ class BindTest : public ::testing::Test {
         },
         {.status_code = 201});
     app.get("/broken", [](Depends<Broken>) -> asio::awaitable<std::string> { co_return "unreachable"; });
+    // A route with its own error format, as the OpenAI-compatible routes have.
+    app.post("/own-errors", [](Body<Item> item) -> asio::awaitable<core::Result<std::string>> {
+      if (*item->price > 100) co_return core::Error{402, "too_dear", "Too dear", nullptr};
+      co_return *item->name;
+    }, {.errors = {.respond = answer_in_own_shape, .validation_status = 400}});
     app.get("/result", [](Query<"ok", bool> ok) -> asio::awaitable<core::Result<std::string>> {
       if (*ok) co_return std::string("fine");
       co_return core::Error{409, "conflict", "Not fine", nullptr};
@@ -131,6 +141,21 @@ TEST_F(BindTest, DependencyThatFailsToBuildIs500) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 500);
   EXPECT_EQ(json::parse(r->body).at("code"), "internal_error");
+}
+
+TEST_F(BindTest, ARouteAnswersItsFailuresInItsOwnErrorFormat) {
+  start();
+  auto invalid = post_item("/own-errors", R"({"name":"","price":1})");
+  ASSERT_TRUE(invalid);
+  EXPECT_EQ(invalid->status, 400);
+  EXPECT_EQ(json::parse(invalid->body), json::parse(R"({"oops":"validation_error"})"));
+  auto failed = post_item("/own-errors", R"({"name":"gold","price":1000})");
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->status, 402);
+  EXPECT_EQ(json::parse(failed->body), json::parse(R"({"oops":"too_dear"})"));
+  auto ok = post_item("/own-errors", R"({"name":"pen","price":1})");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->body, R"("pen")");
 }
 
 TEST_F(BindTest, ResultErrorsBecomeTheirResponse) {

@@ -6,6 +6,8 @@
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include <variant>
+
 namespace sluice::api {
 namespace {
 
@@ -34,6 +36,18 @@ struct Strict {
   static constexpr bool forbid_extra_fields = true;
 };
 BOOST_DESCRIBE_STRUCT(Strict, (), (id))
+
+/// pydantic's Union, and a base's fields read with the model's own.
+struct Sampling {
+  std::optional<std::variant<std::string, Field<std::vector<std::string>, MaxLength<2>>>> stop;
+  static constexpr bool omit_null_fields = true;
+};
+BOOST_DESCRIBE_STRUCT(Sampling, (), (stop))
+
+struct Prompted : Sampling {
+  std::variant<std::string, std::vector<Message>> prompt;
+};
+BOOST_DESCRIBE_STRUCT(Prompted, (Sampling), (prompt))
 
 template <class T>
 std::optional<T> read(std::string_view text, Issues& issues) {
@@ -139,6 +153,56 @@ TEST(Model, SchemaDescribesFieldsConstraintsAndDefaults) {
   SchemaRegistry strict;
   Codec<Strict>::schema(strict);
   EXPECT_EQ(strict.schemas().at("Strict").at("additionalProperties"), false);
+}
+
+TEST(Model, AVariantTakesTheFirstAlternativeThatReadsTheValue) {
+  Issues issues;
+  auto text = read<Prompted>(R"({"prompt":"hi","stop":"x"})", issues);
+  ASSERT_TRUE(text) << issues.to_error().to_json();
+  EXPECT_EQ(std::get<std::string>(text->prompt), "hi");
+  EXPECT_EQ(std::get<std::string>(*text->stop), "x");
+  auto messages = read<Prompted>(R"({"prompt":[{"role":"user","content":"a"}],"stop":["x","y"]})", issues);
+  ASSERT_TRUE(messages) << issues.to_error().to_json();
+  EXPECT_EQ(std::get<1>(messages->prompt).size(), 1u);
+  EXPECT_EQ(std::get<1>(*messages->stop)->size(), 2u);
+  EXPECT_TRUE(issues.empty());
+}
+
+TEST(Model, AVariantReportsTheAlternativeThatMatchedTheKind) {
+  // A list with a bad item: the list's issue, at the item, not "should be a string".
+  Issues item;
+  EXPECT_FALSE(read<Prompted>(R"({"prompt":[{"role":"robot","content":"a"}]})", item));
+  ASSERT_EQ(item.size(), 1u);
+  EXPECT_EQ(item.list()[0].type, "enum");
+  EXPECT_EQ(item.list()[0].loc, json::parse(R"(["body","prompt",0,"role"])"));
+  // A list over its bound: the constraint, at the field.
+  Issues too_long;
+  EXPECT_FALSE(read<Prompted>(R"({"prompt":"p","stop":["a","b","c"]})", too_long));
+  ASSERT_EQ(too_long.size(), 1u);
+  EXPECT_EQ(too_long.list()[0].type, "too_long");
+  // Neither kind: one issue naming both.
+  Issues neither;
+  EXPECT_FALSE(read<Prompted>(R"({"prompt":3})", neither));
+  ASSERT_EQ(neither.size(), 1u);
+  EXPECT_EQ(neither.list()[0].type, "union_type");
+  EXPECT_EQ(neither.list()[0].msg, "Input should be a valid string or a valid list");
+}
+
+TEST(Model, InheritedFieldsAreReadWrittenAndDescribed) {
+  Issues issues;
+  EXPECT_FALSE(read<Prompted>(R"({"stop":"x"})", issues));
+  EXPECT_EQ(issues.list()[0].loc, json::parse(R"(["body","prompt"])"));
+  Prompted value;
+  value.prompt = std::string("p");
+  // omit_null_fields is inherited with the fields: an absent `stop` is not written.
+  EXPECT_EQ(Codec<Prompted>::write(value), json::parse(R"({"prompt":"p"})"));
+  EXPECT_EQ(Codec<Sampling>::write(Sampling{}), json::parse("{}"));
+  SchemaRegistry registry;
+  Codec<Prompted>::schema(registry);
+  const auto& props = registry.schemas().at("Prompted").at("properties").as_object();
+  EXPECT_TRUE(props.contains("stop"));
+  EXPECT_EQ(props.at("prompt").at("anyOf").as_array().size(), 2u);
+  EXPECT_EQ(registry.schemas().at("Prompted").at("required"), json::parse(R"(["prompt"])"));
 }
 
 }  // namespace

@@ -34,6 +34,24 @@ try {
   assert.ok(spec.paths['/ai'].get.responses['401'] && spec.paths['/ai'].get.responses['429']);
   assert.ok(spec.paths['/generate'].get.responses['503'], 'admission control is documented');
   assert.equal(spec.paths['/health'].get.security, undefined, '/health needs no key');
+  // The OpenAI-compatible routes: typed bodies, and errors in OpenAI's shape with 400 for bad input.
+  const schemaOf = (ref) => spec.components.schemas[ref.$ref.split('/').pop()];
+  for (const [path, model, required] of [['/v1/embeddings', 'EmbeddingsRequest', 'input'],
+                                         ['/v1/chat/completions', 'ChatCompletionRequest', 'messages'],
+                                         ['/v1/completions', 'CompletionRequest', 'prompt']]) {
+    const operation = spec.paths[path].post;
+    const body = operation.requestBody.content['application/json'].schema;
+    assert.equal(body.$ref, `#/components/schemas/${model}`, `${path} documents its request body`);
+    assert.ok(schemaOf(body).required.includes(required), `${model} requires ${required}`);
+    assert.equal(operation.responses['422'], undefined, `${path} answers 400, not 422`);
+    assert.equal(operation.responses['400'].content['application/json'].schema.$ref,
+                 '#/components/schemas/ErrorResponse');
+  }
+  const chat = spec.components.schemas.ChatCompletionRequest.properties;
+  assert.equal(chat.temperature.anyOf[0].maximum, 2, 'constraints are documented');
+  assert.ok(chat.max_tokens && chat.stream && chat.response_format, 'the shared sampling fields are documented');
+  assert.equal(spec.paths['/v1/models'].get.responses['200'].content['application/json'].schema.$ref,
+               '#/components/schemas/ModelList');
   console.log(`openapi.json valid (OpenAPI ${spec.openapi}, ${Object.keys(spec.paths).length} paths)`);
 } finally {
   server.stop();

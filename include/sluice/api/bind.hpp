@@ -237,12 +237,12 @@ struct Binding {
     return f(ParamOf<A>::unwrap(*std::get<I>(bound))...);
   }
 
-  static http::Handler handler(F f, http::Status status) {
-    return [f = std::move(f), status](http::Request& req) mutable -> boost::asio::awaitable<http::Response> {
+  static http::Handler handler(F f, http::Status status, ErrorFormat errors) {
+    return [f = std::move(f), status, errors](http::Request& req) mutable -> boost::asio::awaitable<http::Response> {
       Issues issues;
       // Braced initialisation binds parameters left to right, so issues come out in order.
       Tuple bound{ParamOf<A>::bind(req, issues)...};
-      if (!issues.empty()) co_return http::Response::error(issues.to_error());
+      if (!issues.empty()) co_return errors.answer(issues.to_error());
       if constexpr (std::is_same_v<Result, http::Response>) {
         co_return co_await call(f, bound, std::index_sequence_for<A...>{});
       } else if constexpr (std::is_void_v<Result>) {
@@ -251,7 +251,7 @@ struct Binding {
       } else if constexpr (is_result<Result>::value) {
         // Expected failures are values: core::Result<T> answers its error, or T as JSON.
         Result result = co_await call(f, bound, std::index_sequence_for<A...>{});
-        if (!result) co_return http::Response::error(result.error());
+        if (!result) co_return errors.answer(result.error());
         co_return http::Response::json(Codec<typename is_result<Result>::value_type>::write(*result), status);
       } else {
         Result result = co_await call(f, bound, std::index_sequence_for<A...>{});
@@ -263,6 +263,7 @@ struct Binding {
   static Operation operation(http::Verb method, std::string path, RouteDoc doc, SchemaRegistry& registry) {
     Operation op{method, std::move(path), std::move(doc)};
     (ParamOf<A>::document(op, registry), ...);
+    if (op.doc.errors.schema) op.error_schema = op.doc.errors.schema(registry);
     using Success = typename success_body<Result>::type;
     if constexpr (!std::is_same_v<Success, http::Response> && !std::is_void_v<Success>)
       op.response = Codec<Success>::schema(registry);
@@ -281,6 +282,17 @@ struct BoundRoute {
   Operation operation;
 };
 
+/// Reads a JSON text into T exactly as a Body<T> parameter reads a request body, for bodies
+/// that arrive another way (batch lines): the error is the 422 the route would answer.
+template <class T>
+core::Result<T> read_body(std::string_view body) {
+  Issues issues;
+  std::optional<T> value;
+  if (auto json = detail::parse_body(body, issues)) value = Codec<T>::read(*json, issues, Loc{"body"});
+  if (!value) return issues.to_error();
+  return std::move(*value);
+}
+
 /// Binds `f`, a coroutine whose parameters are Path/Query/Header/Cookie/Body/Depends values or
 /// `http::Request&`, and whose result is an http::Response, a model or other Codec-supported
 /// value, a core::Result of one (its error becomes the response), or void.
@@ -288,8 +300,9 @@ template <class F>
 BoundRoute bind_route(F f, http::Verb method, std::string path, RouteDoc doc, SchemaRegistry& registry) {
   using B = decltype(detail::binding_of<F>(typename detail::callable<F>::args{}));
   auto status = static_cast<http::Status>(doc.status_code);
+  auto errors = doc.errors;
   Operation op = B::operation(method, std::move(path), std::move(doc), registry);
-  return {B::handler(std::move(f), status), std::move(op)};
+  return {B::handler(std::move(f), status, errors), std::move(op)};
 }
 
 }  // namespace sluice::api

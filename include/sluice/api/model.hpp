@@ -2,13 +2,15 @@
 // Models: plain structs described once with BOOST_DESCRIBE_STRUCT, which gives them JSON
 // reading (with validation), JSON writing and a JSON Schema. Codec<T> does this for every
 // supported type: bool, integers, floating point, std::string, described enums,
-// std::optional, std::vector, Field<T, constraints...>, described structs, boost::json::value.
+// std::optional, std::vector, std::variant (the first alternative that reads the value),
+// Field<T, constraints...>, described structs (with their described bases), boost::json::value.
 //
 //   struct Item {
 //     Field<std::string, MinLength<1>> name;
 //     std::optional<std::string> description;   // optional: may be absent or null
 //     Field<int, Ge<0>, WithDefault> stock = 0;  // optional: absent keeps 0
 //     static constexpr bool forbid_extra_fields = true;  // unknown keys → 422 (default: ignored)
+//     static constexpr bool omit_null_fields = true;     // written without null members (default: kept)
 //   };
 //   BOOST_DESCRIBE_STRUCT(Item, (), (name, description, stock))
 
@@ -31,6 +33,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <variant>
 #include <vector>
 
 namespace sluice::api {
@@ -68,6 +71,17 @@ constexpr bool forbids_extra_fields() {
   if constexpr (requires { T::forbid_extra_fields; }) return T::forbid_extra_fields;
   else return false;
 }
+
+template <class T>
+constexpr bool omits_null_fields() {
+  if constexpr (requires { T::omit_null_fields; }) return T::omit_null_fields;
+  else return false;
+}
+
+/// Reports a value no alternative of a variant read: the failures of the alternatives that
+/// accepted its kind (a list whose items are wrong), or one issue naming every expected kind.
+void report_union(const std::vector<Issues>& failures, Issues& issues, const Loc& loc,
+                  const boost::json::value& input);
 
 // Scalar parsing, shared by every instantiation (defined in model.cpp).
 std::optional<bool> parse_bool(std::string_view text);
@@ -215,10 +229,11 @@ struct Codec<std::optional<U>> {
     return std::optional<U>(std::move(*inner));
   }
   static std::optional<std::optional<U>> read(const boost::json::value& v, Issues& issues, const Loc& loc) {
-    if (v.is_null()) return std::optional<U>();
-    auto inner = Codec<U>::read(v, issues, loc);
-    if (!inner) return std::nullopt;
-    return std::optional<U>(std::move(*inner));
+    // Built in place: returning temporaries trips GCC 12's -Wmaybe-uninitialized for U = bool.
+    std::optional<std::optional<U>> out;
+    if (v.is_null()) out.emplace();
+    else if (auto inner = Codec<U>::read(v, issues, loc)) out.emplace(std::move(inner));
+    return out;
   }
   static boost::json::value write(const std::optional<U>& v) { return v ? Codec<U>::write(*v) : nullptr; }
   static boost::json::object schema(SchemaRegistry& registry) {
@@ -256,6 +271,34 @@ struct Codec<std::vector<U>> {
   }
 };
 
+template <class... U>
+struct Codec<std::variant<U...>> {
+  using V = std::variant<U...>;
+  static std::optional<V> read(const boost::json::value& v, Issues& issues, const Loc& loc) {
+    std::optional<V> out;
+    std::vector<Issues> failures;
+    auto attempt = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
+      if (out) return;
+      Issues tried;
+      if (auto value = Codec<std::variant_alternative_t<I, V>>::read(v, tried, loc))
+        out.emplace(std::in_place_index<I>, std::move(*value));
+      else
+        failures.push_back(std::move(tried));
+    };
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (attempt(std::integral_constant<std::size_t, I>{}), ...);
+    }(std::index_sequence_for<U...>{});
+    if (!out) detail::report_union(failures, issues, loc, v);
+    return out;
+  }
+  static boost::json::value write(const V& v) {
+    return std::visit([](const auto& x) { return Codec<std::remove_cvref_t<decltype(x)>>::write(x); }, v);
+  }
+  static boost::json::object schema(SchemaRegistry& registry) {
+    return {{"anyOf", {Codec<U>::schema(registry)...}}};
+  }
+};
+
 template <class U, class... C>
 struct Codec<Field<U, C...>> {
   using F = Field<U, C...>;
@@ -283,7 +326,8 @@ struct Codec<Field<U, C...>> {
 
 template <Model T>
 struct Codec<T> {
-  using Members = boost::describe::describe_members<T, boost::describe::mod_public>;
+  using Members =
+      boost::describe::describe_members<T, boost::describe::mod_public | boost::describe::mod_inherited>;
 
   static std::optional<T> read(const boost::json::value& v, Issues& issues, const Loc& loc) {
     const auto* object = v.if_object();
@@ -325,7 +369,10 @@ struct Codec<T> {
     boost::json::object out;
     boost::mp11::mp_for_each<Members>([&](auto d) {
       using M = std::remove_cvref_t<decltype(value.*d.pointer)>;
-      out[d.name] = Codec<M>::write(value.*d.pointer);
+      auto written = Codec<M>::write(value.*d.pointer);
+      if constexpr (detail::omits_null_fields<T>())
+        if (written.is_null()) return;
+      out[d.name] = std::move(written);
     });
     return out;
   }

@@ -1,6 +1,7 @@
 #pragma once
 // What the OpenAPI document says about one route.
 
+#include "sluice/api/error_format.hpp"
 #include "sluice/http/guard.hpp"
 #include "sluice/http/handler.hpp"
 #include "sluice/http/message.hpp"
@@ -30,6 +31,8 @@ struct RouteDoc {
   std::vector<http::Middleware> middleware;
   /// Errors the handler may answer besides 422, in the shared error shape: {{503, "At capacity"}}.
   std::vector<std::pair<unsigned, std::string>> responses;
+  /// How the route answers invalid input and its handler's errors (default: Sluice's shape).
+  ErrorFormat errors;
 };
 
 struct Operation {
@@ -40,7 +43,8 @@ struct Operation {
   boost::json::value request_body = nullptr;  // schema of the JSON body, if any
   bool is_body_required = false;
   boost::json::value response = nullptr;  // schema of the success body; null: not described
-  bool validates_input = false;           // may answer 422
+  bool validates_input = false;           // may answer doc.errors.validation_status
+  boost::json::value error_schema = nullptr;  // schema of its error bodies; null: Sluice's "Error"
   http::Guards guards;                    // the route's own guards (what they may answer is documented)
 };
 

@@ -1,0 +1,183 @@
+#include "openai_requests.hpp"
+
+#include "sluice/api/bind.hpp"
+
+#include <fmt/format.h>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <bit>
+
+namespace sluice::ai::openai {
+
+namespace json = boost::json;
+
+namespace {
+
+/// The text of a chat message: its string, or its text parts joined.
+core::Result<std::string> message_text(const ChatMessage& message, std::size_t index) {
+  if (!message.content) return std::string();
+  if (const auto* text = std::get_if<std::string>(&*message.content)) return *text;
+  std::string out;
+  for (const auto& part : std::get<std::vector<ContentPart>>(*message.content)) {
+    if (part.type != "text" || !part.text)
+      return invalid(fmt::format("messages.[{}].content", index),
+                     fmt::format("Content parts of type '{}' are not supported: send text", part.type));
+    out += *part.text;
+  }
+  return out;
+}
+
+core::Result<ai::ResponseFormat> response_format(const ResponseFormat& format) {
+  ai::ResponseFormat out;
+  if (format.type == "text") {
+    out.type = ai::ResponseFormat::Type::text;
+  } else if (format.type == "json_object") {
+    out.type = ai::ResponseFormat::Type::json_object;
+  } else if (format.type == "json_schema") {
+    const auto* schema = format.json_schema && format.json_schema->schema ? format.json_schema->schema->if_object()
+                                                                          : nullptr;
+    if (!schema)
+      return invalid("response_format.json_schema.schema",
+                     "'response_format' of type 'json_schema' needs 'json_schema.schema', an object");
+    out.type = ai::ResponseFormat::Type::json_schema;
+    out.schema = json::serialize(*schema);
+  } else {
+    return invalid("response_format.type", "'response_format.type' must be 'text', 'json_object' or 'json_schema'");
+  }
+  return out;
+}
+
+/// The model and sampling fields chat and text completions share.
+core::Result<CompletionCall> completion_options(const CompletionOptions& wire, const RequestLimits& limits) {
+  CompletionCall out;
+  out.model = wire.model.value_or("");
+  auto& params = out.generation.params;
+  const auto& asked = wire.max_completion_tokens ? wire.max_completion_tokens : wire.max_tokens;
+  if (asked && static_cast<std::size_t>(**asked) > limits.max_completion_tokens)
+    return invalid(wire.max_completion_tokens ? "max_completion_tokens" : "max_tokens",
+                   fmt::format("'max_tokens' must be an integer from 1 to {}", limits.max_completion_tokens),
+                   "max_tokens_too_large");
+  params.max_tokens =
+      asked ? static_cast<std::size_t>(**asked) : std::min(params.max_tokens, limits.max_completion_tokens);
+  params.temperature = wire.temperature ? **wire.temperature : 1.0;
+  params.top_p = wire.top_p ? **wire.top_p : 1.0;
+  params.seed = wire.seed;
+  params.top_k = wire.top_k ? static_cast<int>(**wire.top_k) : 0;
+  params.min_p = wire.min_p ? **wire.min_p : 0.0;
+  params.presence_penalty = wire.presence_penalty ? **wire.presence_penalty : 0.0;
+  params.frequency_penalty = wire.frequency_penalty ? **wire.frequency_penalty : 0.0;
+  params.ignore_eos = wire.ignore_eos.value_or(false);
+  if (wire.response_format) {
+    auto format = response_format(*wire.response_format);
+    if (!format) return format.error();
+    params.response_format = std::move(*format);
+  }
+  if (wire.stop) {
+    if (const auto* one = std::get_if<std::string>(&*wire.stop)) params.stop.push_back(*one);
+    else params.stop = **std::get_if<1>(&*wire.stop);
+  }
+  out.is_stream = wire.stream.value_or(false);
+  out.include_usage = wire.stream_options && wire.stream_options->include_usage.value_or(false);
+  return out;
+}
+
+}  // namespace
+
+core::Result<EmbeddingsCall> to_call(EmbeddingsRequest wire, const RequestLimits& limits) {
+  EmbeddingsCall out;
+  if (auto* one = std::get_if<std::string>(&wire.input)) {
+    out.input.push_back(std::move(*one));
+  } else {
+    auto& many = std::get_if<1>(&wire.input)->value;
+    if (many.size() > limits.max_inputs)
+      return invalid("input",
+                     fmt::format("'input' may hold at most {} items; send the rest in further requests",
+                                 limits.max_inputs),
+                     "too_many_inputs");
+    out.input = std::move(many);
+  }
+  out.model = wire.model.value_or("");
+  const auto format = wire.encoding_format.value_or("float");
+  if (format != "float" && format != "base64")
+    return invalid("encoding_format", "'encoding_format' must be 'float' or 'base64'");
+  out.is_base64 = format == "base64";
+  if (wire.dimensions) out.dimensions = static_cast<std::size_t>(**wire.dimensions);
+  return out;
+}
+
+core::Result<CompletionCall> to_call(ChatCompletionRequest wire, const RequestLimits& limits) {
+  const auto& messages = wire.messages.value;
+  if (messages.size() > limits.max_messages)
+    return invalid("messages", fmt::format("'messages' may hold at most {} messages", limits.max_messages),
+                   "too_many_messages");
+  auto out = completion_options(wire, limits);
+  if (!out) return out;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    auto text = message_text(messages[i], i);
+    if (!text) return text.error();
+    out->generation.messages.push_back({messages[i].role, std::move(*text)});
+  }
+  return out;
+}
+
+core::Result<CompletionCall> to_call(CompletionRequest wire, const RequestLimits& limits) {
+  auto out = completion_options(wire, limits);
+  if (!out) return out;
+  if (auto* one = std::get_if<std::string>(&wire.prompt)) out->generation.prompt = std::move(*one);
+  else out->generation.prompt = std::move(std::get_if<1>(&wire.prompt)->value.front());
+  return out;
+}
+
+core::Result<EmbeddingsCall> parse_embeddings(std::string_view body, const RequestLimits& limits) {
+  auto read = api::read_body<EmbeddingsRequest>(body);
+  if (!read) return read.error();
+  return to_call(std::move(*read), limits);
+}
+
+core::Result<CompletionCall> parse_completion(std::string_view body, bool is_chat, const RequestLimits& limits) {
+  if (!is_chat) {
+    auto read = api::read_body<CompletionRequest>(body);
+    if (!read) return read.error();
+    return to_call(std::move(*read), limits);
+  }
+  auto read = api::read_body<ChatCompletionRequest>(body);
+  if (!read) return read.error();
+  return to_call(std::move(*read), limits);
+}
+
+std::size_t estimated_embeddings_bytes(std::size_t inputs, std::size_t dimensions, bool is_base64) {
+  // A float as JSON text is at most ~16 characters ("-0.0123456789012,"); as base64, 4 bytes → 5.34.
+  const std::size_t per_float = is_base64 ? 6 : 16, per_item = 64;
+  return inputs * (dimensions * per_float + per_item);
+}
+
+std::string base64_floats(const Vector& v) {
+  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string bytes(v.size() * 4, '\0');
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    auto bits = std::bit_cast<std::uint32_t>(v[i]);
+    for (int b = 0; b < 4; ++b)
+      bytes[i * 4 + static_cast<std::size_t>(b)] = static_cast<char>((bits >> (8 * b)) & 0xff);
+  }
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    std::uint32_t chunk = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
+    if (i + 1 < bytes.size()) chunk |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
+    if (i + 2 < bytes.size()) chunk |= static_cast<unsigned char>(bytes[i + 2]);
+    out += alphabet[(chunk >> 18) & 63];
+    out += alphabet[(chunk >> 12) & 63];
+    out += i + 1 < bytes.size() ? alphabet[(chunk >> 6) & 63] : '=';
+    out += i + 2 < bytes.size() ? alphabet[chunk & 63] : '=';
+  }
+  return out;
+}
+
+Usage usage_of(const ai::Usage& usage) {
+  const auto prompt = static_cast<std::int64_t>(usage.prompt_tokens);
+  const auto completion = static_cast<std::int64_t>(usage.completion_tokens);
+  return {prompt, completion, prompt + completion};
+}
+
+}  // namespace sluice::ai::openai

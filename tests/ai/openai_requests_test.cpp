@@ -1,0 +1,124 @@
+#include "../../src/ai/openai_requests.hpp"
+
+#include "sluice/ai/openai.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
+
+#include <cstring>
+
+namespace sluice::ai::openai {
+namespace {
+
+/// What a client sees of a failure: OpenAI's error object.
+ErrorObject seen(const core::Error& error) { return to_openai(error).error; }
+
+template <class T>
+std::string param_of(const core::Result<T>& parsed) {
+  EXPECT_FALSE(parsed);
+  return parsed ? "" : seen(parsed.error()).param.value_or("");
+}
+
+TEST(OpenAiProtocol, EmbeddingsInputIsAStringOrAnArrayOfStrings) {
+  auto one = parse_embeddings(R"({"input":"hi","model":"m"})");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->input, (std::vector<std::string>{"hi"}));
+  EXPECT_FALSE(one->is_base64);
+  auto many = parse_embeddings(R"({"input":["a","b"],"encoding_format":"base64","dimensions":8})");
+  ASSERT_TRUE(many);
+  EXPECT_EQ(many->input.size(), 2u);
+  EXPECT_TRUE(many->is_base64);
+  EXPECT_EQ(many->dimensions, 8u);
+  for (const char* bad : {R"({"input":[]})", R"({})", R"({"input":3})"}) {
+    auto parsed = parse_embeddings(bad);
+    EXPECT_EQ(param_of(parsed), "input") << bad;
+    EXPECT_EQ(openai_status(parsed.error()), 400u);
+  }
+  // A list of the wrong items names the first bad one, as OpenAI does.
+  EXPECT_EQ(param_of(parse_embeddings(R"({"input":["a",2]})")), "input.[1]");
+  EXPECT_EQ(param_of(parse_embeddings(R"({"input":"x","encoding_format":"hex"})")), "encoding_format");
+  EXPECT_EQ(param_of(parse_embeddings(R"({"input":"x","dimensions":0})")), "dimensions");
+  auto not_json = parse_embeddings("not json");
+  ASSERT_FALSE(not_json);
+  EXPECT_EQ(seen(not_json.error()).type, "invalid_request_error");
+  EXPECT_FALSE(seen(not_json.error()).param);
+}
+
+TEST(OpenAiProtocol, TooManyInputsIsRefusedBeforeAnyWork) {
+  RequestLimits limits;
+  limits.max_inputs = 2;
+  auto parsed = parse_embeddings(R"({"input":["a","b","c"]})", limits);
+  EXPECT_EQ(param_of(parsed), "input");
+  EXPECT_EQ(seen(parsed.error()).code, "too_many_inputs");
+}
+
+TEST(OpenAiProtocol, ChatRequestsCarryMessagesAndSamplingParameters) {
+  auto parsed = parse_completion(R"({"model":"m","messages":[{"role":"system","content":"ctx"},
+    {"role":"user","content":[{"type":"text","text":"hi "},{"type":"text","text":"there"}]}],
+    "max_tokens":5,"temperature":0.5,"top_p":0.9,"stop":"x","seed":7,"stream":true,
+    "stream_options":{"include_usage":true}})",
+                                 true);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  const auto& r = *parsed;
+  ASSERT_EQ(r.generation.messages.size(), 2u);
+  EXPECT_EQ(r.generation.messages[1].content, "hi there");
+  EXPECT_EQ(r.generation.params.max_tokens, 5u);
+  EXPECT_DOUBLE_EQ(r.generation.params.temperature, 0.5);
+  EXPECT_EQ(r.generation.params.stop, (std::vector<std::string>{"x"}));
+  EXPECT_EQ(r.generation.params.seed, 7);
+  EXPECT_TRUE(r.is_stream);
+  EXPECT_TRUE(r.include_usage);
+}
+
+TEST(OpenAiProtocol, InvalidParametersNameTheParameter) {
+  auto chat = [](const char* body) { return param_of(parse_completion(body, true)); };
+  EXPECT_EQ(chat(R"({"messages":[]})"), "messages");
+  EXPECT_EQ(chat(R"({"messages":[{"role":"user","content":"x"}],"temperature":3})"), "temperature");
+  EXPECT_EQ(chat(R"({"messages":[{"role":"user","content":"x"}],"max_tokens":0})"), "max_tokens");
+  EXPECT_EQ(chat(R"({"messages":[{"role":"user","content":"x"}],"n":2})"), "n");
+  EXPECT_EQ(chat(R"({"messages":[{"role":"user","content":"x"}],"stop":["a","b","c","d","e"]})"), "stop");
+  EXPECT_EQ(chat(R"({"messages":[{"role":"user"}],"stream":"sometimes"})"), "stream");
+  EXPECT_EQ(chat(R"({"messages":[{"content":"x"}]})"), "messages.[0].role");
+  EXPECT_EQ(chat(R"({"messages":[{"role":"user","content":[{"type":"image_url"}]}]})"), "messages.[0].content");
+  EXPECT_EQ(chat(R"({"messages":[{"role":"user","content":"x"}],"response_format":{"type":"xml"}})"),
+            "response_format.type");
+  EXPECT_EQ(param_of(parse_completion(R"({"prompt":["a","b"]})", false)), "prompt");
+  auto ok = parse_completion(R"({"prompt":["only one"]})", false);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->generation.prompt, "only one");
+}
+
+TEST(OpenAiProtocol, MaxTokensIsBoundedByTheServer) {
+  RequestLimits limits;
+  limits.max_completion_tokens = 16;
+  auto parsed = parse_completion(R"({"prompt":"x","max_tokens":17})", false, limits);
+  EXPECT_EQ(param_of(parsed), "max_tokens");
+  auto unset = parse_completion(R"({"prompt":"x"})", false, limits);
+  ASSERT_TRUE(unset);
+  EXPECT_LE(unset->generation.params.max_tokens, 16u);
+}
+
+TEST(OpenAiProtocol, Base64IsLittleEndianFloat32) {
+  Vector v{1.0f, -2.5f, 0.0f};
+  auto text = base64_floats(v);
+  EXPECT_EQ(text, "AACAPwAAIMAAAAAA");
+}
+
+TEST(OpenAiProtocol, ErrorsHaveOpenAisShape) {
+  auto response = error_response(invalid("model", "no such model", "model_not_found", 404));
+  EXPECT_EQ(static_cast<unsigned>(response.status()), 404u);
+  auto body = boost::json::parse(response.body());
+  const auto& error = body.at("error");
+  EXPECT_EQ(error.at("message"), "no such model");
+  EXPECT_EQ(error.at("type"), "invalid_request_error");
+  EXPECT_EQ(error.at("param"), "model");
+  EXPECT_EQ(error.at("code"), "model_not_found");
+  auto full = error_response({503, "queue_full", "full", nullptr});
+  EXPECT_EQ(seen({503, "queue_full", "full", nullptr}).type, "server_error");
+  EXPECT_EQ(full.header("Retry-After"), "1");
+  EXPECT_TRUE(full.body().find(R"("param":null)") != std::string_view::npos);
+  EXPECT_EQ(seen({429, "rate_limited", "slow down", nullptr}).type, "rate_limit_error");
+}
+
+}  // namespace
+}  // namespace sluice::ai::openai
