@@ -27,6 +27,8 @@ int serve(const sluice::app::ServeOptions& options) {
   auto server = options.server;
   server.body_limit_for = sluice::app::dataset_body_limits(options);  // uploads have their own limit
   sluice::app::add_upload_body_limit(server, options.batches);
+  // Large uploads are spooled beside the data they become, not to /tmp (tmpfs on some systems).
+  server.spool_dir = options.jobs.data_dir;
   app.run(server, [&](std::uint16_t port) {
     // Scripts and tests wait for this exact line on stdout to know the port.
     const char* scheme = options.server.tls_cert_file.empty() ? "http" : "https";

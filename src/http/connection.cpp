@@ -2,6 +2,7 @@
 
 #include "disconnect_watch.hpp"
 #include "response_writer.hpp"
+#include "spooled_body.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -19,6 +20,7 @@
 #include <random>
 #include <charconv>
 #include <optional>
+#include <tuple>
 
 namespace sluice::http::detail {
 
@@ -93,12 +95,32 @@ bool expects_continue(const RawRequest& request) {
   return it != request.end() && beast::iequals(it->value(), "100-continue");
 }
 
+/// A body past ServerOptions::spool_above, or of unknown length (chunked): read into a file.
+bool is_large(const beast_http::request_parser<beast_http::string_body>& parser, const ServerOptions& options) {
+  auto length = parser.content_length();
+  return !length || *length > options.spool_above;
+}
+
+/// Reads the rest of the request into a temporary file (the parser has read the header only)
+/// and maps it; the message it gives back has the header and an empty body.
+template <class Stream>
+asio::awaitable<std::tuple<error_code, RawRequest, std::shared_ptr<const MappedBody>>> read_spooled(
+    Stream& socket, beast::flat_buffer& buffer, beast_http::request_parser<beast_http::string_body>& header_parser,
+    const ServerOptions& options) {
+  beast_http::request_parser<spool_body> parser(std::move(header_parser));
+  parser.get().body().directory = options.spool_dir;
+  auto [ec, n] = co_await beast_http::async_read(socket, buffer, parser, use_tuple());
+  std::shared_ptr<const MappedBody> body;
+  if (!ec) body = MappedBody::map(parser.get().body().release(), parser.get().body().size, ec);
+  co_return std::tuple{ec, RawRequest(std::move(parser.get().base())), std::move(body)};
+}
+
 /// Routes one parsed request and runs it through the middleware chain into `response` (an
 /// out-parameter: every coroutine layer that returns a Response moves it once more); `scope`
 /// outlives the response write.
-asio::awaitable<void> respond(RawRequest raw, const asio::ip::address& client, std::string_view client_text,
-                              di::Scope& scope, ServerState& state, const DisconnectWatch& watch,
-                              std::string& request_id, Response& response) {
+asio::awaitable<void> respond(RawRequest raw, std::shared_ptr<const MappedBody> spooled, const asio::ip::address& client,
+                              std::string_view client_text, di::Scope& scope, ServerState& state,
+                              const DisconnectWatch& watch, std::string& request_id, Response& response) {
   auto [path, query] = split_target(raw.target());
   if (path.empty() || path.front() != '/') {
     response = Response::error(core::bad_request("Invalid request target"));
@@ -109,6 +131,7 @@ asio::awaitable<void> respond(RawRequest raw, const asio::ip::address& client, s
     if (auto get = state.router.match(Verb::get, path); get.handler) match = std::move(get);
   }
   Request request(std::move(raw), std::move(match.params), client, scope, state.compute, client_text);
+  if (spooled) request.set_body(spooled->view(), spooled);
   request.set_route(match.pattern, match.handler, std::move(match.allow));
   if (state.options.request_ids) request.set_request_id(request_id_for(request));
   const auto start = Clock::now();
@@ -318,6 +341,9 @@ asio::awaitable<void> run_session(Stream& socket, tcp::socket& tcp_socket, Worke
   while (!worker.is_closing) {
     self.is_busy = false;
     beast_http::request_parser<beast_http::string_body> parser;
+    RawRequest raw;
+    std::shared_ptr<const MappedBody> spooled;
+    bool is_spooled = false;
     parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
     parser.body_limit(options.body_limit);
     // One deadline for the whole request, set once: a client trickling bytes cannot extend it.
@@ -335,7 +361,12 @@ asio::awaitable<void> run_session(Stream& socket, tcp::socket& tcp_socket, Worke
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         std::tie(ec, n) = co_await asio::async_write(socket, asio::buffer(kContinue), use_tuple());
       }
-      if (!ec && !parser.is_done()) std::tie(ec, n) = co_await beast_http::async_read(socket, buffer, parser, use_tuple());
+      if (!ec && !parser.is_done() && is_large(parser, options)) {
+        std::tie(ec, raw, spooled) = co_await read_spooled(socket, buffer, parser, options);
+        is_spooled = true;
+      } else if (!ec && !parser.is_done()) {
+        std::tie(ec, n) = co_await beast_http::async_read(socket, buffer, parser, use_tuple());
+      }
     }
     if (ec) {
       if (self.has_timed_out) break;  // slowloris or idle keep-alive: close without a word
@@ -344,14 +375,16 @@ asio::awaitable<void> run_session(Stream& socket, tcp::socket& tcp_socket, Worke
     }
 
     self.deadline = Clock::time_point::max();  // the handler's own awaits carry their deadlines
-    const bool wants_keep_alive = parser.get().keep_alive();
-    const unsigned version = parser.get().version();
-    const bool is_head = parser.get().method() == Verb::head;
+    if (!is_spooled) raw = parser.release();
+    const bool wants_keep_alive = raw.keep_alive();
+    const unsigned version = raw.version();
+    const bool is_head = raw.method() == Verb::head;
     di::Scope scope(state.container);  // per-request dependencies; cleanups run after the write
     std::string request_id;
     Response response;
     watch->arm_lazily();
-    co_await respond(parser.release(), client, client_text, scope, state, *watch, request_id, response);
+    co_await respond(std::move(raw), std::move(spooled), client, client_text, scope, state, *watch, request_id,
+                     response);
     watch->disarm();
     if (watch->is_client_gone()) break;  // nobody to answer; every further await would throw
     auto& message = response.message();

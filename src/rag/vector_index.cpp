@@ -1,5 +1,7 @@
 #include "sluice/rag/vector_index.hpp"
 
+#include "int8_rows.hpp"
+
 #include <hnswlib/hnswlib.h>
 
 #include <algorithm>
@@ -8,10 +10,27 @@
 
 namespace sluice::rag {
 
+namespace {
+
+/// Re-ranked in float after the int8 scan: enough that int8's rounding never costs a true
+/// top-k row (its error is a few thousandths of a cosine; the gaps it could swap are as small).
+std::size_t rerank_count(std::size_t k) { return std::max<std::size_t>(100, 10 * k); }
+
+}  // namespace
+
 struct VectorIndex::Impl {
-  explicit Impl(std::size_t dimension) : space(dimension) {}
+  explicit Impl(std::size_t dimension) : space(dimension), rows(dimension) {}
   hnswlib::InnerProductSpace space;  // 1 − dot: cosine distance for unit vectors
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;
+  Int8Rows rows;  // row i: the graph's element i (hnswlib's internal id)
+
+  void copy_rows() {
+    rows = Int8Rows(space.get_data_size() / sizeof(float));
+    for (std::size_t i = 0; i < graph->cur_element_count; ++i) {
+      rows.set(i, reinterpret_cast<const float*>(graph->getDataByInternalId(static_cast<hnswlib::tableint>(i))));
+      rows.set_live(i, !graph->isMarkedDeleted(static_cast<hnswlib::tableint>(i)));
+    }
+  }
 };
 
 VectorIndex::VectorIndex(std::size_t dimension, VectorIndexOptions options)
@@ -45,6 +64,7 @@ std::unique_ptr<VectorIndex> VectorIndex::load(const std::filesystem::path& path
   for (std::size_t i = 0; i < graph.cur_element_count; ++i) deleted += graph.isMarkedDeleted(i) ? 1 : 0;
   graph.num_deleted_ = deleted;
   graph.setEf(options.ef_search);
+  impl->copy_rows();
   return std::unique_ptr<VectorIndex>(new VectorIndex(dimension, options, std::move(impl)));
 }
 
@@ -65,6 +85,7 @@ void VectorIndex::add(std::int64_t id, const float* vector) {
   auto label = static_cast<hnswlib::labeltype>(id);
   if (!impl_->graph->label_lookup_.contains(label)) reserve_one();
   impl_->graph->addPoint(vector, label);
+  impl_->rows.set(impl_->graph->label_lookup_.at(label), vector);
 }
 
 void VectorIndex::remove(std::int64_t id) {
@@ -72,6 +93,7 @@ void VectorIndex::remove(std::int64_t id) {
   auto it = graph.label_lookup_.find(static_cast<hnswlib::labeltype>(id));
   if (it == graph.label_lookup_.end() || graph.isMarkedDeleted(it->second)) return;
   graph.markDelete(static_cast<hnswlib::labeltype>(id));
+  impl_->rows.set_live(it->second, false);
 }
 
 bool VectorIndex::contains(std::int64_t id) const {
@@ -100,15 +122,35 @@ bool VectorIndex::compact_if_worth_it() {
   for (const auto& [label, internal] : old.label_lookup_)
     if (!old.isMarkedDeleted(internal)) fresh->addPoint(old.getDataByInternalId(internal), label);
   impl_->graph = std::move(fresh);
+  impl_->copy_rows();
   return true;
 }
 
 std::vector<ScoredChunk> VectorIndex::search(const float* query, std::size_t k) const {
   if (size() == 0 || k == 0) return {};
+  if (size() <= options_.exact_scan_up_to) return scan(query, k);
   auto found = impl_->graph->searchKnn(query, std::min(k, size()));
   std::vector<ScoredChunk> hits(found.size());
   for (auto i = hits.size(); i-- > 0; found.pop())  // the queue pops the farthest first
     hits[i] = {static_cast<std::int64_t>(found.top().second), 1.0 - static_cast<double>(found.top().first)};
+  return hits;
+}
+
+std::vector<ScoredChunk> VectorIndex::scan(const float* query, std::size_t k) const {
+  auto& graph = *impl_->graph;
+  std::vector<ScoredChunk> hits;
+  for (auto row : impl_->rows.best(query, rerank_count(k))) {
+    const auto* v = reinterpret_cast<const float*>(graph.getDataByInternalId(row));
+    double dot = 0;
+    for (std::size_t i = 0; i < dimension_; ++i) dot += static_cast<double>(query[i]) * v[i];
+    hits.push_back({static_cast<std::int64_t>(graph.getExternalLabel(row)), dot});
+  }
+  auto better = [](const ScoredChunk& a, const ScoredChunk& b) {
+    return a.score != b.score ? a.score > b.score : a.chunk < b.chunk;
+  };
+  const auto top = std::min(k, hits.size());
+  std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(top), hits.end(), better);
+  hits.resize(top);
   return hits;
 }
 

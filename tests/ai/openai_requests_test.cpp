@@ -74,6 +74,8 @@ TEST(OpenAiProtocol, InvalidParametersNameTheParameter) {
   auto chat = [](const char* body) { return param_of(parse_completion(body, true)); };
   EXPECT_EQ(chat(R"({"messages":[]})"), "messages");
   EXPECT_EQ(chat(R"({"messages":[{"role":"user","content":"x"}],"temperature":3})"), "temperature");
+  auto hot = parse_completion(R"({"messages":[{"role":"user","content":"x"}],"temperature":3})", true);
+  EXPECT_EQ(seen(hot.error()).message, "'temperature': Input should be less than or equal to 2");
   EXPECT_EQ(chat(R"({"messages":[{"role":"user","content":"x"}],"max_tokens":0})"), "max_tokens");
   EXPECT_EQ(chat(R"({"messages":[{"role":"user","content":"x"}],"n":2})"), "n");
   EXPECT_EQ(chat(R"({"messages":[{"role":"user","content":"x"}],"stop":["a","b","c","d","e"]})"), "stop");

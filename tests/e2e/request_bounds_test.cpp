@@ -20,6 +20,14 @@ long resident_kib(int pid) {
   return -1;
 }
 
+/// The process's anonymous resident memory in KiB (its heap, not the file pages it maps).
+long anonymous_kib(int pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("RssAnon:", 0) == 0) return std::stol(line.substr(8));
+  return -1;
+}
+
 std::string many_inputs(std::size_t n) {
   std::string body = R"({"model":"sluice-embed","input":[)";
   for (std::size_t i = 0; i < n; ++i) body += i ? R"(,"x")" : R"("x")";
@@ -82,6 +90,23 @@ TEST(RequestBounds, TokensMessagesAndAnswerSizeHaveLimits) {
   r = request(server.port(), "POST", "/v1/embeddings", many_inputs(60'000), json);
   EXPECT_EQ(r->status, 413);
   EXPECT_EQ(error_of(*r).at("code"), "response_too_large");
+}
+
+// Uploads are spooled to a file as they arrive and read through a mapping: a 120 MB file
+// upload leaves the server's heap as it was.
+TEST(RequestBounds, AFileUploadNeverSitsInTheHeap) {
+  ServerProcess server({});
+  const std::string file(120 << 20, 'x');
+  const std::string body = "--b\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--b\r\n"
+                           "Content-Disposition: form-data; name=\"file\"; filename=\"big.jsonl\"\r\n\r\n" +
+                           file + "\r\n--b--\r\n";
+  const long before = anonymous_kib(server.pid());
+  auto r = request(server.port(), "POST", "/v1/files", body, "Content-Type: multipart/form-data; boundary=b\r\n");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const long after = anonymous_kib(server.pid());
+  EXPECT_LT(after - before, 30 * 1024) << before << " KiB → " << after << " KiB";
+  EXPECT_EQ(boost::json::parse(r->body).at("bytes"), file.size());
 }
 
 }  // namespace

@@ -11,6 +11,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
+#include <filesystem>
+
+#include <unistd.h>
 
 namespace sluice::http {
 namespace {
@@ -29,6 +33,12 @@ class ServerTest : public ::testing::Test {
     });
     app.post("/upload", [](Request& req) -> asio::awaitable<Response> {
       co_return Response::json({{"bytes", req.body().size()}});
+    });
+    // What a handler sees of a body, to compare with what was sent.
+    app.post("/digest", [](Request& req) -> asio::awaitable<Response> {
+      std::uint64_t sum = 0;
+      for (unsigned char c : req.body()) sum = sum * 31 + c;
+      co_return Response::json({{"bytes", req.body().size()}, {"sum", sum}});
     });
     app.get("/boom", [](Request&) -> asio::awaitable<Response> {
       throw std::runtime_error("handler bug");
@@ -205,6 +215,65 @@ TEST_F(ServerTest, BodyWithinLimitIsRead) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(json_of(*r).at("bytes"), 1000);
+}
+
+std::uint64_t digest(std::string_view body) {
+  std::uint64_t sum = 0;
+  for (unsigned char c : body) sum = sum * 31 + c;
+  return sum;
+}
+
+TEST_F(ServerTest, LargeAndChunkedBodiesAreSpooledToAFileAndReadIntact) {
+  auto spool = std::filesystem::temp_directory_path() / ("sluice-spool-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(spool);
+  ServerOptions options;
+  options.body_limit = 64 << 20;
+  options.spool_above = 1000;
+  options.spool_dir = spool;
+  test::RunningApp server(app, options);
+  std::string large(5'000'000, '\0');
+  for (std::size_t i = 0; i < large.size(); ++i) large[i] = static_cast<char>((i * 7919) % 251);
+  // Twice on one connection: a spooled body must leave the connection ready for the next request.
+  RawConnection c(server.port());
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_TRUE(c.send("POST /digest HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(large.size()) +
+                       "\r\n\r\n" + large));
+    auto r = c.read_response(10s);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(json_of(*r).at("bytes").to_number<std::size_t>(), large.size());
+    EXPECT_EQ(json_of(*r).at("sum").to_number<std::uint64_t>(), digest(large));
+  }
+  // Chunked: no length known up front, so spooled too.
+  ASSERT_TRUE(c.send("POST /digest HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
+  auto chunked = c.read_response(3s);
+  ASSERT_TRUE(chunked);
+  EXPECT_EQ(json_of(*chunked).at("bytes"), 11);
+  EXPECT_EQ(json_of(*chunked).at("sum").to_number<std::uint64_t>(), digest("hello world"));
+  // Small bodies stay in memory; and the spool files have no names, so nothing is left behind.
+  auto small = test::request(server.port(), "POST", "/digest", "tiny");
+  ASSERT_TRUE(small);
+  EXPECT_EQ(json_of(*small).at("bytes"), 4);
+  EXPECT_TRUE(std::filesystem::is_empty(spool));
+  std::filesystem::remove_all(spool);
+}
+
+TEST_F(ServerTest, ASpooledBodyOverTheLimitIs413) {
+  ServerOptions options;
+  options.body_limit = 4096;
+  options.spool_above = 100;
+  test::RunningApp server(app, options);
+  RawConnection c(server.port());
+  std::string chunk(3000, 'x');
+  auto hex = [](std::size_t n) {
+    char text[16];
+    return std::string(text, static_cast<std::size_t>(std::snprintf(text, sizeof text, "%zx", n)));
+  };
+  ASSERT_TRUE(c.send("POST /digest HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + hex(chunk.size()) +
+                     "\r\n" + chunk + "\r\n" + hex(chunk.size()) + "\r\n" + chunk + "\r\n0\r\n\r\n"));
+  auto r = c.read_response(3s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
 }
 
 TEST_F(ServerTest, ExpectContinueGetsA100First) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 #include <unistd.h>
@@ -102,6 +103,60 @@ TEST(VectorIndex, ExactSearchStaysInsideTheAllowedSet) {
   ASSERT_EQ(hits.size(), 3u);
   EXPECT_EQ(hits[0].chunk, 4);
   for (const auto& h : hits) EXPECT_TRUE(allowed.contains(h.chunk));
+}
+
+std::vector<std::int64_t> brute_force_top(const std::vector<std::vector<float>>& vectors, const float* query,
+                                          std::size_t k) {
+  std::vector<std::pair<double, std::int64_t>> scored;
+  for (std::size_t i = 0; i < vectors.size(); ++i) {
+    double dot = 0;
+    for (std::size_t d = 0; d < kDim; ++d) dot += static_cast<double>(vectors[i][d]) * query[d];
+    scored.emplace_back(-dot, static_cast<std::int64_t>(i + 1));
+  }
+  std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(k), scored.end());
+  std::vector<std::int64_t> ids;
+  for (std::size_t i = 0; i < k; ++i) ids.push_back(scored[i].second);
+  return ids;
+}
+
+TEST(VectorIndex, UpToItsScanSizeSearchIsExact) {
+  auto vectors = random_vectors(5000, 6);
+  VectorIndex index(kDim);
+  for (std::size_t i = 0; i < vectors.size(); ++i) index.add(static_cast<std::int64_t>(i + 1), vectors[i].data());
+  index.remove(brute_force_top(vectors, vectors[0].data(), 2)[1]);  // removed rows are skipped by the scan
+  vectors[0] = vectors[1];  // ... and a replaced row is scanned as it is now
+  index.add(1, vectors[0].data());
+  for (const auto& query : random_vectors(50, 7)) {
+    auto hits = index.search(query.data(), 10);
+    std::vector<std::int64_t> found;
+    for (const auto& hit : hits) found.push_back(hit.chunk);
+    auto expected = brute_force_top(vectors, query.data(), 11);
+    expected.erase(std::remove_if(expected.begin(), expected.end(), [&](auto id) { return !index.contains(id); }),
+                   expected.end());
+    expected.resize(10);
+    EXPECT_EQ(found, expected);
+    EXPECT_NEAR(hits[0].score,
+                [&] {
+                  double dot = 0;
+                  for (std::size_t d = 0; d < kDim; ++d)
+                    dot += static_cast<double>(vectors[static_cast<std::size_t>(found[0] - 1)][d]) * query[d];
+                  return dot;
+                }(),
+                1e-6);
+  }
+}
+
+TEST(VectorIndex, BeyondItsScanSizeTheGraphAnswers) {
+  auto vectors = random_vectors(500, 8);
+  VectorIndex index(kDim, {.exact_scan_up_to = 100});
+  for (std::size_t i = 0; i < vectors.size(); ++i) index.add(static_cast<std::int64_t>(i + 1), vectors[i].data());
+  index.remove(42);
+  for (std::size_t i : {0u, 250u, 499u}) {
+    auto hits = index.search(vectors[i].data(), 5);
+    ASSERT_EQ(hits.size(), 5u);
+    EXPECT_EQ(hits[0].chunk, static_cast<std::int64_t>(i + 1));
+    for (const auto& hit : hits) EXPECT_NE(hit.chunk, 42);
+  }
 }
 
 }  // namespace

@@ -7,8 +7,9 @@
 #include "sluice/api/name.hpp"
 #include "sluice/api/validation.hpp"
 
-#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 
+#include <charconv>
 #include <optional>
 #include <regex>
 #include <string>
@@ -17,9 +18,12 @@
 namespace sluice::api {
 
 namespace detail {
+/// A bound as people write it: "2", "0.5", "-2" (JSON's serialiser would say "2E0").
 template <class T>
 std::string number_text(T n) {
-  return boost::json::serialize(boost::json::value(n));
+  char text[32];
+  auto end = std::to_chars(text, text + sizeof text, n).ptr;
+  return std::string(text, end);
 }
 inline std::string plural(std::size_t n, std::string_view word) {
   return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s");

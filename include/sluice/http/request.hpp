@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,7 +38,13 @@ class Request {
   std::string_view target() const { return message_.target(); }
   /// The path without the query, still percent-encoded.
   std::string_view path() const { return path_; }
-  std::string_view body() const { return message_.body(); }
+  std::string_view body() const { return body_owner_ ? body_ : std::string_view(message_.body()); }
+  /// The body, when the server kept it outside the message: a large upload in a mapped
+  /// temporary file (ServerOptions::spool_above). `owner` keeps it alive.
+  void set_body(std::string_view body, std::shared_ptr<const void> owner) {
+    body_ = body;
+    body_owner_ = std::move(owner);
+  }
   std::optional<std::string_view> header(std::string_view name) const;
   std::optional<std::string_view> path_param(std::string_view name) const;
   /// The first value of query parameter `name`, percent-decoded (`+` read as space).
@@ -101,6 +108,8 @@ class Request {
 
  private:
   RawRequest message_;
+  std::string_view body_;
+  std::shared_ptr<const void> body_owner_;
   std::string_view path_;
   std::string_view query_;
   std::vector<PathParam> params_;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -26,6 +27,11 @@ struct ServerOptions {
   /// When set, the body limit of each request from its method and target (document uploads
   /// may send more than body_limit); called once per request, after its header is read.
   std::function<std::uint64_t(Verb method, std::string_view target)> body_limit_for;
+  /// Bodies larger than this, or sent chunked, are read into an unlinked temporary file in
+  /// `spool_dir` (empty: the system's temporary directory) and handed to the handler as a
+  /// read-only mapping: a large upload never sits in the heap.
+  std::uint64_t spool_above = 1024 * 1024;
+  std::filesystem::path spool_dir;
   std::chrono::milliseconds read_timeout{30'000};  // a request (or keep-alive idle) past it → closed
   std::chrono::milliseconds write_timeout{30'000};
   std::chrono::milliseconds shutdown_timeout{10'000};  // in-flight requests get this long to finish
