@@ -192,6 +192,9 @@ asio::awaitable<Response> delete_dataset(DatasetId id, Depends<rag::Datasets> da
   co_return Response::json({{"id", **id}, {"deleted", true}});
 }
 
+/// Documents of an NDJSON upload parsed and stored at a time.
+constexpr std::size_t kUploadSlice = 1000;
+
 /// The body is read by content type here, not bound as a JSON model: it may be NDJSON or text.
 asio::awaitable<Response> upload_documents(DatasetId dataset_id, Query<"id", std::string, Name("")> document_id,
                                            Query<"title", std::string, Name("")> title,
@@ -204,12 +207,36 @@ asio::awaitable<Response> upload_documents(DatasetId dataset_id, Query<"id", std
   auto content_type = std::string(request.header("Content-Type").value_or("application/json"));
   // Result has no empty state, which the compute pool's hand-back needs: parse into a local.
   std::optional<core::Result<std::vector<rag::DocumentInput>>> parsed;
-  co_await request.compute([&] {
-    parsed.emplace(parse_documents(content_type, request.body(), single));
-    return true;
-  });
-  if (!*parsed) co_return Response::error(parsed->error());
-  auto result = co_await request.compute([&] { return datasets->upload(id, **parsed); });
+  rag::UpsertResult result;
+  if (is_ndjson(content_type)) {
+    // Checked whole first, so that a bad line stores nothing; then stored a slice at a time,
+    // so that the documents of a large upload are never all in memory at once.
+    co_await request.compute([&] {
+      NdjsonDocuments check(request.body());
+      do parsed.emplace(check.next(kUploadSlice));
+      while (*parsed && !(*parsed)->empty());
+      return true;
+    });
+    if (!*parsed) co_return Response::error(parsed->error());
+    result = co_await request.compute([&] {
+      rag::UpsertResult total;
+      NdjsonDocuments documents(request.body());
+      for (auto slice = documents.next(kUploadSlice); slice && !slice->empty(); slice = documents.next(kUploadSlice)) {
+        auto stored = datasets->upload(id, *slice);
+        total.added += stored.added;
+        total.updated += stored.updated;
+        total.unchanged += stored.unchanged;
+      }
+      return total;
+    });
+  } else {
+    co_await request.compute([&] {
+      parsed.emplace(parse_documents(content_type, request.body(), single));
+      return true;
+    });
+    if (!*parsed) co_return Response::error(parsed->error());
+    result = co_await request.compute([&] { return datasets->upload(id, **parsed); });
+  }
   co_return Response::json(
       {{"added", result.added}, {"updated", result.updated}, {"unchanged", result.unchanged}},
       result.added > 0 ? http::Status::created : http::Status::ok);

@@ -101,37 +101,36 @@ core::Result<std::vector<rag::DocumentInput>> parse_json(std::string_view body) 
   return documents;
 }
 
-core::Result<std::vector<rag::DocumentInput>> parse_ndjson(std::string_view body) {
+}  // namespace
+
+core::Result<std::vector<rag::DocumentInput>> NdjsonDocuments::next(std::size_t count) {
   std::vector<rag::DocumentInput> documents;
   json::parser parser;
-  std::size_t line_number = 0;
-  for (std::size_t start = 0; start < body.size();) {
-    auto end = body.find('\n', start);
-    if (end == std::string_view::npos) end = body.size();
-    auto line = body.substr(start, end - start);
-    start = end + 1;
-    ++line_number;
+  while (documents.size() < count && position_ < body_.size()) {
+    auto end = body_.find('\n', position_);
+    if (end == std::string_view::npos) end = body_.size();
+    auto line = body_.substr(position_, end - position_);
+    position_ = end + 1;
+    ++line_number_;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     json::error_code ec;
     parser.reset();
     parser.write(line.data(), line.size(), ec);
-    json::array loc{"body", "line", line_number};
+    json::array loc{"body", "line", line_number_};
     if (ec)
       return unprocessable({{"json_invalid", loc,
-                             "Line " + std::to_string(line_number) + " is not valid JSON: " + ec.message(), nullptr}});
+                             "Line " + std::to_string(line_number_) + " is not valid JSON: " + ec.message(), nullptr}});
     rag::DocumentInput document;
     std::vector<FieldIssue> issues;
     if (!read_document(parser.release(), loc, document, issues)) {
-      issues.front().msg = "Line " + std::to_string(line_number) + ": " + issues.front().msg;
+      issues.front().msg = "Line " + std::to_string(line_number_) + ": " + issues.front().msg;
       return unprocessable(std::move(issues));
     }
     documents.push_back(std::move(document));
   }
   return documents;
 }
-
-}  // namespace
 
 bool is_valid_utf8(std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {
@@ -161,13 +160,18 @@ bool is_valid_utf8(std::string_view text) {
   return true;
 }
 
+bool is_ndjson(std::string_view content_type) {
+  auto type = lower(content_type.substr(0, content_type.find(';')));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  return type == "application/x-ndjson" || type == "application/jsonl" || type == "application/ndjson";
+}
+
 core::Result<std::vector<rag::DocumentInput>> parse_documents(std::string_view content_type, std::string_view body,
                                                               const SingleDocument& single) {
   auto type = lower(content_type.substr(0, content_type.find(';')));
   while (!type.empty() && type.back() == ' ') type.pop_back();
   if (type == "application/json") return parse_json(body);
-  if (type == "application/x-ndjson" || type == "application/jsonl" || type == "application/ndjson")
-    return parse_ndjson(body);
+  if (is_ndjson(type)) return NdjsonDocuments(body).next(std::numeric_limits<std::size_t>::max());
   if (type != "text/plain" && type != "text/markdown" && type != "text/html")
     return core::Error{415, "unsupported_media_type",
                        "Send application/json, application/x-ndjson, text/plain, text/markdown or text/html", nullptr};

@@ -22,6 +22,24 @@ struct SingleDocument {
 core::Result<std::vector<rag::DocumentInput>> parse_documents(std::string_view content_type, std::string_view body,
                                                               const SingleDocument& single);
 
+/// Whether an upload of `content_type` is NDJSON, which NdjsonDocuments reads a slice at a time.
+bool is_ndjson(std::string_view content_type);
+
+/// An NDJSON upload read a slice of documents at a time, so that a large upload is never held
+/// whole as documents (the body itself is a mapping of the spooled request). Same documents and
+/// errors as parse_documents.
+class NdjsonDocuments {
+ public:
+  explicit NdjsonDocuments(std::string_view body) : body_(body) {}
+  /// Up to `count` more documents; empty when the body is read.
+  core::Result<std::vector<rag::DocumentInput>> next(std::size_t count);
+
+ private:
+  std::string_view body_;
+  std::size_t position_ = 0;
+  std::size_t line_number_ = 0;
+};
+
 /// Whether `text` is well-formed UTF-8.
 bool is_valid_utf8(std::string_view text);
 

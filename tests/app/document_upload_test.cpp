@@ -26,6 +26,26 @@ TEST(DocumentUpload, JsonProblemsNameEveryDocument) {
   EXPECT_EQ(detail[1].at("loc"), boost::json::parse(R"(["body","documents",1,"text"])"));
 }
 
+TEST(DocumentUpload, NdjsonIsReadASliceAtATimeWithItsLineNumbers) {
+  const std::string body = "{\"_id\":\"1\",\"text\":\"a\"}\n\n{\"_id\":\"2\",\"text\":\"b\"}\n"
+                           "{\"_id\":\"3\",\"text\":\"c\"}\n{\"_id\":\"4\"}\n";
+  EXPECT_TRUE(is_ndjson("application/x-ndjson; charset=utf-8"));
+  EXPECT_FALSE(is_ndjson("application/json"));
+  NdjsonDocuments documents(body);
+  auto first = documents.next(2);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ((*first)[1].id, "2");
+  auto second = documents.next(2);  // "3", then line 5 lacks its text
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().detail.as_array().at(0).at("loc"), boost::json::parse(R"(["body","line",5,"text"])"));
+  const std::string valid = body.substr(0, body.rfind("{\"_id\":\"4\"}"));
+  NdjsonDocuments good(valid);
+  std::size_t total = 0;
+  for (auto slice = good.next(2); slice && !slice->empty(); slice = good.next(2)) total += slice->size();
+  EXPECT_EQ(total, 3u);
+}
+
 TEST(DocumentUpload, ReadsBeirNdjsonAndNamesTheBadLine) {
   auto ok = parse_documents("application/x-ndjson",
                             "{\"_id\":\"1\",\"title\":\"A\",\"text\":\"x\"}\r\n\n{\"_id\":\"2\",\"title\":\"\",\"text\":\"y\"}", {});

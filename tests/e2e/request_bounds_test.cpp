@@ -109,5 +109,28 @@ TEST(RequestBounds, AFileUploadNeverSitsInTheHeap) {
   EXPECT_EQ(boost::json::parse(r->body).at("bytes"), file.size());
 }
 
+// A 100 MB NDJSON upload is checked, then parsed and stored 1,000 documents at a time: the
+// server never holds it whole, neither as bytes nor as documents.
+TEST(RequestBounds, ADatasetUploadIsStoredASliceAtATime) {
+  ServerProcess server({});
+  auto created = request(server.port(), "POST", "/datasets", R"({"name":"big"})", "Content-Type: application/json\r\n");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  const auto id = std::to_string(boost::json::parse(created->body).at("id").to_number<std::int64_t>());
+  std::string text;
+  for (int i = 0; i < 1000; ++i) text += "word" + std::to_string(i) + " ";
+  std::string body;
+  for (int i = 0; body.size() < (100u << 20); ++i)
+    body += R"({"_id":"d)" + std::to_string(i) + R"(","title":"","text":")" + text + "\"}\n";
+  const long before = anonymous_kib(server.pid());
+  auto r = request(server.port(), "POST", "/datasets/" + id + "/documents", body,
+                   "Content-Type: application/x-ndjson\r\n");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 201) << r->body;
+  const long after = anonymous_kib(server.pid());
+  EXPECT_LT(after - before, 60 * 1024) << before << " KiB → " << after << " KiB";
+  EXPECT_GT(boost::json::parse(r->body).at("added").to_number<std::int64_t>(), 10000);
+}
+
 }  // namespace
 }  // namespace sluice::test
