@@ -117,8 +117,9 @@ asio::awaitable<std::tuple<error_code, RawRequest, std::shared_ptr<const MappedB
 
 /// Routes one parsed request and runs it through the middleware chain into `response` (an
 /// out-parameter: every coroutine layer that returns a Response moves it once more); `scope`
-/// outlives the response write.
-asio::awaitable<void> respond(RawRequest raw, std::shared_ptr<const MappedBody> spooled, const asio::ip::address& client,
+/// outlives the response write. `raw` is the caller's, awaited at once: taken by reference to
+/// save a move of the message.
+asio::awaitable<void> respond(RawRequest&& raw, std::shared_ptr<const MappedBody> spooled, const asio::ip::address& client,
                               std::string_view client_text, di::Scope& scope, ServerState& state,
                               const DisconnectWatch& watch, std::string& request_id, Response& response) {
   auto [path, query] = split_target(raw.target());
@@ -341,9 +342,8 @@ asio::awaitable<void> run_session(Stream& socket, tcp::socket& tcp_socket, Worke
   while (!worker.is_closing) {
     self.is_busy = false;
     beast_http::request_parser<beast_http::string_body> parser;
-    RawRequest raw;
+    std::optional<RawRequest> spooled_head;  // a spooled request's message: its header, no body
     std::shared_ptr<const MappedBody> spooled;
-    bool is_spooled = false;
     parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
     parser.body_limit(options.body_limit);
     // One deadline for the whole request, set once: a client trickling bytes cannot extend it.
@@ -362,8 +362,10 @@ asio::awaitable<void> run_session(Stream& socket, tcp::socket& tcp_socket, Worke
         std::tie(ec, n) = co_await asio::async_write(socket, asio::buffer(kContinue), use_tuple());
       }
       if (!ec && !parser.is_done() && is_large(parser, options)) {
-        std::tie(ec, raw, spooled) = co_await read_spooled(socket, buffer, parser, options);
-        is_spooled = true;
+        auto read = co_await read_spooled(socket, buffer, parser, options);
+        ec = std::get<0>(read);
+        spooled_head.emplace(std::move(std::get<1>(read)));
+        spooled = std::move(std::get<2>(read));
       } else if (!ec && !parser.is_done()) {
         std::tie(ec, n) = co_await beast_http::async_read(socket, buffer, parser, use_tuple());
       }
@@ -375,15 +377,17 @@ asio::awaitable<void> run_session(Stream& socket, tcp::socket& tcp_socket, Worke
     }
 
     self.deadline = Clock::time_point::max();  // the handler's own awaits carry their deadlines
-    if (!is_spooled) raw = parser.release();
-    const bool wants_keep_alive = raw.keep_alive();
-    const unsigned version = raw.version();
-    const bool is_head = raw.method() == Verb::head;
+    const RawRequest& head = spooled_head ? *spooled_head : parser.get();
+    const bool wants_keep_alive = head.keep_alive();
+    const unsigned version = head.version();
+    const bool is_head = head.method() == Verb::head;
     di::Scope scope(state.container);  // per-request dependencies; cleanups run after the write
     std::string request_id;
     Response response;
     watch->arm_lazily();
-    co_await respond(std::move(raw), std::move(spooled), client, client_text, scope, state, *watch, request_id,
+    // Built before the co_await: GCC 12 miscompiles a conditional's temporary inside one.
+    RawRequest request_message = spooled_head ? std::move(*spooled_head) : parser.release();
+    co_await respond(std::move(request_message), std::move(spooled), client, client_text, scope, state, *watch, request_id,
                      response);
     watch->disarm();
     if (watch->is_client_gone()) break;  // nobody to answer; every further await would throw
