@@ -151,15 +151,16 @@ struct StreamOptions {
 };
 BOOST_DESCRIBE_STRUCT(StreamOptions, (), (include_usage))
 
-using Probability = Field<double, Ge<0.0>, Le<1.0>>;
-using Penalty = Field<double, Ge<-2.0>, Le<2.0>>;
+// Integer bounds: clang 14 (the fuzz build) has no floating-point template arguments.
+using Probability = Field<double, Ge<0>, Le<1>>;
+using Penalty = Field<double, Ge<-2>, Le<2>>;
 
 /// What chat and text completions share: the model, sampling and streaming.
 struct CompletionOptions {
   std::optional<std::string> model;
   std::optional<Field<std::int64_t, Ge<1>>> max_tokens;
   std::optional<Field<std::int64_t, Ge<1>>> max_completion_tokens;
-  std::optional<Field<double, Ge<0.0>, Le<2.0>>> temperature;
+  std::optional<Field<double, Ge<0>, Le<2>>> temperature;
   std::optional<Probability> top_p;
   std::optional<std::int64_t> seed;
   std::optional<Field<std::int64_t, Ge<0>, Le<1000000>>> top_k;  // llama.cpp's extension
