@@ -165,8 +165,9 @@ void add_article_routes(App& app, const ServeOptions& options) {
            .description = "Limited per client (default 10/minute); over the limit: 429 with Retry-After.",
            .tags = {"ai"},
            .guards = {protection->rate_limit(options.protection.ai_rate_limit)}});
+  const auto openai_errors = ai::openai::error_format();
   app.include(ai::openai::routes({.limits = options.ai.limits,
-                                  .model_middleware = protection->model_route_middleware(ai::openai::error_format().respond),
+                                  .model_middleware = protection->model_route_middleware(openai_errors.respond),
                                   .model_responses = Protection::model_route_responses()}));
   add_batch_api(app, options, *protection, jobs);
   add_console(app, options.console_dir);

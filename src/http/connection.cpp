@@ -119,9 +119,10 @@ asio::awaitable<std::tuple<error_code, RawRequest, std::shared_ptr<const MappedB
 /// out-parameter: every coroutine layer that returns a Response moves it once more); `scope`
 /// outlives the response write. `raw` is the caller's, awaited at once: taken by reference to
 /// save a move of the message.
-asio::awaitable<void> respond(RawRequest&& raw, std::shared_ptr<const MappedBody> spooled, const asio::ip::address& client,
-                              std::string_view client_text, di::Scope& scope, ServerState& state,
-                              const DisconnectWatch& watch, std::string& request_id, Response& response) {
+asio::awaitable<void> respond(RawRequest&& raw, std::shared_ptr<const MappedBody> spooled,
+                              const asio::ip::address& client, std::string_view client_text, di::Scope& scope,
+                              ServerState& state, const DisconnectWatch& watch, std::string& request_id,
+                              Response& response) {
   auto [path, query] = split_target(raw.target());
   if (path.empty() || path.front() != '/') {
     response = Response::error(core::bad_request("Invalid request target"));
@@ -387,8 +388,8 @@ asio::awaitable<void> run_session(Stream& socket, tcp::socket& tcp_socket, Worke
     watch->arm_lazily();
     // Built before the co_await: GCC 12 miscompiles a conditional's temporary inside one.
     RawRequest request_message = spooled_head ? std::move(*spooled_head) : parser.release();
-    co_await respond(std::move(request_message), std::move(spooled), client, client_text, scope, state, *watch, request_id,
-                     response);
+    co_await respond(std::move(request_message), std::move(spooled), client, client_text, scope, state, *watch,
+                     request_id, response);
     watch->disarm();
     if (watch->is_client_gone()) break;  // nobody to answer; every further await would throw
     auto& message = response.message();
