@@ -132,5 +132,15 @@ TEST(RequestBounds, ADatasetUploadIsStoredASliceAtATime) {
   EXPECT_GT(boost::json::parse(r->body).at("added").to_number<std::int64_t>(), 10000);
 }
 
+// The /v1 routes answer every failure of their own in OpenAI's shape, their deadline's included.
+TEST(RequestBounds, APastDeadlineOnV1IsA504InOpenAisShape) {
+  ServerProcess server({"--request-timeout-ms", "1"});
+  auto r = request(server.port(), "POST", "/v1/embeddings", many_inputs(2000), "Content-Type: application/json\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 504) << r->body;
+  EXPECT_EQ(error_of(*r).at("code"), "deadline_exceeded");
+  EXPECT_EQ(error_of(*r).at("type"), "server_error");
+}
+
 }  // namespace
 }  // namespace sluice::test
