@@ -8,25 +8,22 @@
 
 #include <fstream>
 #include <string>
+#include <string_view>
 
 namespace sluice::test {
 namespace {
 
-/// The process's resident set in KiB, from /proc.
-long resident_kib(int pid) {
+/// A memory figure of the process in KiB from /proc/<pid>/status: "VmRSS" (all resident
+/// memory) or "RssAnon" (its heap, not the file pages it maps).
+long status_kib(int pid, std::string_view field) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   for (std::string line; std::getline(status, line);)
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    if (line.starts_with(field) && line.size() > field.size() && line[field.size()] == ':')
+      return std::stol(line.substr(field.size() + 1));
   return -1;
 }
-
-/// The process's anonymous resident memory in KiB (its heap, not the file pages it maps).
-long anonymous_kib(int pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);)
-    if (line.rfind("RssAnon:", 0) == 0) return std::stol(line.substr(8));
-  return -1;
-}
+long resident_kib(int pid) { return status_kib(pid, "VmRSS"); }
+long anonymous_kib(int pid) { return status_kib(pid, "RssAnon"); }
 
 std::string many_inputs(std::size_t n) {
   std::string body = R"({"model":"sluice-embed","input":[)";
