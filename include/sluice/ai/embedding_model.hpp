@@ -55,8 +55,8 @@ struct BuiltinEmbedderOptions {
 /// real encoder, whose dense layers' weights dominate memory traffic. The hashed input is
 /// sparse, and a sparse-aware product would be cheaper for this model; the dense one is kept on
 /// purpose (and identically for one text or many) so that batching behaves here as it does with
-/// a real model: one text streams the whole matrix (hashed_features × dimension floats, 24 MiB
-/// by default), a batch streams it once for all its texts.
+/// a real model: one text streams the whole matrix (hashed_features × dimension weights, stored
+/// as int8 like a quantised model's: 6 MiB by default), a batch streams it once for all its texts.
 class BuiltinEmbeddingModel final : public EmbeddingModel {
  public:
   explicit BuiltinEmbeddingModel(BuiltinEmbedderOptions options = {});
@@ -71,7 +71,7 @@ class BuiltinEmbeddingModel final : public EmbeddingModel {
   void hash_features(std::string_view text, float* out) const;
 
   BuiltinEmbedderOptions options_;
-  std::vector<float> projection_;  // hashed_features × dimension, row-major
+  std::vector<std::int8_t> projection_;  // hashed_features × dimension, row-major
 };
 
 }  // namespace sluice::ai
