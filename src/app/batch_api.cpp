@@ -14,19 +14,16 @@ constexpr std::uint64_t kMultipartRoom = 64 * 1024;  // boundaries, part headers
 }
 
 BatchApi::BatchApi(std::shared_ptr<BatchServices> services, std::shared_ptr<JobService> jobs, BatchOptions options,
-                   bool requires_api_key)
-    : services_(std::move(services)), jobs_(std::move(jobs)), options_(options), requires_api_key_(requires_api_key) {}
+                   std::shared_ptr<const Access> access)
+    : services_(std::move(services)), jobs_(std::move(jobs)), options_(options), access_(std::move(access)) {}
 
-std::string BatchApi::owner(const http::Request& request) const {
-  if (!requires_api_key_) return "";
-  return owner_of(request.header("Authorization").value_or(""));
-}
+std::string BatchApi::owner(const http::Request& request) const { return access_->owner(request); }
 
 core::Error no_such(std::string_view kind, std::string_view id, std::string_view param) {
   return ai::openai::invalid(std::string(param), fmt::format("No such {} object: {}", kind, id), "not_found", 404);
 }
 
-void add_batch_api(App& app, const ServeOptions& options, Protection& protection, std::shared_ptr<JobService> jobs) {
+void add_batch_api(App& app, const ServeOptions& options, std::shared_ptr<JobService> jobs) {
   auto& container = app.services();
   auto services = std::make_shared<BatchServices>();
   services->files = std::make_shared<FileStore>(options.jobs.data_dir);
@@ -37,7 +34,7 @@ void add_batch_api(App& app, const ServeOptions& options, Protection& protection
   services->generator = [&container] { return container.get<ai::Generator>(); };
   register_batch_job(jobs->queue(), services);
   container.add_singleton<BatchApi>(
-      std::make_shared<BatchApi>(services, jobs, options.batches, protection.requires_api_key()));
+      std::make_shared<BatchApi>(services, jobs, options.batches, container.get<Access>()));
   add_file_routes(app);
   add_batch_routes(app);
 }

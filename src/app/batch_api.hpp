@@ -4,11 +4,11 @@
 // the online /v1 routes, in `sluice serve` or in `sluice worker` processes sharing the data
 // directory (and the job store, e.g. with --redis-url).
 
+#include "access.hpp"
 #include "batch_options.hpp"
 #include "batch_runner.hpp"
 #include "job_service.hpp"
 #include "sluice/ai/openai.hpp"
-#include "protection.hpp"
 #include "serve_options.hpp"
 
 #include "sluice/api/app.hpp"
@@ -24,14 +24,13 @@ namespace sluice::app {
 class BatchApi {
  public:
   BatchApi(std::shared_ptr<BatchServices> services, std::shared_ptr<JobService> jobs, BatchOptions options,
-           bool requires_api_key);
+           std::shared_ptr<const Access> access);
 
   FileStore& files() { return *services_->files; }
   BatchStore& batches() { return *services_->batches; }
   JobService& jobs() { return *jobs_; }
   const BatchOptions& options() const { return options_; }
-  /// Whose files and batches a request sees: its API key's when keys are required, else
-  /// everyone's ("").
+  /// Whose files and batches a request sees: its API key's when keys are on, else everyone's ("").
   std::string owner(const http::Request& request) const;
   /// Runs disk work (uploads, SQLite) off the IO threads: `co_await api->run(fn)`. Its own two
   /// threads, so that writing a large upload never delays the job store's calls.
@@ -44,13 +43,13 @@ class BatchApi {
   std::shared_ptr<BatchServices> services_;
   std::shared_ptr<JobService> jobs_;
   BatchOptions options_;
-  bool requires_api_key_;
+  std::shared_ptr<const Access> access_;
   core::ComputePool disk_{2};
 };
 
 /// Mounts /v1/files and /v1/batches on `app` and registers the batch job on `jobs` (call before the app runs). With API keys on, files and batches belong to the
 /// key that created them.
-void add_batch_api(App& app, const ServeOptions& options, Protection& protection, std::shared_ptr<JobService> jobs);
+void add_batch_api(App& app, const ServeOptions& options, std::shared_ptr<JobService> jobs);
 
 /// The server's upload route gets a body limit of its own (the file limit plus room for the
 /// multipart framing); every other route keeps --body-limit.

@@ -100,6 +100,7 @@ std::variant<json::object, core::Error> start_batch(BatchApi& api, const std::st
   auto options = api.jobs().defaults();
   options.timeout = std::chrono::hours(25);  // the completion window, and then some
   options.idempotency_key = id;
+  options.owner = owner;
   api.jobs().queue().enqueue(std::string(kBatchJobType), json::object{{"batch_id", id}}, options);
   return batch;
 }

@@ -1,6 +1,6 @@
 #include "dataset_routes.hpp"
 
-#include "dataset_access.hpp"
+#include "access.hpp"
 #include "document_upload.hpp"
 
 #include "sluice/ai/generator.hpp"
@@ -110,7 +110,7 @@ core::Error dataset_not_found() { return {404, "not_found", "Dataset not found",
 
 /// The dataset if the caller may see it; 404 alike for missing and foreign ones.
 asio::awaitable<core::Result<rag::Dataset>> visible(std::int64_t id, rag::Datasets& datasets,
-                                                    const DatasetAccess& access, Request& request) {
+                                                    const Access& access, Request& request) {
   auto dataset = co_await request.compute([&] { return datasets.store().dataset(id); });
   if (!dataset || !access.may_see(request, *dataset)) co_return dataset_not_found();
   co_return std::move(*dataset);
@@ -142,7 +142,7 @@ asio::awaitable<DatasetInfo> describe(const rag::Dataset& dataset, rag::Datasets
 }
 
 asio::awaitable<core::Result<DatasetInfo>> create_dataset(Body<CreateDataset> body, Depends<rag::Datasets> datasets,
-                                                          Depends<DatasetAccess> access, Request& request) {
+                                                          Depends<Access> access, Request& request) {
   const auto& spec = body.value;
   auto model = spec.embedding_model.value_or("");
   if (!model.empty() && model != datasets->embedder().model())
@@ -162,7 +162,7 @@ asio::awaitable<core::Result<DatasetInfo>> create_dataset(Body<CreateDataset> bo
   co_return info_of(dataset, {}, nullptr);
 }
 
-asio::awaitable<DatasetList> list_datasets(Depends<rag::Datasets> datasets, Depends<DatasetAccess> access,
+asio::awaitable<DatasetList> list_datasets(Depends<rag::Datasets> datasets, Depends<Access> access,
                                            Depends<JobService> jobs, Request& request) {
   std::optional<std::string> owner;
   if (!access->sees_all(request)) owner = access->owner(request);
@@ -176,7 +176,7 @@ asio::awaitable<DatasetList> list_datasets(Depends<rag::Datasets> datasets, Depe
 }
 
 asio::awaitable<core::Result<DatasetInfo>> get_dataset(DatasetId id, Depends<rag::Datasets> datasets,
-                                                       Depends<DatasetAccess> access, Depends<JobService> jobs,
+                                                       Depends<Access> access, Depends<JobService> jobs,
                                                        Request& request) {
   auto dataset = co_await visible(**id, *datasets, *access, request);
   if (!dataset) co_return dataset.error();
@@ -184,7 +184,7 @@ asio::awaitable<core::Result<DatasetInfo>> get_dataset(DatasetId id, Depends<rag
   co_return described;
 }
 
-asio::awaitable<Response> delete_dataset(DatasetId id, Depends<rag::Datasets> datasets, Depends<DatasetAccess> access,
+asio::awaitable<Response> delete_dataset(DatasetId id, Depends<rag::Datasets> datasets, Depends<Access> access,
                                          Request& request) {
   auto dataset = co_await visible(**id, *datasets, *access, request);
   if (!dataset) co_return Response::error(dataset.error());
@@ -198,7 +198,7 @@ constexpr std::size_t kUploadSlice = 1000;
 /// The body is read by content type here, not bound as a JSON model: it may be NDJSON or text.
 asio::awaitable<Response> upload_documents(DatasetId dataset_id, Query<"id", std::string, Name("")> document_id,
                                            Query<"title", std::string, Name("")> title,
-                                           Depends<rag::Datasets> datasets, Depends<DatasetAccess> access,
+                                           Depends<rag::Datasets> datasets, Depends<Access> access,
                                            Request& request) {
   auto id = **dataset_id;
   auto dataset = co_await visible(id, *datasets, *access, request);
@@ -256,7 +256,7 @@ json::object document_json(const rag::Document& d, bool with_text) {
 asio::awaitable<Response> list_documents(DatasetId id,
                                          Query<"limit", Field<std::size_t, Ge<1u>, Le<1000u>>, 100u> limit,
                                          Query<"offset", std::size_t, 0u> offset, Depends<rag::Datasets> datasets,
-                                         Depends<DatasetAccess> access, Request& request) {
+                                         Depends<Access> access, Request& request) {
   auto dataset = co_await visible(**id, *datasets, *access, request);
   if (!dataset) co_return Response::error(dataset.error());
   auto list = co_await request.compute([&] { return datasets->store().documents(**id, **limit, *offset); });
@@ -266,7 +266,7 @@ asio::awaitable<Response> list_documents(DatasetId id,
 }
 
 asio::awaitable<Response> get_document(DatasetId id, Path<"document_id", std::string> document_id,
-                                       Depends<rag::Datasets> datasets, Depends<DatasetAccess> access,
+                                       Depends<rag::Datasets> datasets, Depends<Access> access,
                                        Request& request) {
   auto dataset = co_await visible(**id, *datasets, *access, request);
   if (!dataset) co_return Response::error(dataset.error());
@@ -276,7 +276,7 @@ asio::awaitable<Response> get_document(DatasetId id, Path<"document_id", std::st
 }
 
 asio::awaitable<Response> delete_document(DatasetId id, Path<"document_id", std::string> document_id,
-                                          Depends<rag::Datasets> datasets, Depends<DatasetAccess> access,
+                                          Depends<rag::Datasets> datasets, Depends<Access> access,
                                           Request& request) {
   auto dataset = co_await visible(**id, *datasets, *access, request);
   if (!dataset) co_return Response::error(dataset.error());
@@ -290,11 +290,12 @@ std::mutex process_mutex;
 
 asio::awaitable<core::Result<ProcessingStarted>> process_dataset(
     DatasetId id, Header<"Idempotency-Key", std::optional<std::string>> idempotency_key,
-    Depends<rag::Datasets> datasets, Depends<DatasetAccess> access, Depends<JobService> jobs, Request& request) {
+    Depends<rag::Datasets> datasets, Depends<Access> access, Depends<JobService> jobs, Request& request) {
   auto dataset = co_await visible(**id, *datasets, *access, request);
   if (!dataset) co_return dataset.error();
   auto options = jobs->defaults();
   options.idempotency_key = idempotency_key->value_or("");
+  options.owner = dataset->owner;  // the dataset's, so its owner sees the job whoever started it
   auto dataset_id = **id;
   // One check-then-enqueue at a time, off the IO thread (blocking store calls under a mutex).
   auto job = co_await request.compute([&] {
@@ -363,7 +364,7 @@ asio::awaitable<core::Result<std::vector<rag::SearchHit>>> run_search(const rag:
 
 asio::awaitable<core::Result<SearchResults>> search_dataset(DatasetId id, Body<SearchBody> body,
                                                             Depends<rag::Datasets> datasets,
-                                                            Depends<DatasetAccess> access,
+                                                            Depends<Access> access,
                                                             Depends<ai::Embedder> embedder, Request& request) {
   auto dataset = co_await visible(**id, *datasets, *access, request);
   if (!dataset) co_return dataset.error();
@@ -448,7 +449,7 @@ Response stream_answer(std::shared_ptr<ai::Generator> generator, ai::GenerationR
 }
 
 asio::awaitable<Response> answer_question(DatasetId id, Body<AnswerBody> body, Depends<rag::Datasets> datasets,
-                                          Depends<DatasetAccess> access, Depends<ai::Embedder> embedder,
+                                          Depends<Access> access, Depends<ai::Embedder> embedder,
                                           Depends<ai::Generator> generator, Request& request) {
   auto dataset = co_await visible(**id, *datasets, *access, request);
   if (!dataset) co_return Response::error(dataset.error());
@@ -518,7 +519,6 @@ void add_dataset_services(App& app, const ServeOptions& options, const std::shar
             rag::DatasetsOptions{.directory = directory, .vector_weight = vector_weight}, std::move(store),
             c.get<ai::Embedder>());
       }));
-  services.add_singleton<DatasetAccess>(std::make_shared<DatasetAccess>(options.protection, options.rag));
   // The handler finds the datasets through the container: it is built at start(), before any
   // worker runs a job.
   jobs->queue().handle("build_embeddings", [&services](jobs::JobContext& job) -> json::value {

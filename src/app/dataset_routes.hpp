@@ -15,7 +15,7 @@
 namespace sluice::app {
 
 /// Registers rag::Datasets (SQLite store and indexes under <data_dir>/rag, the configured
-/// embedder), DatasetAccess, and the build_embeddings job handler on `jobs`.
+/// embedder), and the build_embeddings job handler on `jobs`.
 void add_dataset_services(App& app, const ServeOptions& options, const std::shared_ptr<JobService>& jobs);
 
 /// POST/GET /datasets, GET/DELETE /datasets/{dataset_id}, documents, process, search, answer.

@@ -119,14 +119,4 @@ bool FileStore::remove(const std::string& id, const std::string& owner) {
   return true;
 }
 
-std::string owner_of(std::string_view authorization) {
-  if (authorization.size() <= 7) return "";
-  std::string scheme(authorization.substr(0, 7));
-  for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (scheme != "bearer ") return "";
-  std::uint64_t hash = 1469598103934665603ull;  // FNV-1a, as the rate limiter keys: no secret at rest
-  for (unsigned char c : authorization.substr(7)) hash = (hash ^ c) * 1099511628211ull;
-  return fmt::format("key:{:016x}", hash);
-}
-
 }  // namespace sluice::app

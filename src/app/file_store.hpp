@@ -67,8 +67,4 @@ class FileStore {
   std::unique_ptr<jobs::sqlite::Database> db_;
 };
 
-/// The owner of a request's files and batches: a hash of its Bearer key, "" without one (keys
-/// off: everything is shared, as datasets are).
-std::string owner_of(std::string_view authorization_header);
-
 }  // namespace sluice::app

@@ -1,5 +1,6 @@
 #include "job_routes.hpp"
 
+#include "access.hpp"
 #include "job_service.hpp"
 
 #include "sluice/jobs/routes.hpp"
@@ -23,9 +24,11 @@ namespace {
 asio::awaitable<DemoStarted> start_demo(
     Query<"label", std::int64_t, 1> label,
     Query<"documents", Field<std::int64_t, Ge<1>, Le<std::int64_t{1'000'000'000}>>, 1000> documents,
-    Header<"Idempotency-Key", std::optional<std::string>> idempotency_key, Depends<JobService> jobs) {
+    Header<"Idempotency-Key", std::optional<std::string>> idempotency_key, Depends<JobService> jobs,
+    Depends<Access> access, http::Request& request) {
   auto options = jobs->defaults();
   options.idempotency_key = idempotency_key->value_or("");
+  options.owner = access->owner(request);
   json::value payload{{"label", *label}, {"documents", **documents}};
   auto job = co_await jobs->queue().submit("demo", std::move(payload), std::move(options));
   co_return DemoStarted{"started", job.id};
@@ -33,7 +36,7 @@ asio::awaitable<DemoStarted> start_demo(
 
 }  // namespace
 
-void add_job_routes(App& app, std::shared_ptr<jobs::JobQueue> queue) {
+void add_job_routes(App& app, std::shared_ptr<jobs::JobQueue> queue, std::shared_ptr<const Access> access) {
   app.post("/jobs/demo", start_demo,
            {.summary = "Start a demo job",
             .description = "Enqueues a durable CPU-bound job hashing `documents` synthetic texts (a label below 1 "
@@ -43,7 +46,9 @@ void add_job_routes(App& app, std::shared_ptr<jobs::JobQueue> queue) {
             .tags = {"jobs"},
             .status_code = 202,
             .response_description = "Job accepted"});
-  app.include(jobs::routes(std::move(queue)));  // the library's group: GET /jobs, ...
+  // The library's group: GET /jobs, ...
+  app.include(jobs::routes(std::move(queue), {.prefix = "/jobs", .tags = {"jobs"}},
+                           [access](const http::Request& request) { return access->job_viewer(request); }));
 }
 
 }  // namespace sluice::app

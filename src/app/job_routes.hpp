@@ -1,6 +1,8 @@
 #pragma once
 // The job endpoints: POST /jobs/demo and the library's /jobs group.
 
+#include "access.hpp"
+
 #include "sluice/api/app.hpp"
 #include "sluice/jobs/job_queue.hpp"
 
@@ -9,6 +11,7 @@
 namespace sluice::app {
 
 /// Needs a JobService singleton in the app's services (its queue is `queue`).
-void add_job_routes(App& app, std::shared_ptr<jobs::JobQueue> queue);
+/// With keys on, a caller sees the jobs of what it owns (`access`).
+void add_job_routes(App& app, std::shared_ptr<jobs::JobQueue> queue, std::shared_ptr<const Access> access);
 
 }  // namespace sluice::app

@@ -1,5 +1,6 @@
 #include "routes.hpp"
 
+#include "access.hpp"
 #include "console.hpp"
 #include "context_source.hpp"
 #include "dataset_routes.hpp"
@@ -123,6 +124,7 @@ void add_article_routes(App& app, const ServeOptions& options) {
   services.add_singleton<JobService>(jobs);
   services.on_startup([jobs, compute = &app.compute()] { jobs->start_workers(compute); });
   services.on_shutdown([jobs] { jobs->stop_workers(); });
+  services.add_singleton<Access>(std::make_shared<Access>(options.protection, options.rag));
   add_dataset_services(app, options, jobs);
   std::shared_ptr<ContextSource> context = std::make_shared<LocalContextSource>();
   if (options.context_url.empty() && options.rag.context_dataset > 0)
@@ -152,7 +154,7 @@ void add_article_routes(App& app, const ServeOptions& options) {
            .guards = std::move(generate_guards),
            .middleware = protection->model_route_middleware(),
            .responses = Protection::model_route_responses()});
-  add_job_routes(app, jobs->shared_queue());
+  add_job_routes(app, jobs->shared_queue(), services.get<Access>());
   add_dataset_routes(app);
   add_operations(app, options);
   app.post("/ai/generate", ai_generate,
@@ -169,7 +171,7 @@ void add_article_routes(App& app, const ServeOptions& options) {
   app.include(ai::openai::routes({.limits = options.ai.limits,
                                   .model_middleware = protection->model_route_middleware(openai_errors.respond),
                                   .model_responses = Protection::model_route_responses()}));
-  add_batch_api(app, options, *protection, jobs);
+  add_batch_api(app, options, jobs);
   add_console(app, options.console_dir);
 }
 

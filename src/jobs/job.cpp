@@ -72,6 +72,7 @@ Job make_queued_job(std::string type, boost::json::value payload, const EnqueueO
   job.created_at_ms = job.updated_at_ms = now;
   job.run_at_ms = now + options.delay.count();
   job.idempotency_key = options.idempotency_key;
+  job.owner = options.owner;
   return job;
 }
 

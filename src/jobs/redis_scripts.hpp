@@ -14,7 +14,7 @@ local function ready_score(j) return -tonumber(redis.call('HGET', j, 'priority')
 local function holds(j, token) return redis.call('HGET', j, 'lease_token') == token and redis.call('HGET', j, 'state') == 'running' end
 )lua";
 
-// ARGV: p, id, type, payload, priority, max_attempts, backoff_ms, timeout_ms, delay_ms, idempotency_key
+// ARGV: p, id, type, payload, priority, max_attempts, backoff_ms, timeout_ms, delay_ms, idempotency_key, owner
 // → {id, 1} when stored now, {id, 0} when it existed (idempotency key, or a retried call)
 inline constexpr const char* kEnqueue = R"lua(
 local key = ARGV[10]
@@ -34,6 +34,7 @@ redis.call('HSET', j, 'id', id, 'type', ARGV[3], 'payload', ARGV[4], 'state', 'q
   'priority', ARGV[5], 'attempts', 0, 'max_attempts', ARGV[6], 'backoff_ms', ARGV[7], 'timeout_ms', ARGV[8],
   'run_at', run_at, 'created_at', now, 'updated_at', now)
 if key ~= '' then redis.call('HSET', j, 'idempotency_key', key) end
+if ARGV[11] ~= '' then redis.call('HSET', j, 'owner', ARGV[11]) end
 if tonumber(ARGV[9]) > 0 then redis.call('ZADD', p .. 'delayed', run_at, id)
 else redis.call('ZADD', p .. 'ready', -tonumber(ARGV[5]) * 1e12 + seq, id) end
 redis.call('ZADD', p .. 'all', seq, id)
@@ -146,14 +147,16 @@ redis.call('HSET', j, 'state', 'cancelled', 'cancel_requested', 1, 'finished_at'
 return 'cancelled'
 )lua";
 
-// ARGV: p, state ('' any), type ('' any), limit, offset → list of HGETALL replies, newest first
+// ARGV: p, state ('' any), type ('' any), limit, offset, by_owner ('1': only owner's), owner
+// → list of HGETALL replies, newest first
 inline constexpr const char* kList = R"lua(
 local out, skipped = {}, 0
 local limit, offset = tonumber(ARGV[4]), tonumber(ARGV[5])
 for _, id in ipairs(redis.call('ZREVRANGE', p .. 'all', 0, -1)) do
   local j = p .. 'job:' .. id
-  local fields = redis.call('HMGET', j, 'state', 'type')
-  if (ARGV[2] == '' or fields[1] == ARGV[2]) and (ARGV[3] == '' or fields[2] == ARGV[3]) then
+  local fields = redis.call('HMGET', j, 'state', 'type', 'owner')
+  if (ARGV[2] == '' or fields[1] == ARGV[2]) and (ARGV[3] == '' or fields[2] == ARGV[3])
+    and (ARGV[6] ~= '1' or (fields[3] or '') == ARGV[7]) then
     if skipped < offset then skipped = skipped + 1
     else
       out[#out + 1] = redis.call('HGETALL', j)

@@ -86,6 +86,8 @@ Job job_from_fields(const RedisReply& reply) {
       job.idempotency_key = std::move(value);
     else if (name == "worker")
       job.worker = std::move(value);
+    else if (name == "owner")
+      job.owner = std::move(value);
   }
   return job;
 }
@@ -149,7 +151,7 @@ class RedisStore final : public JobStore {
       replies.push_back(start(
           enqueue_, {job.id, job.type, boost::json::serialize(job.payload), std::to_string(job.priority),
                      std::to_string(job.max_attempts), std::to_string(job.backoff_ms), std::to_string(job.timeout_ms),
-                     std::to_string(options.delay.count()), job.idempotency_key}));
+                     std::to_string(options.delay.count()), job.idempotency_key, job.owner}));
       out.push_back(std::move(job));
     }
     for (std::size_t i = 0; i < out.size(); ++i) {
@@ -265,7 +267,7 @@ class RedisStore final : public JobStore {
 
   static std::vector<std::string> list_args(const JobFilter& filter) {
     return {filter.state ? std::string(to_string(*filter.state)) : "", filter.type, std::to_string(filter.limit),
-            std::to_string(filter.offset)};
+            std::to_string(filter.offset), filter.owner ? "1" : "0", filter.owner.value_or("")};
   }
 
   /// Starts a script call on the store's loop; calls started together share a write.

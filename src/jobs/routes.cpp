@@ -45,15 +45,29 @@ Response follow(std::shared_ptr<JobQueue> queue, std::string job_id) {
   });
 }
 
+/// The job, when it exists and `request` may see it.
+asio::awaitable<std::optional<Job>> find_visible(JobQueue& queue, const JobViewer& viewer, std::string id,
+                                                 const http::Request& request) {
+  auto job = co_await queue.find(std::move(id));
+  if (job && viewer) {
+    auto owner = viewer(request);
+    if (owner && job->owner != *owner) job.reset();  // someone else's: as if absent
+  }
+  co_return job;
+}
+
 }  // namespace
 
-RouteGroup routes(std::shared_ptr<JobQueue> queue, RouteGroupOptions options) {
+RouteGroup routes(std::shared_ptr<JobQueue> queue, RouteGroupOptions options, JobViewer viewer) {
   RouteGroup group(std::move(options));
   group.get("",
-            [queue](Query<"state", std::optional<std::string>> state, Query<"type", std::string, Name("")> type,
-                    Query<"limit", Field<std::size_t, Ge<1u>, Le<500u>>, 50u> limit,
-                    Query<"offset", std::size_t, 0u> offset) -> asio::awaitable<core::Result<json::value>> {
+            [queue, viewer](Query<"state", std::optional<std::string>> state,
+                            Query<"type", std::string, Name("")> type,
+                            Query<"limit", Field<std::size_t, Ge<1u>, Le<500u>>, 50u> limit,
+                            Query<"offset", std::size_t, 0u> offset,
+                            http::Request& request) -> asio::awaitable<core::Result<json::value>> {
               JobFilter filter{.type = *type, .limit = **limit, .offset = *offset};
+              if (viewer) filter.owner = viewer(request);
               if (*state) {
                 filter.state = parse_job_state(**state);
                 if (!filter.state)
@@ -70,22 +84,24 @@ RouteGroup routes(std::shared_ptr<JobQueue> queue, RouteGroupOptions options) {
             },
             {.summary = "List jobs", .description = "Newest first."});
   group.get("/{job_id}",
-            [queue](Path<"job_id", std::string> id) -> asio::awaitable<core::Result<json::value>> {
-              auto job = co_await queue->find(*id);
+            [queue, viewer](Path<"job_id", std::string> id,
+                            http::Request& request) -> asio::awaitable<core::Result<json::value>> {
+              auto job = co_await find_visible(*queue, viewer, *id, request);
               if (!job) co_return job_not_found();
               co_return json::value(job->to_json());
             },
             {.summary = "Get a job"});
   group.get("/{job_id}/events",
-            [queue](Path<"job_id", std::string> id) -> asio::awaitable<Response> {
-              auto first = co_await queue->find(*id);
+            [queue, viewer](Path<"job_id", std::string> id, http::Request& request) -> asio::awaitable<Response> {
+              auto first = co_await find_visible(*queue, viewer, *id, request);
               if (!first) co_return Response::error(job_not_found());
               co_return follow(queue, *id);
             },
             {.summary = "Follow a job",
              .description = "Server-Sent Events: `progress` on every change, then `done` with the final state."});
   group.del("/{job_id}",
-            [queue](Path<"job_id", std::string> id) -> asio::awaitable<Response> {
+            [queue, viewer](Path<"job_id", std::string> id, http::Request& request) -> asio::awaitable<Response> {
+              if (!co_await find_visible(*queue, viewer, *id, request)) co_return Response::error(job_not_found());
               auto outcome = co_await queue->cancel(*id);
               switch (outcome) {
                 case CancelOutcome::not_found:

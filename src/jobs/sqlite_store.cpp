@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   idempotency_key TEXT UNIQUE,
   worker TEXT NOT NULL DEFAULT '',
   lease_token TEXT NOT NULL DEFAULT '',
-  lease_until INTEGER NOT NULL DEFAULT 0
+  lease_until INTEGER NOT NULL DEFAULT 0,
+  owner TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs(state, priority DESC, seq) WHERE state IN ('queued', 'retrying');
 CREATE INDEX IF NOT EXISTS jobs_leases ON jobs(lease_until) WHERE state = 'running';
@@ -49,7 +50,7 @@ CREATE INDEX IF NOT EXISTS jobs_leases ON jobs(lease_until) WHERE state = 'runni
 constexpr std::string_view kColumns =
     "id, type, payload, state, priority, attempts, max_attempts, backoff_ms, timeout_ms, run_at, created_at, "
     "updated_at, started_at, finished_at, progress, progress_message, last_error, result, cancel_requested, "
-    "coalesce(idempotency_key, ''), worker";
+    "coalesce(idempotency_key, ''), worker, owner";
 
 Job read_job(const sqlite::Statement& row) {
   Job job;
@@ -74,6 +75,7 @@ Job read_job(const sqlite::Statement& row) {
   job.is_cancel_requested = row.integer(18) != 0;
   job.idempotency_key = row.text(19);
   job.worker = row.text(20);
+  job.owner = row.text(21);
   return job;
 }
 
@@ -85,6 +87,7 @@ class SqliteStore final : public JobStore {
     // can lose the last transactions. That is the durability the job queue promises.
     db_.exec("PRAGMA synchronous=NORMAL");
     db_.exec(kSchema);
+    add_owner_column();
   }
 
   std::vector<Job> enqueue_batch(std::vector<NewJob> jobs) override {
@@ -92,8 +95,8 @@ class SqliteStore final : public JobStore {
     sqlite::Transaction tx(db_);
     auto& existing = cached(select_where("idempotency_key = ?1"));
     auto& insert = cached("INSERT INTO jobs (id, type, payload, state, priority, max_attempts, backoff_ms, "
-                             "timeout_ms, run_at, created_at, updated_at, idempotency_key) "
-                          "VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)");
+                             "timeout_ms, run_at, created_at, updated_at, idempotency_key, owner) "
+                          "VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11)");
     std::vector<Job> out;
     out.reserve(jobs.size());
     for (auto& item : jobs) {
@@ -111,6 +114,7 @@ class SqliteStore final : public JobStore {
       insert.bind(7, job.timeout_ms).bind(8, job.run_at_ms).bind(9, job.created_at_ms);
       if (job.idempotency_key.empty()) insert.bind_null(10);
       else insert.bind(10, job.idempotency_key);
+      insert.bind(11, job.owner);
       insert.run();
       insert.reset();
       out.push_back(std::move(job));
@@ -131,9 +135,10 @@ class SqliteStore final : public JobStore {
     std::lock_guard lock(mutex_);
     sqlite::Statement query(db_.handle(), std::string("SELECT ") + std::string(kColumns) +
                                               " FROM jobs WHERE (?1 = '' OR state = ?1) AND (?2 = '' OR type = ?2) "
-                                              "ORDER BY seq DESC LIMIT ?3 OFFSET ?4");
+                                              "AND (?5 = 0 OR owner = ?6) ORDER BY seq DESC LIMIT ?3 OFFSET ?4");
     query.bind(1, filter.state ? to_string(*filter.state) : std::string_view{}).bind(2, filter.type);
     query.bind(3, static_cast<std::int64_t>(filter.limit)).bind(4, static_cast<std::int64_t>(filter.offset));
+    query.bind(5, std::int64_t{filter.owner.has_value()}).bind(6, filter.owner.value_or(""));
     std::vector<Job> jobs;
     while (query.step()) jobs.push_back(read_job(query));
     return jobs;
@@ -271,6 +276,12 @@ class SqliteStore final : public JobStore {
   }
 
  private:
+  /// Files made before jobs had owners get the column (ALTER TABLE ADD COLUMN is instant).
+  void add_owner_column() {
+    sqlite::Statement columns(db_.handle(), "SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'owner'");
+    if (!columns.step()) db_.exec("ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT ''");
+  }
+
   static std::string select_where(std::string_view condition) {
     return std::string("SELECT ") + std::string(kColumns) + " FROM jobs WHERE " + std::string(condition);
   }

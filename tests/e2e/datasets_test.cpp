@@ -1,6 +1,6 @@
 // Datasets end to end on the real binary: upload in every format, process as a durable job,
 // search, answer with citations; updates and deletions; bad input; kill -9 mid-processing;
-// a dataset deleted under its job; ownership by API key.
+// a dataset deleted under its job; ownership by API key (datasets and their jobs).
 #include "job_polling.hpp"
 #include "raw_http.hpp"
 #include "server_process.hpp"
@@ -229,6 +229,30 @@ TEST(Datasets, EachApiKeySeesOnlyItsOwnDatasetsAndAdminsSeeAll) {
   EXPECT_EQ(call(server.port(), "GET", "/datasets", 200, "", alice).at("datasets").as_array().size(), 1u);
   EXPECT_EQ(call(server.port(), "GET", "/datasets", 200, "", root).at("datasets").as_array().size(), 1u);
   call(server.port(), "GET", base(id), 401, "", kJson);
+
+  // The dataset's job is its owner's too: listed, found, followed and cancelled by alice (and
+  // root), invisible to bob.
+  auto job = std::string(call(server.port(), "POST", base(id) + "/process", 202, "", alice).at("job_id").as_string());
+  auto listed = [&](const std::string& headers) {
+    std::vector<std::string> ids;
+    auto list = call(server.port(), "GET", "/jobs", 200, "", headers);  // kept: the loop reads into it
+    for (const auto& item : list.at("jobs").as_array())
+      ids.emplace_back(item.at("id").as_string());
+    return ids;
+  };
+  EXPECT_EQ(listed(alice), std::vector<std::string>{job});
+  EXPECT_EQ(listed(root), std::vector<std::string>{job});
+  EXPECT_TRUE(listed(bob).empty());
+  call(server.port(), "GET", "/jobs/" + job, 200, "", alice);
+  call(server.port(), "GET", "/jobs/" + job, 200, "", root);
+  call(server.port(), "GET", "/jobs/" + job, 404, "", bob);
+  call(server.port(), "GET", "/jobs/" + job + "/events", 404, "", bob);
+  call(server.port(), "DELETE", "/jobs/" + job, 404, "", bob);
+  // bob's own job (a demo job) is his alone.
+  auto demo = call(server.port(), "POST", "/jobs/demo?documents=1", 202, "", bob);
+  EXPECT_EQ(listed(bob), std::vector<std::string>{std::string(demo.at("job_id").as_string())});
+  EXPECT_EQ(listed(alice), std::vector<std::string>{job});
+  EXPECT_EQ(listed(root).size(), 2u);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <filesystem>
@@ -236,6 +237,27 @@ TEST_P(JobStoreTest, ListFiltersAndPaginatesNewestFirst) {
   EXPECT_TRUE(store->is_healthy());
 }
 
+TEST_P(JobStoreTest, ListsByOwnerAndKeepsTheOwner) {
+  auto alice = enqueue("t", {.owner = "key:alice"});
+  auto shared = enqueue("t");
+  auto bob = enqueue("t", {.owner = "key:bob"});
+  ASSERT_TRUE(store->get(alice.id));
+  EXPECT_EQ(store->get(alice.id)->owner, "key:alice");
+  EXPECT_EQ(store->get(shared.id)->owner, "");
+  auto ids = [&](JobFilter filter) {
+    std::vector<std::string> out;
+    for (const auto& job : store->list(filter)) out.push_back(job.id);
+    return out;
+  };
+  EXPECT_EQ(ids({.owner = "key:alice"}), std::vector<std::string>{alice.id});
+  EXPECT_EQ(ids({.owner = "key:bob"}), std::vector<std::string>{bob.id});
+  EXPECT_EQ(ids({.owner = ""}), std::vector<std::string>{shared.id});
+  EXPECT_EQ(ids({}).size(), 3u);
+  auto claim = store->claim("w", 30s);  // a claimed job keeps its owner
+  ASSERT_TRUE(claim);
+  EXPECT_EQ(claim->job.owner, "key:alice");
+}
+
 TEST_P(JobStoreTest, ConcurrentClaimersNeverShareAJob) {
   for (int i = 0; i < 200; ++i) enqueue();
   std::mutex mutex;
@@ -253,6 +275,26 @@ TEST_P(JobStoreTest, ConcurrentClaimersNeverShareAJob) {
   for (auto& t : workers) t.join();
   EXPECT_EQ(claimed.size(), 200u);
   EXPECT_EQ(std::set<std::string>(claimed.begin(), claimed.end()).size(), 200u);
+}
+
+TEST(SqliteJobStore, AFileFromBeforeOwnersGainsTheColumn) {
+  auto path = std::filesystem::temp_directory_path() / ("sluice-jobs-old-" + std::to_string(::getpid()) + ".db");
+  std::string old_id;
+  {
+    auto store = open_sqlite_store(path.string());
+    old_id = store->enqueue("t", nullptr, {}).id;
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "ALTER TABLE jobs DROP COLUMN owner", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  {
+    auto store = open_sqlite_store(path.string());
+    EXPECT_EQ(store->get(old_id)->owner, "");
+    auto mine = store->enqueue("t", nullptr, {.owner = "key:alice"});
+    EXPECT_EQ(store->list({.owner = "key:alice"}).front().id, mine.id);
+  }
+  for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, JobStoreTest, ::testing::Values("sqlite", "redis"),

@@ -29,6 +29,7 @@ struct EnqueueOptions {
   Millis timeout{300'000};       // per attempt; past it the attempt fails
   int priority = 0;              // higher first
   Millis delay{0};               // earliest start, from now
+  std::string owner;             // who may see the job when the routes filter by owner; empty: nobody's
 };
 
 struct Job {
@@ -53,6 +54,7 @@ struct Job {
   bool is_cancel_requested = false;
   std::string idempotency_key;
   std::string worker;
+  std::string owner;  // not in to_json: an owner is an identity, not the job's data
 
   boost::json::object to_json() const;
 };
@@ -67,6 +69,7 @@ struct Claim {
 struct JobFilter {
   std::optional<JobState> state;
   std::string type;  // empty: any
+  std::optional<std::string> owner;  // only this owner's jobs; none: everyone's
   std::size_t limit = 50;
   std::size_t offset = 0;
 };

@@ -1,36 +1,38 @@
 #pragma once
-// Who may see a dataset: with API keys on, the key that created it (and admin keys); without
-// keys, everyone.
+// Who sees what: with API keys on, what a key creates (datasets, their jobs, files, batches)
+// belongs to that key, and keys in the admin list see every dataset and job; without keys,
+// everything is shared.
 
 #include "serve_options.hpp"
 
 #include "sluice/http/request.hpp"
 #include "sluice/rag/dataset_store.hpp"
 
+#include <optional>
 #include <string>
 #include <unordered_set>
 
 namespace sluice::app {
 
-class DatasetAccess {
+class Access {
  public:
   /// Keys are on when --api-keys-file or SLUICE_API_KEYS gives any (as Protection decides).
-  DatasetAccess(const ProtectionOptions& protection, const RagOptions& rag);
-  DatasetAccess(bool keys_enabled, std::vector<std::string> admin_keys);
+  Access(const ProtectionOptions& protection, const RagOptions& rag);
+  Access(bool keys_enabled, std::vector<std::string> admin_keys);
 
+  bool keys_enabled() const { return keys_enabled_; }
   /// The owner recorded for what this request creates: a fingerprint of its API key (never
   /// the key itself); empty without keys.
   std::string owner(const http::Request& request) const;
-  /// Whether the request sees every dataset (keys off, or an admin key).
+  /// Whether the request sees every dataset and job (keys off, or an admin key).
   bool sees_all(const http::Request& request) const;
   bool may_see(const http::Request& request, const rag::Dataset& dataset) const;
+  /// The owner whose jobs the request sees; none: every job (jobs::JobViewer).
+  std::optional<std::string> job_viewer(const http::Request& request) const;
 
  private:
   bool keys_enabled_;
   std::unordered_set<std::string> admin_keys_;
 };
-
-/// The owner fingerprint of an API key: 16 hex digits of a 64-bit hash.
-std::string key_fingerprint(std::string_view key);
 
 }  // namespace sluice::app
