@@ -1,7 +1,8 @@
 // libFuzzer target for POST /datasets/{id}/documents: the upload parser (JSON, NDJSON with BEIR
 // lines, one text/plain, text/markdown or text/html document). The first byte picks the
 // content type; the rest is the body. Every document it accepts must carry valid UTF-8, the
-// only text the store and the analyser are written for.
+// only text the store and the analyser are written for; and a JSON or NDJSON upload read a
+// document at a time gives what reading it whole gives.
 #include "document_upload.hpp"
 
 #include <cstddef>
@@ -18,5 +19,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!documents) return 0;
   for (const auto& document : *documents)
     if (!sluice::app::is_valid_utf8(document.text) || !sluice::app::is_valid_utf8(document.title)) __builtin_trap();
+  if (auto stream = sluice::app::document_stream(type, body)) {
+    std::size_t i = 0;
+    for (auto one = stream->next(1); !one || !one->empty(); one = stream->next(1), ++i)
+      if (!one || one->size() != 1 || i >= documents->size() || (*one)[0].id != (*documents)[i].id ||
+          (*one)[0].text != (*documents)[i].text)
+        __builtin_trap();
+    if (i != documents->size()) __builtin_trap();
+  }
   return 0;
 }

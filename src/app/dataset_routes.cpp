@@ -208,20 +208,20 @@ asio::awaitable<Response> upload_documents(DatasetId dataset_id, Query<"id", std
   // Result has no empty state, which the compute pool's hand-back needs: parse into a local.
   std::optional<core::Result<std::vector<rag::DocumentInput>>> parsed;
   rag::UpsertResult result;
-  if (is_ndjson(content_type)) {
-    // Checked whole first, so that a bad line stores nothing; then stored a slice at a time,
-    // so that the documents of a large upload are never all in memory at once.
+  if (document_stream(content_type, request.body())) {
+    // Checked whole first, so that a bad document stores nothing; then stored a slice at a
+    // time, so that the documents of a large upload are never all in memory at once.
     co_await request.compute([&] {
-      NdjsonDocuments check(request.body());
-      do parsed.emplace(check.next(kUploadSlice));
+      auto check = document_stream(content_type, request.body());
+      do parsed.emplace(check->next(kUploadSlice));
       while (*parsed && !(*parsed)->empty());
       return true;
     });
     if (!*parsed) co_return Response::error(parsed->error());
     result = co_await request.compute([&] {
       rag::UpsertResult total;
-      NdjsonDocuments documents(request.body());
-      for (auto slice = documents.next(kUploadSlice); slice && !slice->empty(); slice = documents.next(kUploadSlice)) {
+      auto documents = document_stream(content_type, request.body());
+      for (auto slice = documents->next(kUploadSlice); slice && !slice->empty(); slice = documents->next(kUploadSlice)) {
         auto stored = datasets->upload(id, *slice);
         total.added += stored.added;
         total.updated += stored.updated;

@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <cctype>
+#include <limits>
 
 namespace sluice::app {
 
@@ -81,24 +82,10 @@ core::Error unprocessable(std::vector<FieldIssue> issues) {
   return core::validation_error(issues);
 }
 
-core::Result<std::vector<rag::DocumentInput>> parse_json(std::string_view body) {
-  json::parser parser;
-  json::error_code ec;
-  parser.write(body.data(), body.size(), ec);  // the whole text: trailing garbage is an error
-  if (ec)
-    return unprocessable({{"json_invalid", {"body"}, "JSON decode error: " + ec.message(), nullptr}});
-  auto value = parser.release();
-  const json::value* list = value.is_object() ? value.as_object().if_contains("documents") : nullptr;
-  if (!list || !list->is_array())
-    return unprocessable({{"missing", {"body", "documents"}, "Field required: a list of documents", nullptr}});
-  std::vector<rag::DocumentInput> documents;
-  std::vector<FieldIssue> issues;
-  const auto& array = list->as_array();
-  documents.resize(array.size());
-  for (std::size_t i = 0; i < array.size(); ++i)
-    read_document(array[i], {"body", "documents", i}, documents[i], issues);
-  if (!issues.empty()) return unprocessable(std::move(issues));
-  return documents;
+std::string media_type(std::string_view content_type) {
+  auto type = lower(content_type.substr(0, content_type.find(';')));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  return type;
 }
 
 }  // namespace
@@ -132,6 +119,17 @@ core::Result<std::vector<rag::DocumentInput>> NdjsonDocuments::next(std::size_t 
   return documents;
 }
 
+core::Result<std::vector<rag::DocumentInput>> JsonDocuments::next(std::size_t count) {
+  auto elements = reader_.next(count);
+  if (!elements) return elements.error();
+  std::vector<rag::DocumentInput> documents(elements->size());
+  std::vector<FieldIssue> issues;
+  for (std::size_t i = 0; i < elements->size(); ++i, ++index_)
+    read_document((*elements)[i], {"body", "documents", index_}, documents[i], issues);
+  if (!issues.empty()) return unprocessable(std::move(issues));
+  return documents;
+}
+
 bool is_valid_utf8(std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {
     auto c = static_cast<unsigned char>(text[i]);
@@ -161,17 +159,20 @@ bool is_valid_utf8(std::string_view text) {
 }
 
 bool is_ndjson(std::string_view content_type) {
-  auto type = lower(content_type.substr(0, content_type.find(';')));
-  while (!type.empty() && type.back() == ' ') type.pop_back();
+  auto type = media_type(content_type);
   return type == "application/x-ndjson" || type == "application/jsonl" || type == "application/ndjson";
+}
+
+std::unique_ptr<DocumentStream> document_stream(std::string_view content_type, std::string_view body) {
+  if (media_type(content_type) == "application/json") return std::make_unique<JsonDocuments>(body);
+  if (is_ndjson(content_type)) return std::make_unique<NdjsonDocuments>(body);
+  return nullptr;
 }
 
 core::Result<std::vector<rag::DocumentInput>> parse_documents(std::string_view content_type, std::string_view body,
                                                               const SingleDocument& single) {
-  auto type = lower(content_type.substr(0, content_type.find(';')));
-  while (!type.empty() && type.back() == ' ') type.pop_back();
-  if (type == "application/json") return parse_json(body);
-  if (is_ndjson(type)) return NdjsonDocuments(body).next(std::numeric_limits<std::size_t>::max());
+  if (auto stream = document_stream(content_type, body)) return stream->next(std::numeric_limits<std::size_t>::max());
+  auto type = media_type(content_type);
   if (type != "text/plain" && type != "text/markdown" && type != "text/html")
     return core::Error{415, "unsupported_media_type",
                        "Send application/json, application/x-ndjson, text/plain, text/markdown or text/html", nullptr};

@@ -2,9 +2,12 @@
 // Turning an upload body into documents: JSON {"documents":[...]}, NDJSON (BEIR corpus lines
 // accepted as they are), or one text/plain, text/markdown or text/html document.
 
+#include "json_array_reader.hpp"
+
 #include "sluice/core/error.hpp"
 #include "sluice/rag/dataset_store.hpp"
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,22 +25,43 @@ struct SingleDocument {
 core::Result<std::vector<rag::DocumentInput>> parse_documents(std::string_view content_type, std::string_view body,
                                                               const SingleDocument& single);
 
-/// Whether an upload of `content_type` is NDJSON, which NdjsonDocuments reads a slice at a time.
+/// An upload of many documents (JSON or NDJSON) read a slice of documents at a time, so that a
+/// large upload is never held whole as documents (the body itself is a mapping of the spooled
+/// request). Same documents and errors as parse_documents.
+class DocumentStream {
+ public:
+  virtual ~DocumentStream() = default;
+  /// Up to `count` more documents; empty when the body is read.
+  virtual core::Result<std::vector<rag::DocumentInput>> next(std::size_t count) = 0;
+};
+
+/// The stream of a JSON or NDJSON upload; null for the one-document content types.
+std::unique_ptr<DocumentStream> document_stream(std::string_view content_type, std::string_view body);
+
+/// Whether an upload of `content_type` is NDJSON.
 bool is_ndjson(std::string_view content_type);
 
-/// An NDJSON upload read a slice of documents at a time, so that a large upload is never held
-/// whole as documents (the body itself is a mapping of the spooled request). Same documents and
-/// errors as parse_documents.
-class NdjsonDocuments {
+/// NDJSON: one document per line (BEIR corpus lines accepted as they are).
+class NdjsonDocuments final : public DocumentStream {
  public:
   explicit NdjsonDocuments(std::string_view body) : body_(body) {}
-  /// Up to `count` more documents; empty when the body is read.
-  core::Result<std::vector<rag::DocumentInput>> next(std::size_t count);
+  core::Result<std::vector<rag::DocumentInput>> next(std::size_t count) override;
 
  private:
   std::string_view body_;
   std::size_t position_ = 0;
   std::size_t line_number_ = 0;
+};
+
+/// JSON: {"documents": [...]}, parsed as it is read (JsonArrayReader).
+class JsonDocuments final : public DocumentStream {
+ public:
+  explicit JsonDocuments(std::string_view body) : reader_(body, "documents") {}
+  core::Result<std::vector<rag::DocumentInput>> next(std::size_t count) override;
+
+ private:
+  JsonArrayReader reader_;
+  std::size_t index_ = 0;
 };
 
 /// Whether `text` is well-formed UTF-8.
