@@ -82,8 +82,8 @@ Job JobStore::enqueue(std::string type, boost::json::value payload, const Enqueu
   return enqueue_batch(std::move(one)).front();
 }
 
-std::optional<Claim> JobStore::claim(const std::string& worker, Millis lease) {
-  auto claims = claim_batch(worker, lease, 1);
+std::optional<Claim> JobStore::claim(const std::string& worker, Millis lease, const JobTypes& types) {
+  auto claims = claim_batch(worker, lease, 1, types);
   if (claims.empty()) return std::nullopt;
   return std::move(claims.front());
 }

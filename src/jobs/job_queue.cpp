@@ -131,6 +131,13 @@ const JobHandler* JobQueue::handler(const std::string& type) const {
   return it == handlers_.end() ? nullptr : &it->second;
 }
 
+JobTypes JobQueue::handled_types() const {
+  JobTypes types;
+  for (const auto& [type, handler] : handlers_) types.push_back(type);
+  std::sort(types.begin(), types.end());
+  return types;
+}
+
 void JobQueue::push(NewJob job, std::function<void(std::exception_ptr, Job)> done) {
   {
     std::lock_guard lock(pending_mutex_);
@@ -260,10 +267,11 @@ void Workers::work_loop() {
   // tiny jobs are not dominated by store round trips and long ones never wait behind others.
   std::size_t batch = 1;
   std::vector<std::pair<Claim, boost::json::value>> done;
+  const auto types = queue_.handled_types();  // handlers are registered before workers start
   while (!is_stopping_) {
     std::vector<Claim> claims;
     try {
-      claims = queue_.store().claim_batch(options_.name, options_.lease, batch);
+      claims = queue_.store().claim_batch(options_.name, options_.lease, batch, types);
     } catch (const std::exception& e) {
       spdlog::warn("worker: cannot claim jobs: {}", e.what());
       queue_.wait_for_work(Millis(500));

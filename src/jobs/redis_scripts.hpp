@@ -42,9 +42,12 @@ if key ~= '' then redis.call('SET', p .. 'idem:' .. key, id) end
 return {id, 1}
 )lua";
 
-// ARGV: p, worker, lease_ms, token prefix, max → the claimed jobs (HGETALL each), tokens token..i
+// ARGV: p, worker, lease_ms, token prefix, max, types (one per line; '' any)
+// → the claimed jobs (HGETALL each), tokens token..i
 // The worker chooses the token; P..'claim:'..token lists what was leased under it, so a call
 // repeated because its reply was lost hands back the same jobs instead of leasing new ones.
+// With types, the first 1,000 ready jobs are looked at: a worker for some types finds its jobs
+// behind at most that many of other types (the others' workers take those).
 inline constexpr const char* kClaim = R"lua(
 local claimed_under = p .. 'claim:' .. ARGV[4]
 local earlier = redis.call('LRANGE', claimed_under, 0, -1)
@@ -72,13 +75,26 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'delayed', '-inf', now, 'LI
   redis.call('ZADD', p .. 'ready', ready_score(p .. 'job:' .. id), id)
 end
 local claimed = {}
-local popped = redis.call('ZPOPMIN', p .. 'ready', tonumber(ARGV[5]))
-for i = 1, #popped, 2 do
-  local id = popped[i]
+local ids = {}
+if ARGV[6] == '' then
+  local popped = redis.call('ZPOPMIN', p .. 'ready', tonumber(ARGV[5]))
+  for i = 1, #popped, 2 do ids[#ids + 1] = popped[i] end
+else
+  local wanted = {}
+  for t in string.gmatch(ARGV[6], '[^\n]+') do wanted[t] = true end
+  for _, id in ipairs(redis.call('ZRANGE', p .. 'ready', 0, 999)) do
+    if wanted[redis.call('HGET', p .. 'job:' .. id, 'type')] then
+      redis.call('ZREM', p .. 'ready', id)
+      ids[#ids + 1] = id
+      if #ids >= tonumber(ARGV[5]) then break end
+    end
+  end
+end
+for i, id in ipairs(ids) do
   local j = p .. 'job:' .. id
   redis.call('HINCRBY', j, 'attempts', 1)
   if not redis.call('HGET', j, 'started_at') then redis.call('HSET', j, 'started_at', now) end
-  redis.call('HSET', j, 'state', 'running', 'worker', ARGV[2], 'lease_token', ARGV[4] .. ((i + 1) / 2),
+  redis.call('HSET', j, 'state', 'running', 'worker', ARGV[2], 'lease_token', ARGV[4] .. i,
     'lease_until', now + tonumber(ARGV[3]), 'updated_at', now)
   redis.call('ZADD', p .. 'leases', now + tonumber(ARGV[3]), id)
   redis.call('RPUSH', claimed_under, id)

@@ -166,14 +166,18 @@ class RedisStore final : public JobStore {
   std::optional<Job> get(const std::string& id) override { return wait(get_async(id)); }
   std::vector<Job> list(const JobFilter& filter) override { return jobs_from(wait(call(list_, list_args(filter)))); }
 
-  std::vector<Claim> claim_batch(const std::string& worker, Millis lease, std::size_t max) override {
+  std::vector<Claim> claim_batch(const std::string& worker, Millis lease, std::size_t max,
+                                 const JobTypes& types) override {
     // The worker's own token: if the reply is lost and the call repeated (by the client's
     // retries, or by this thread's next claim after a failure), the script hands back what it
     // leased under this token instead of leasing more jobs to nobody.
     thread_local UnfinishedClaim unfinished;
     if (unfinished.store != this) unfinished = {this, new_job_id()};
     const auto token = unfinished.token;
-    auto reply = wait(call(claim_, {worker, std::to_string(lease.count()), token, std::to_string(max)}));
+    std::string type_lines;  // one per line; empty: any type
+    for (const auto& type : types) type_lines += type + "\n";
+    auto reply =
+        wait(call(claim_, {worker, std::to_string(lease.count()), token, std::to_string(max), type_lines}));
     unfinished = {};  // answered: the next claim leases anew
     std::vector<Claim> claims;
     for (std::size_t i = 0; i < reply.elements.size(); ++i)

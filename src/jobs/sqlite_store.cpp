@@ -144,14 +144,17 @@ class SqliteStore final : public JobStore {
     return jobs;
   }
 
-  std::vector<Claim> claim_batch(const std::string& worker, Millis lease, std::size_t max) override {
+  std::vector<Claim> claim_batch(const std::string& worker, Millis lease, std::size_t max,
+                                 const JobTypes& types) override {
     std::lock_guard lock(mutex_);
     sqlite::Transaction tx(db_);
     const auto now = now_ms();
     requeue_expired(now);
-    auto& next = cached(select_where("state IN ('queued', 'retrying') AND run_at <= ?1") +
+    auto& next = cached(select_where("state IN ('queued', 'retrying') AND run_at <= ?1 AND "
+                                     "(?3 = '[]' OR type IN (SELECT value FROM json_each(?3)))") +
                         " ORDER BY priority DESC, seq LIMIT ?2");
-    next.bind(1, now).bind(2, static_cast<std::int64_t>(max));
+    boost::json::array type_list(types.begin(), types.end());
+    next.bind(1, now).bind(2, static_cast<std::int64_t>(max)).bind(3, boost::json::serialize(type_list));
     std::vector<Claim> claims;
     while (next.step()) claims.push_back({read_job(next), new_job_id()});
     next.reset();

@@ -134,6 +134,28 @@ TEST(Jobs, StandaloneWorkerRunsJobsEnqueuedByTheServer) {
   EXPECT_EQ(worker.wait_exit(5s), 0);
 }
 
+TEST(Jobs, AWorkerLeavesTheJobTypesItCannotRunToOthers) {
+  RedisServer redis;
+  // The server runs no jobs here; the worker runs demo jobs and batches, not dataset indexing.
+  ServerProcess server({"--redis-url", redis.url(), "--job-workers", "0"});
+  ServerProcess worker({"--redis-url", redis.url(), "--job-workers", "1"}, ServerProcess::Mode::worker);
+  auto created = request(server.port(), "POST", "/datasets", R"({"name":"d"})", "Content-Type: application/json\r\n");
+  ASSERT_TRUE(created);
+  auto dataset = std::to_string(json::parse(created->body).at("id").as_int64());
+  auto started = request(server.port(), "POST", "/datasets/" + dataset + "/process", "", "");
+  ASSERT_TRUE(started);
+  ASSERT_EQ(started->status, 202) << started->body;
+  auto index_job = std::string(json::parse(started->body).at("job_id").as_string());
+  // Enqueued after the index job, run by the worker: it was polling all along.
+  auto demo = wait_for_job(server.port(), start_demo_job(server.port(), 1, 10));
+  EXPECT_EQ(demo.at("state"), "succeeded");
+  auto job = request(server.port(), "GET", "/jobs/" + index_job, "", "");
+  ASSERT_TRUE(job);
+  auto state = json::parse(job->body);
+  EXPECT_EQ(state.at("state"), "queued") << job->body;
+  EXPECT_EQ(state.at("attempts"), 0) << "not claimed (and failed) by a worker without its handler";
+}
+
 TEST(Jobs, RedisRestartLosesAndDuplicatesNothing) {
   RedisServer redis;
   // A lease far longer than the restart: a job may only run twice if its worker really went silent

@@ -258,6 +258,23 @@ TEST_P(JobStoreTest, ListsByOwnerAndKeepsTheOwner) {
   EXPECT_EQ(claim->job.owner, "key:alice");
 }
 
+TEST_P(JobStoreTest, AWorkerClaimsOnlyTheTypesItRuns) {
+  auto index = enqueue("build_embeddings", {.priority = 5});
+  auto batch = enqueue("batch");
+  auto demo = enqueue("demo");
+  auto claim = store->claim("w", 30s, {"batch", "demo"});  // not the higher-priority index job
+  ASSERT_TRUE(claim);
+  EXPECT_EQ(claim->job.id, batch.id);
+  auto more = store->claim_batch("w", 30s, 10, {"batch", "demo"});
+  ASSERT_EQ(more.size(), 1u);
+  EXPECT_EQ(more[0].job.id, demo.id);
+  EXPECT_FALSE(store->claim("w", 30s, {"batch", "demo"}));
+  EXPECT_EQ(store->get(index.id)->state, JobState::queued);
+  auto any = store->claim("server", 30s);  // no types: any
+  ASSERT_TRUE(any);
+  EXPECT_EQ(any->job.id, index.id);
+}
+
 TEST_P(JobStoreTest, ConcurrentClaimersNeverShareAJob) {
   for (int i = 0; i < 200; ++i) enqueue();
   std::mutex mutex;

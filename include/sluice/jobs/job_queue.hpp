@@ -67,6 +67,8 @@ class JobQueue {
   /// Registers the handler for a job type (before workers start).
   void handle(std::string type, JobHandler handler);
   const JobHandler* handler(const std::string& type) const;
+  /// The types with a handler: what this queue's workers claim.
+  JobTypes handled_types() const;
   /// Registers a handler that mostly waits on work done elsewhere (a batch awaiting model calls
   /// that run on the compute pool): it runs on the worker thread itself, never through
   /// WorkerOptions::run_handler, so it cannot hold a compute thread while waiting for one.

@@ -30,6 +30,11 @@ class AsyncJobStore {
   virtual boost::asio::awaitable<bool> is_healthy() = 0;
 };
 
+/// The job types a claim takes; empty: any. Workers claim only the types they have handlers for,
+/// so processes that share a store may each run a different set (`sluice worker` runs batches,
+/// not the serving process's dataset indexing).
+using JobTypes = std::vector<std::string>;
+
 /// One job to enqueue, for enqueue_batch.
 struct NewJob {
   std::string type;
@@ -50,7 +55,7 @@ class JobStore {
   /// Takes the next due job (highest priority, then oldest) for `worker`, leasing it for
   /// `lease`. Running jobs whose lease has expired are re-queued (or dead-lettered when out of
   /// attempts) first, so a dead worker's job is never lost.
-  std::optional<Claim> claim(const std::string& worker, Millis lease);
+  std::optional<Claim> claim(const std::string& worker, Millis lease, const JobTypes& types = {});
   /// Extends the lease; false when it was lost (expired and taken over, or the job finished).
   /// Sets `cancel_requested` when someone asked to cancel the job.
   virtual bool heartbeat(const Claim& claim, Millis lease, bool& cancel_requested) = 0;
@@ -69,8 +74,9 @@ class JobStore {
   // Batches: the same semantics as one call per item, in one transaction or round trip
   // (per-job round trips dominate small jobs); enqueue() and claim() are one-item batches.
   virtual std::vector<Job> enqueue_batch(std::vector<NewJob> jobs) = 0;
-  /// Up to `max` due jobs, each with its own lease.
-  virtual std::vector<Claim> claim_batch(const std::string& worker, Millis lease, std::size_t max) = 0;
+  /// Up to `max` due jobs of `types`, each with its own lease.
+  virtual std::vector<Claim> claim_batch(const std::string& worker, Millis lease, std::size_t max,
+                                         const JobTypes& types) = 0;
   /// Completes each held claim with its result; returns how many were still held.
   virtual std::size_t complete_batch(const std::vector<std::pair<Claim, boost::json::value>>& done) = 0;
 
