@@ -132,7 +132,9 @@ std::vector<Vector> LocalEmbeddingModel::embed_batch_counted(const std::vector<s
 void LocalEmbeddingModel::Impl::decode(const std::vector<std::vector<llama_token>>& inputs, std::size_t first,
                                        std::size_t last, std::vector<Vector>& out) const {
   auto* ctx = context.get();
-  llama_memory_clear(llama_get_memory(ctx), true);
+  // The cells' metadata only: zeroing the cache's data too (true) cost ~8% of a short text's
+  // embedding, and a decode never reads a cell before writing it.
+  llama_memory_clear(llama_get_memory(ctx), false);
   auto b = batch;
   b.n_tokens = 0;
   for (std::size_t i = first; i < last; ++i) {
