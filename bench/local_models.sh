@@ -13,32 +13,12 @@ build=${BUILD:-$root/build/release}
 model=${MODEL:-$root/../shared/models/stories260K/stories260K.gguf}
 threads=${THREADS:-1} rounds=${ROUNDS:-2} seconds=${SECONDS_EMBED:-10} port=${PORT:-8040}
 "$root/scripts/llama-cpp" --server >/dev/null
-llama_server=$root/.deps/llama-server-build/bin/llama-server
 server_cpus=0
 [ "$threads" -gt 1 ] && server_cpus=0-$((threads - 1))
 client_cpu=$(($(nproc) - 1))
 data=$(mktemp -d)
-server=
-trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$data"' EXIT
+. "$root/bench/local_servers.sh"
 
-wait_ready() {
-  for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$port/v1/models" >/dev/null && return; sleep 0.1; done
-  echo "server did not start" >&2
-  exit 1
-}
-stop() { kill "$server"; wait "$server" 2>/dev/null || true; server=; }
-
-start_sluice() {  # $1: --model or --embedding-model
-  taskset -c "$server_cpus" "$build/sluice" serve --port "$port" --workers 1 --compute-threads 1 --job-workers 0 \
-    --data-dir "$data" --log-level warn "$1" "stories=$model" --model-threads "$threads" --parallel 16 \
-    --ctx-size 512 --model-batch-tokens 512 >/dev/null 2>&1 & server=$!
-  wait_ready
-}
-start_llama() {  # $@: extra flags
-  taskset -c "$server_cpus" "$llama_server" --port "$port" -m "$model" -a stories -t "$threads" -tb "$threads" \
-    -c $((512 * 16)) -b 512 -ub 512 --log-disable "$@" >/dev/null 2>&1 & server=$!
-  wait_ready
-}
 generation() {  # $1: label
   for streams in 1 4 16; do
     taskset -c "$client_cpu" node "$root/bench/local_stream.mjs" "http://127.0.0.1:$port" "$streams" 1 16 >/dev/null
