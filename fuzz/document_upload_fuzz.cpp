@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!sluice::app::is_valid_utf8(document.text) || !sluice::app::is_valid_utf8(document.title)) __builtin_trap();
   if (auto stream = sluice::app::document_stream(type, body)) {
     std::size_t i = 0;
-    for (auto one = stream->next(1); !one || !one->empty(); one = stream->next(1), ++i)
+    for (auto one = stream->next({1}); !one || !one->empty(); one = stream->next({1}), ++i)
       if (!one || one->size() != 1 || i >= documents->size() || (*one)[0].id != (*documents)[i].id ||
           (*one)[0].text != (*documents)[i].text)
         __builtin_trap();

@@ -192,8 +192,9 @@ asio::awaitable<Response> delete_dataset(DatasetId id, Depends<rag::Datasets> da
   co_return Response::json({{"id", **id}, {"deleted", true}});
 }
 
-/// Documents of an NDJSON upload parsed and stored at a time.
-constexpr std::size_t kUploadSlice = 1000;
+/// What of a JSON or NDJSON upload is parsed and stored at a time: 1,000 documents, fewer when
+/// they are large (a slice's texts stop at 4 MiB), so a slice stays small whatever the documents.
+constexpr SliceLimit kUploadSlice{.documents = 1000, .bytes = 4u << 20};
 
 /// The body is read by content type here, not bound as a JSON model: it may be NDJSON or text.
 asio::awaitable<Response> upload_documents(DatasetId dataset_id, Query<"id", std::string, Name("")> document_id,

@@ -5,6 +5,7 @@
 #include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <limits>
 
@@ -90,10 +91,11 @@ std::string media_type(std::string_view content_type) {
 
 }  // namespace
 
-core::Result<std::vector<rag::DocumentInput>> NdjsonDocuments::next(std::size_t count) {
+core::Result<std::vector<rag::DocumentInput>> NdjsonDocuments::next(SliceLimit limit) {
   std::vector<rag::DocumentInput> documents;
+  std::size_t bytes = 0;
   json::parser parser;
-  while (documents.size() < count && position_ < body_.size()) {
+  while (documents.size() < limit.documents && bytes < limit.bytes && position_ < body_.size()) {
     auto end = body_.find('\n', position_);
     if (end == std::string_view::npos) end = body_.size();
     auto line = body_.substr(position_, end - position_);
@@ -114,18 +116,26 @@ core::Result<std::vector<rag::DocumentInput>> NdjsonDocuments::next(std::size_t 
       issues.front().msg = "Line " + std::to_string(line_number_) + ": " + issues.front().msg;
       return unprocessable(std::move(issues));
     }
+    bytes += document.text.size() + document.title.size();
     documents.push_back(std::move(document));
   }
   return documents;
 }
 
-core::Result<std::vector<rag::DocumentInput>> JsonDocuments::next(std::size_t count) {
-  auto elements = reader_.next(count);
-  if (!elements) return elements.error();
-  std::vector<rag::DocumentInput> documents(elements->size());
+core::Result<std::vector<rag::DocumentInput>> JsonDocuments::next(SliceLimit limit) {
+  // One element at a time: each element's JSON tree is dropped once read into its document, so
+  // a slice is not held twice (as JSON and as documents).
+  std::vector<rag::DocumentInput> documents;
+  std::size_t bytes = 0;
   std::vector<FieldIssue> issues;
-  for (std::size_t i = 0; i < elements->size(); ++i, ++index_)
-    read_document((*elements)[i], {"body", "documents", index_}, documents[i], issues);
+  while (documents.size() < limit.documents && bytes < limit.bytes) {
+    auto element = reader_.next(1);
+    if (!element) return element.error();
+    if (element->empty()) break;
+    auto& document = documents.emplace_back();
+    read_document(element->front(), {"body", "documents", index_++}, document, issues);
+    bytes += document.text.size() + document.title.size();
+  }
   if (!issues.empty()) return unprocessable(std::move(issues));
   return documents;
 }
@@ -171,7 +181,8 @@ std::unique_ptr<DocumentStream> document_stream(std::string_view content_type, s
 
 core::Result<std::vector<rag::DocumentInput>> parse_documents(std::string_view content_type, std::string_view body,
                                                               const SingleDocument& single) {
-  if (auto stream = document_stream(content_type, body)) return stream->next(std::numeric_limits<std::size_t>::max());
+  if (auto stream = document_stream(content_type, body))
+    return stream->next({.documents = std::numeric_limits<std::size_t>::max()});
   auto type = media_type(content_type);
   if (type != "text/plain" && type != "text/markdown" && type != "text/html")
     return core::Error{415, "unsupported_media_type",

@@ -7,6 +7,7 @@
 #include "sluice/core/error.hpp"
 #include "sluice/rag/dataset_store.hpp"
 
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,11 +29,18 @@ core::Result<std::vector<rag::DocumentInput>> parse_documents(std::string_view c
 /// An upload of many documents (JSON or NDJSON) read a slice of documents at a time, so that a
 /// large upload is never held whole as documents (the body itself is a mapping of the spooled
 /// request). Same documents and errors as parse_documents.
+/// How much one DocumentStream::next hands out: up to `documents` documents, and once their
+/// texts and titles reach `bytes`, no more (always at least one).
+struct SliceLimit {
+  std::size_t documents;
+  std::size_t bytes = std::numeric_limits<std::size_t>::max();
+};
+
 class DocumentStream {
  public:
   virtual ~DocumentStream() = default;
-  /// Up to `count` more documents; empty when the body is read.
-  virtual core::Result<std::vector<rag::DocumentInput>> next(std::size_t count) = 0;
+  /// The next documents, within `limit`; empty when the body is read.
+  virtual core::Result<std::vector<rag::DocumentInput>> next(SliceLimit limit) = 0;
 };
 
 /// The stream of a JSON or NDJSON upload; null for the one-document content types.
@@ -45,7 +53,7 @@ bool is_ndjson(std::string_view content_type);
 class NdjsonDocuments final : public DocumentStream {
  public:
   explicit NdjsonDocuments(std::string_view body) : body_(body) {}
-  core::Result<std::vector<rag::DocumentInput>> next(std::size_t count) override;
+  core::Result<std::vector<rag::DocumentInput>> next(SliceLimit limit) override;
 
  private:
   std::string_view body_;
@@ -57,7 +65,7 @@ class NdjsonDocuments final : public DocumentStream {
 class JsonDocuments final : public DocumentStream {
  public:
   explicit JsonDocuments(std::string_view body) : reader_(body, "documents") {}
-  core::Result<std::vector<rag::DocumentInput>> next(std::size_t count) override;
+  core::Result<std::vector<rag::DocumentInput>> next(SliceLimit limit) override;
 
  private:
   JsonArrayReader reader_;

@@ -32,17 +32,17 @@ TEST(DocumentUpload, NdjsonIsReadASliceAtATimeWithItsLineNumbers) {
   EXPECT_TRUE(is_ndjson("application/x-ndjson; charset=utf-8"));
   EXPECT_FALSE(is_ndjson("application/json"));
   NdjsonDocuments documents(body);
-  auto first = documents.next(2);
+  auto first = documents.next({2});
   ASSERT_TRUE(first);
   ASSERT_EQ(first->size(), 2u);
   EXPECT_EQ((*first)[1].id, "2");
-  auto second = documents.next(2);  // "3", then line 5 lacks its text
+  auto second = documents.next({2});  // "3", then line 5 lacks its text
   ASSERT_FALSE(second);
   EXPECT_EQ(second.error().detail.as_array().at(0).at("loc"), boost::json::parse(R"(["body","line",5,"text"])"));
   const std::string valid = body.substr(0, body.rfind("{\"_id\":\"4\"}"));
   NdjsonDocuments good(valid);
   std::size_t total = 0;
-  for (auto slice = good.next(2); slice && !slice->empty(); slice = good.next(2)) total += slice->size();
+  for (auto slice = good.next({2}); slice && !slice->empty(); slice = good.next({2})) total += slice->size();
   EXPECT_EQ(total, 3u);
 }
 

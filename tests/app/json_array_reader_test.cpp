@@ -78,11 +78,29 @@ TEST(JsonDocuments, NumbersIssuesAcrossSlices) {
   documents.push_back(json::object{{"id", "bad"}});  // index 25: no text
   auto body = json::serialize(json::object{{"documents", documents}});
   JsonDocuments stream(body);
-  ASSERT_EQ(stream.next(10)->size(), 10u);
-  ASSERT_EQ(stream.next(10)->size(), 10u);
-  auto third = stream.next(10);
+  ASSERT_EQ(stream.next({10})->size(), 10u);
+  ASSERT_EQ(stream.next({10})->size(), 10u);
+  auto third = stream.next({10});
   ASSERT_FALSE(third);
   EXPECT_EQ(third.error().detail.as_array().at(0).at("loc"), json::parse(R"(["body","documents",25,"text"])"));
+}
+
+TEST(DocumentStreams, ASliceStopsAtItsBytes) {
+  const std::string text(1000, 'x');
+  std::string ndjson;
+  json::array documents;
+  for (int i = 0; i < 10; ++i) {
+    ndjson += json::serialize(json::object{{"_id", std::to_string(i)}, {"text", text}}) + "\n";
+    documents.push_back(json::object{{"id", std::to_string(i)}, {"text", text}});
+  }
+  const auto body = json::serialize(json::object{{"documents", documents}});
+  NdjsonDocuments lines(ndjson);
+  JsonDocuments array(body);
+  for (DocumentStream* stream : {static_cast<DocumentStream*>(&lines), static_cast<DocumentStream*>(&array)}) {
+    EXPECT_EQ(stream->next({.documents = 100, .bytes = 2500})->size(), 3u);  // 3,000 bytes reach 2,500
+    EXPECT_EQ(stream->next({.documents = 100, .bytes = 1})->size(), 1u);     // always at least one
+    EXPECT_EQ(stream->next({.documents = 100})->size(), 6u);
+  }
 }
 
 }  // namespace
