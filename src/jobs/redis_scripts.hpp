@@ -80,15 +80,19 @@ if ARGV[6] == '' then
   local popped = redis.call('ZPOPMIN', p .. 'ready', tonumber(ARGV[5]))
   for i = 1, #popped, 2 do ids[#ids + 1] = popped[i] end
 else
-  local wanted = {}
+  local wanted, max = {}, tonumber(ARGV[5])
   for t in string.gmatch(ARGV[6], '[^\n]+') do wanted[t] = true end
-  for _, id in ipairs(redis.call('ZRANGE', p .. 'ready', 0, 999)) do
-    if wanted[redis.call('HGET', p .. 'job:' .. id, 'type')] then
-      redis.call('ZREM', p .. 'ready', id)
-      ids[#ids + 1] = id
-      if #ids >= tonumber(ARGV[5]) then break end
+  -- Pages of `max`: where every ready job is wanted (the usual case), one page does.
+  local offset = 0
+  while #ids < max and offset < 1000 do
+    local page = redis.call('ZRANGE', p .. 'ready', offset, offset + max - 1)
+    if #page == 0 then break end
+    for _, id in ipairs(page) do
+      if #ids < max and wanted[redis.call('HGET', p .. 'job:' .. id, 'type')] then ids[#ids + 1] = id end
     end
+    offset = offset + #page
   end
+  for _, id in ipairs(ids) do redis.call('ZREM', p .. 'ready', id) end
 end
 for i, id in ipairs(ids) do
   local j = p .. 'job:' .. id
