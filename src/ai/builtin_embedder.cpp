@@ -104,20 +104,23 @@ template <class Widen>
         project_tile<Widen, 4, 2>(x + t * rows, rows, r0, r1, w, dim, d0, y + t * dim);
     for (; t < n; ++t) {
       std::size_t d0 = 0;
-      for (; d0 + 64 <= tiled_dim; d0 += 64) project_tile<Widen, 1, 8>(x + t * rows, rows, r0, r1, w, dim, d0, y + t * dim);
-      for (; d0 < tiled_dim; d0 += 16) project_tile<Widen, 1, 2>(x + t * rows, rows, r0, r1, w, dim, d0, y + t * dim);
+      for (; d0 + 64 <= tiled_dim; d0 += 64)
+        project_tile<Widen, 1, 8>(x + t * rows, rows, r0, r1, w, dim, d0, y + t * dim);
+      for (; d0 < tiled_dim; d0 += 16)
+        project_tile<Widen, 1, 2>(x + t * rows, rows, r0, r1, w, dim, d0, y + t * dim);
     }
     // Columns past the last full tile (dimensions not a multiple of 16), plainly.
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t r = r0; r < r1; ++r)
-        for (std::size_t d = tiled_dim; d < dim; ++d) y[i * dim + d] += x[i * rows + r] * static_cast<float>(w[r * dim + d]);
+        for (std::size_t d = tiled_dim; d < dim; ++d)
+          y[i * dim + d] += x[i * rows + r] * static_cast<float>(w[r * dim + d]);
   }
 }
 
 #if defined(__x86_64__)
 // flatten: inlines the widening, an AVX2 function, into this AVX2 kernel.
-[[gnu::target("avx2,fma"), gnu::flatten]] void project_avx2(const float* x, std::size_t n, std::size_t rows, const std::int8_t* w,
-                                              std::size_t dim, float* y) {
+[[gnu::target("avx2,fma"), gnu::flatten]] void project_avx2(const float* x, std::size_t n, std::size_t rows,
+                                                            const std::int8_t* w, std::size_t dim, float* y) {
   project_body<WidenAvx2>(x, n, rows, w, dim, y);
 }
 #endif
