@@ -1,7 +1,5 @@
 #include "access.hpp"
 
-#include "sluice/api/security.hpp"
-
 #include <fmt/format.h>
 
 #include <cctype>
@@ -30,10 +28,6 @@ std::string owner_of(std::string_view authorization) {
 }
 
 }  // namespace
-
-Access::Access(const ProtectionOptions& protection, const RagOptions& rag)
-    : Access(!protection.api_keys_file.empty() || api::ApiKeys::from_env("SLUICE_API_KEYS").size() > 0,
-             rag.admin_keys) {}
 
 Access::Access(bool keys_enabled, std::vector<std::string> admin_keys)
     : keys_enabled_(keys_enabled), admin_keys_(admin_keys.begin(), admin_keys.end()) {}

@@ -3,21 +3,19 @@
 // belongs to that key, and keys in the admin list see every dataset and job; without keys,
 // everything is shared.
 
-#include "serve_options.hpp"
-
 #include "sluice/http/request.hpp"
 #include "sluice/rag/dataset_store.hpp"
 
 #include <optional>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 namespace sluice::app {
 
 class Access {
  public:
-  /// Keys are on when --api-keys-file or SLUICE_API_KEYS gives any (as Protection decides).
-  Access(const ProtectionOptions& protection, const RagOptions& rag);
+  /// `keys_enabled`: Protection::requires_api_key(); `admin_keys`: --dataset-admin-keys.
   Access(bool keys_enabled, std::vector<std::string> admin_keys);
 
   bool keys_enabled() const { return keys_enabled_; }

@@ -124,7 +124,7 @@ void add_article_routes(App& app, const ServeOptions& options) {
   services.add_singleton<JobService>(jobs);
   services.on_startup([jobs, compute = &app.compute()] { jobs->start_workers(compute); });
   services.on_shutdown([jobs] { jobs->stop_workers(); });
-  services.add_singleton<Access>(std::make_shared<Access>(options.protection, options.rag));
+  services.add_singleton<Access>(std::make_shared<Access>(protection->requires_api_key(), options.rag.admin_keys));
   add_dataset_services(app, options, jobs);
   std::shared_ptr<ContextSource> context = std::make_shared<LocalContextSource>();
   if (options.context_url.empty() && options.rag.context_dataset > 0)
