@@ -62,6 +62,11 @@ void add_ai_flags(CLI::App& command, AiOptions& o) {
       ->envname("SLUICE_MODEL_QUEUE")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  command.add_option("--model-gather-us", o.model_gather_us,
+                     "Longest an idle local model waits for more prompts to start a step with (µs)")
+      ->envname("SLUICE_MODEL_GATHER_US")
+      ->check(CLI::Range(0, 1'000'000))
+      ->capture_default_str();
   command.add_option("--embedding-dim", o.embedding_dim, "Dimension of the built-in embedder's vectors")
       ->envname("SLUICE_EMBEDDING_DIM")
       ->check(CLI::Range(1, 8192))

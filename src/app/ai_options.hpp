@@ -36,11 +36,12 @@ struct AiOptions {
   int model_threads = 0;                // llama.cpp threads; 0: every CPU the process may use
   std::size_t model_batch_tokens = 512; // tokens per decode step
   std::size_t model_max_queue = 64;     // generation requests waiting for a slot; past it 503
+  long model_gather_us = 2000;          // an idle model waits this long for a burst's other prompts
 };
 
 /// Adds --provider-url, --provider-api-key, --model, --embedding-model, --embedding-dim,
 /// --provider-timeout-ms, --provider-retries, --batch-* and the local provider's --parallel,
-/// --ctx-size, --model-threads, --model-batch-tokens, --model-queue to `command`.
+/// --ctx-size, --model-threads, --model-batch-tokens, --model-queue, --model-gather-us to `command`.
 void add_ai_flags(CLI::App& command, AiOptions& options);
 
 }  // namespace sluice::app

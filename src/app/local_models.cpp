@@ -85,7 +85,8 @@ void add_local_models(App& app, const AiOptions& options) {
                                     .parallel = options.parallel,
                                     .context = options.context,
                                     .batch_tokens = options.model_batch_tokens,
-                                    .max_queue = options.model_max_queue};
+                                    .max_queue = options.model_max_queue,
+                                    .gather = std::chrono::microseconds(options.model_gather_us)};
     if (registry) local.observer = std::make_shared<LocalMetrics>(*registry, name.empty() ? path : name);
     auto generator = ai::LocalGenerator::load(local, app.compute());
     if (!generator) throw std::runtime_error(generator.error().message);

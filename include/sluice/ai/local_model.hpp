@@ -50,6 +50,9 @@ struct LocalGeneratorOptions {
   std::size_t context = 0;         // tokens per sequence (prompt + output); 0: the trained context
   std::size_t batch_tokens = 512;  // tokens per decode step: running sequences' next tokens + prompt chunks
   std::size_t max_queue = 64;      // requests waiting for a slot; past it 503
+  /// When the model is idle, how long a newcomer waits for others to decode its prompt with: a
+  /// burst then starts in one step instead of the first request alone.
+  std::chrono::microseconds gather{2000};
   std::shared_ptr<LocalModelObserver> observer;
 };
 

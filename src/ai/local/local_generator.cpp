@@ -60,6 +60,7 @@ core::Result<std::shared_ptr<LocalGenerator>> LocalGenerator::load(LocalGenerato
       .context_per_sequence = options.context != 0 ? options.context : loaded->info.context_length,
       .batch_tokens = std::max<std::size_t>(options.batch_tokens, options.parallel),
       .max_queue = options.max_queue,
+      .gather = options.gather,
       .threads = options.threads > 0 ? options.threads : static_cast<int>(core::available_cpus()),
       .observer = options.observer};
   if (scheduling.context_per_sequence == 0) scheduling.context_per_sequence = 2048;

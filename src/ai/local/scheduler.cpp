@@ -17,6 +17,7 @@ struct Scheduler::Slot {
   std::size_t generated = 0;
   bool has_first_token = false;
   int output_index = -1;  // where this slot's logits are in the current batch, or -1
+  std::size_t prompt_chunk = 0;  // prompt tokens this slot puts into the current step
   TextOutput output;
 
   bool is_busy() const { return sequence != nullptr; }
@@ -86,6 +87,7 @@ void Scheduler::run() {
       if (is_idle) {
         report(0, true);
         wakeup_.wait(lock, [&] { return is_stopping_ || !queue_.empty(); });
+        gather_locked(lock);
       }
       if (is_stopping_) break;
       admit_locked();
@@ -105,6 +107,20 @@ void Scheduler::run() {
     finish(orphan, "error", gone);
   }
   queue_.clear();
+}
+
+void Scheduler::gather_locked(std::unique_lock<std::mutex>& lock) {
+  // A burst of requests reaches the scheduler over a few milliseconds (each is parsed and
+  // tokenised first). Starting with whoever came first would make the rest wait for that step;
+  // starting with part of the burst would make the rest wait for a bigger one. So an idle model
+  // waits until no newcomer has arrived for `gather` (or the slots are full), 8 × gather at most.
+  // Never longer than a step takes: with a model that fast, starting at once costs the rest less.
+  const auto quiet = std::min<Clock::duration>(options_.gather, last_step_);
+  const auto latest = Clock::now() + 8 * quiet;
+  for (std::size_t seen = queue_.size(); !is_stopping_ && seen < slots_.size(); seen = queue_.size()) {
+    const auto until = std::min(Clock::now() + quiet, latest);
+    if (!wakeup_.wait_until(lock, until, [&] { return is_stopping_ || queue_.size() > seen; })) return;
+  }
 }
 
 void Scheduler::admit_locked() {
@@ -168,36 +184,45 @@ void Scheduler::step() {
     batch.logits[i] = wants_logits;
     return static_cast<int>(i);
   };
-  // Generating sequences first: one token each, so none waits behind a prompt.
+  // Every generating sequence's next token goes in; the room left goes to prompt chunks, the first
+  // prompt taken in turn, so a long prompt is decoded a chunk per step between the others' tokens.
+  std::size_t room = options_.batch_tokens;
+  for (const auto& slot : slots_)
+    if (slot.is_busy() && slot.has_next) --room;
+  for (std::size_t k = 0; k < slots_.size(); ++k) {
+    auto& slot = slots_[(rotation_ + k) % slots_.size()];
+    slot.prompt_chunk = slot.is_prompting() ? std::min(room, slot.sequence->prompt.size() - slot.prompt_done) : 0;
+    room -= slot.prompt_chunk;
+  }
+  // The batch lists sequences in id order. With a KV stream per sequence, llama.cpp splits a batch
+  // into passes over runs of consecutive sequence ids (each pass reads all the weights again), so
+  // an interleaved order would multiply the passes a burst of prompts costs.
+  std::size_t prompt_tokens = 0;
   for (auto& slot : slots_) {
     slot.output_index = -1;
-    if (!slot.is_busy() || !slot.has_next) continue;
-    slot.output_index = add(slot.next, slot.cached.size(), slot.id, true);
-    slot.cached.push_back(slot.next);
-    slot.has_next = false;
-  }
-  // Then prompt chunks with the room left, the first prompt taken in turn.
-  std::size_t room = options_.batch_tokens - static_cast<std::size_t>(batch.n_tokens);
-  std::size_t prompt_tokens = 0;
-  for (std::size_t k = 0; k < slots_.size() && room > 0; ++k) {
-    auto& slot = slots_[(rotation_ + k) % slots_.size()];
-    if (!slot.is_prompting()) continue;
+    if (!slot.is_busy()) continue;
+    if (slot.has_next) {
+      slot.output_index = add(slot.next, slot.cached.size(), slot.id, true);
+      slot.cached.push_back(slot.next);
+      slot.has_next = false;
+    }
     const auto& prompt = slot.sequence->prompt;
-    const std::size_t n = std::min(room, prompt.size() - slot.prompt_done);
-    for (std::size_t j = 0; j < n; ++j) {
+    for (std::size_t j = 0; j < slot.prompt_chunk; ++j) {
       const std::size_t position = slot.prompt_done + j;
       const int index = add(prompt[position], position, slot.id, position + 1 == prompt.size());
       if (position + 1 == prompt.size()) slot.output_index = index;
       slot.cached.push_back(prompt[position]);
     }
-    slot.prompt_done += n;
-    room -= n;
-    prompt_tokens += n;
+    slot.prompt_done += slot.prompt_chunk;
+    prompt_tokens += slot.prompt_chunk;
   }
   rotation_ = (rotation_ + 1) % slots_.size();
   if (batch.n_tokens == 0) return;
 
-  if (const int status = llama_decode(context_.get(), batch); status != 0) {
+  const auto started = Clock::now();
+  const int status = llama_decode(context_.get(), batch);
+  last_step_ = Clock::now() - started;
+  if (status != 0) {
     const core::Error failed{500, "decode_failed", fmt::format("llama_decode failed ({})", status), nullptr};
     spdlog::error("model '{}': llama_decode failed ({}) on a batch of {} tokens", model_->info.name, status,
                   batch.n_tokens);

@@ -61,6 +61,7 @@ struct SchedulerOptions {
   std::size_t context_per_sequence = 512;
   std::size_t batch_tokens = 512;
   std::size_t max_queue = 64;
+  std::chrono::microseconds gather{2000};  // an idle model starts once no newcomer came for this long
   int threads = 1;
   std::shared_ptr<LocalModelObserver> observer;
 };
@@ -86,6 +87,7 @@ class Scheduler {
   struct Slot;
   Scheduler(std::shared_ptr<LoadedModel> model, ContextPtr context, SchedulerOptions options);
   void run();
+  void gather_locked(std::unique_lock<std::mutex>& lock);
   void admit_locked();
   void assign(Slot& slot, std::shared_ptr<Sequence> sequence);
   void step();
@@ -100,6 +102,7 @@ class Scheduler {
   SchedulerOptions options_;
   std::vector<Slot> slots_;  // scheduler thread only
   llama_batch batch_;
+  Clock::duration last_step_ = Clock::duration::max();  // how long the last llama_decode took
   std::size_t rotation_ = 0;  // which prompt gets the step's spare tokens first (fairness)
   std::atomic<std::size_t> busy_{0};
   std::atomic<std::size_t> queued_{0};
