@@ -32,9 +32,19 @@ ModelInfo model_entry(const std::string& id, const ai::ModelCard& card) {
 
 asio::awaitable<ModelList> list_models(Depends<ai::Embedder> embedder, Depends<ai::Generator> generator) {
   ModelList out;
-  out.data.push_back(model_entry(generator->model(), generator->card()));
-  if (embedder->model() != generator->model()) out.data.push_back(model_entry(embedder->model(), embedder->card()));
+  for (const auto& entry : generator->models()) out.data.push_back(model_entry(entry.id, entry.card));
+  if (!ai::serves(*generator, embedder->model()))
+    out.data.push_back(model_entry(embedder->model(), embedder->card()));
   co_return out;
+}
+
+/// The model a completion answers with: the one asked for, or the default.
+std::string answering_model(const CompletionCall& request, const ai::Generator& generator) {
+  return request.model.empty() ? generator.model() : request.model;
+}
+
+bool is_unknown(const CompletionCall& request, const ai::Generator& generator) {
+  return !request.model.empty() && !ai::serves(generator, request.model);
 }
 
 EmbeddingsResponse embeddings_response(ai::Embeddings result, bool is_base64, std::size_t dimensions,
@@ -174,7 +184,7 @@ class ChunkWriter {
 Response stream_completion(Shape shape, std::shared_ptr<ai::Generator> generator, CompletionCall request) {
   auto producer = [shape, generator,
                    request = std::move(request)](http::StreamWriter& out) mutable -> asio::awaitable<void> {
-    const ChunkWriter chunks(shape, generator->model());
+    const ChunkWriter chunks(shape, answering_model(request, *generator));
     if (shape.is_chat && !co_await out.write(chunks.role())) co_return;
     bool is_connected = true;
     ai::PieceSink sink = [&](std::string piece) -> asio::awaitable<bool> {
@@ -198,17 +208,17 @@ Response stream_completion(Shape shape, std::shared_ptr<ai::Generator> generator
 }
 
 asio::awaitable<Outcome> execute_completion(const Shape& shape, CompletionCall request, ai::Generator& generator) {
-  if (!request.model.empty() && request.model != generator.model()) co_return failure(unknown_model(request.model));
+  if (is_unknown(request, generator)) co_return failure(unknown_model(request.model));
+  const auto model = answering_model(request, generator);
   auto result = co_await generator.generate(std::move(request.generation), {});
   if (!result) co_return failure(result.error());
-  co_return Outcome{200, completion_body(shape, generator.model(), std::move(*result))};
+  co_return Outcome{200, completion_body(shape, model, std::move(*result))};
 }
 
 asio::awaitable<Response> completion(Shape shape, core::Result<CompletionCall> request,
                                      std::shared_ptr<ai::Generator> generator) {
   if (!request) co_return error_response(request.error());
-  if (!request->model.empty() && request->model != generator->model())
-    co_return error_response(unknown_model(request->model));
+  if (is_unknown(*request, *generator)) co_return error_response(unknown_model(request->model));
   if (request->is_stream) co_return stream_completion(shape, std::move(generator), std::move(*request));
   co_return to_response(co_await execute_completion(shape, std::move(*request), *generator));
 }

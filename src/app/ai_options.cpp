@@ -26,8 +26,8 @@ void add_ai_flags(CLI::App& command, AiOptions& o) {
           [&o](const std::vector<std::string>& values) {
             for (const auto& v : values) (is_gguf_spec(v) ? o.local_models.push_back(v) : void(o.model = v));
           },
-          "Generation model: a GGUF file to run in-process ([name=]path.gguf), or the model id "
-          "(built-in default: sluice-extractive)")
+          "Generation model: a GGUF file to run in-process ([name=]path.gguf; repeat it for several, the first "
+          "is the default), or the model id (built-in default: sluice-extractive)")
       ->envname("SLUICE_MODEL")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);

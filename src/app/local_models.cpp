@@ -3,6 +3,7 @@
 #include "ai_services.hpp"
 
 #include "sluice/ai/batcher.hpp"
+#include "sluice/ai/generator_router.hpp"
 #include "sluice/ai/local_model.hpp"
 #include "sluice/obs/metrics.hpp"
 
@@ -75,10 +76,11 @@ bool is_gguf_spec(const std::string& value) {
 
 void add_local_models(App& app, const AiOptions& options) {
   auto registry = registry_of(app);
-  if (options.local_models.size() > 1 || options.local_embedding_models.size() > 1)
-    throw std::runtime_error("one --model and one --embedding-model GGUF file at most (several are not supported yet)");
-  if (!options.local_models.empty()) {
-    auto [name, path] = split_spec(options.local_models.front());
+  if (options.local_embedding_models.size() > 1)
+    throw std::runtime_error("one --embedding-model GGUF file at most (several are not supported yet)");
+  std::vector<std::shared_ptr<ai::Generator>> generators;
+  for (const auto& spec : options.local_models) {
+    auto [name, path] = split_spec(spec);
     ai::LocalGeneratorOptions local{.name = name,
                                     .path = path,
                                     .threads = options.model_threads,
@@ -90,8 +92,16 @@ void add_local_models(App& app, const AiOptions& options) {
     if (registry) local.observer = std::make_shared<LocalMetrics>(*registry, name.empty() ? path : name);
     auto generator = ai::LocalGenerator::load(local, app.compute());
     if (!generator) throw std::runtime_error(generator.error().message);
-    app.services().add_singleton<ai::Generator>(std::shared_ptr<ai::Generator>(*generator));
+    for (const auto& loaded : generators)
+      if (loaded->model() == (*generator)->model())
+        throw std::runtime_error(fmt::format("two --model files are named '{}': name them (--model name=path.gguf)",
+                                             loaded->model()));
+    generators.push_back(std::move(*generator));
   }
+  // The first --model is the default; a request's `model` picks another.
+  if (generators.size() == 1) app.services().add_singleton<ai::Generator>(std::move(generators.front()));
+  else if (!generators.empty())
+    app.services().add_singleton<ai::Generator>(std::make_shared<ai::GeneratorRouter>(std::move(generators)));
   if (!options.local_embedding_models.empty()) {
     auto [name, path] = split_spec(options.local_embedding_models.front());
     auto model = ai::LocalEmbeddingModel::load({.name = name, .path = path, .threads = options.model_threads});

@@ -19,6 +19,7 @@ class AdmittedGenerator final : public ai::Generator {
       : inner_(std::move(inner)), gate_(std::move(gate)) {}
   std::string model() const override { return inner_->model(); }
   ai::ModelCard card() const override { return inner_->card(); }
+  std::vector<ai::NamedModel> models() const override { return inner_->models(); }
   boost::asio::awaitable<core::Result<ai::Generation>> generate(ai::GenerationRequest request,
                                                                 ai::PieceSink on_piece) override;
 

@@ -124,5 +124,39 @@ TEST(LocalModel, TheServerRefusesToStartWithABadModel) {
   }
 }
 
+TEST(LocalModel, SeveralModelsAreServedByName) {
+  ServerProcess server({"--model", "first=" + model_path, "--model", "second=" + model_path, "--parallel", "1",
+                        "--model-threads", "1", "--compute-threads", "1"});
+  auto r = request(server.port(), "GET", "/v1/models");
+  ASSERT_TRUE(r);
+  auto data = boost::json::parse(r->body).at("data").as_array();
+  ASSERT_EQ(data.size(), 3u);  // both generation models, then the built-in embedder
+  EXPECT_EQ(data[0].at("id"), "first");
+  EXPECT_EQ(data[1].at("id"), "second");
+  EXPECT_EQ(data[1].at("parameters"), 292800);
+  EXPECT_EQ(data[2].at("id"), "sluice-embed");
+
+  const std::string ask = R"("prompt":"Once upon a time","max_tokens":20,"temperature":0)";
+  auto second = post(server.port(), "/v1/completions", R"({"model":"second",)" + ask + "}");
+  EXPECT_EQ(second.at("model"), "second");
+  auto first = post(server.port(), "/v1/completions", "{" + ask + "}");
+  EXPECT_EQ(first.at("model"), "first");  // no model: the first --model
+  const std::string text(second.at("choices").at(0).at("text").as_string());
+  EXPECT_EQ(first.at("choices").at(0).at("text").as_string(), text);  // one file under two names
+  EXPECT_EQ(("Once upon a time" + text), oracle.substr(0, 16 + text.size()));
+  auto chat = post(server.port(), "/v1/chat/completions",
+                   R"({"model":"third","messages":[{"role":"user","content":"hi"}]})", 404);
+  EXPECT_EQ(chat.at("error").at("code"), "model_not_found");
+}
+
+TEST(LocalModel, TwoModelsOfOneNameAreRefused) {
+  try {
+    ServerProcess server({"--model", model_path, "--model", model_path});
+    FAIL() << "the server started";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("two --model files are named 'stories260K'"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace sluice::test

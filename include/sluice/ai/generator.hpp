@@ -49,6 +49,7 @@ struct SamplingParams {
 /// What to generate from: chat `messages`, or a plain `prompt` when messages is empty.
 /// `context` is extra material (retrieved passages) for the generator to answer from.
 struct GenerationRequest {
+  std::string model;  // which of a GeneratorRouter's models; empty: the default
   std::vector<ChatMessage> messages;
   std::string prompt;
   std::string context;
@@ -78,8 +79,14 @@ class Generator {
   virtual std::string model() const = 0;
   /// Context length and size where known (local models).
   virtual ModelCard card() const { return {}; }
+  /// Every model generate() answers for, the default (model()) first: more than one for a
+  /// GeneratorRouter.
+  virtual std::vector<NamedModel> models() const { return {{model(), card()}}; }
   virtual boost::asio::awaitable<core::Result<Generation>> generate(GenerationRequest request, PieceSink on_piece) = 0;
 };
+
+/// Whether `generator` answers for the model `name`.
+bool serves(const Generator& generator, std::string_view name);
 
 /// The text of `request` as one prompt: its `prompt`, or the messages' contents joined.
 std::string prompt_text(const GenerationRequest& request);

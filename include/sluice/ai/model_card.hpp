@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace sluice::ai {
 
@@ -10,6 +11,12 @@ namespace sluice::ai {
 struct ModelCard {
   std::size_t context_length = 0;  // tokens
   std::uint64_t parameters = 0;
+};
+
+/// A model id with its card: one entry of /v1/models.
+struct NamedModel {
+  std::string id;
+  ModelCard card;
 };
 
 }  // namespace sluice::ai
