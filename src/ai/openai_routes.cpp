@@ -33,8 +33,8 @@ ModelInfo model_entry(const std::string& id, const ai::ModelCard& card) {
 asio::awaitable<ModelList> list_models(Depends<ai::Embedder> embedder, Depends<ai::Generator> generator) {
   ModelList out;
   for (const auto& entry : generator->models()) out.data.push_back(model_entry(entry.id, entry.card));
-  if (!ai::serves(*generator, embedder->model()))
-    out.data.push_back(model_entry(embedder->model(), embedder->card()));
+  for (const auto& entry : embedder->models())
+    if (!ai::serves(*generator, entry.id)) out.data.push_back(model_entry(entry.id, entry.card));
   co_return out;
 }
 
@@ -76,9 +76,11 @@ Response to_response(Outcome outcome) {
   return response;
 }
 
-asio::awaitable<Outcome> execute_embeddings(EmbeddingsCall request, ai::Embedder& embedder, bool is_background,
+asio::awaitable<Outcome> execute_embeddings(EmbeddingsCall request, ai::Embedder& embedders, bool is_background,
                                               const RequestLimits& limits) {
-  if (!request.model.empty() && request.model != embedder.model()) co_return failure(unknown_model(request.model));
+  auto* chosen = embedders.serving(request.model);
+  if (!chosen) co_return failure(unknown_model(request.model));
+  auto& embedder = *chosen;
   const std::size_t native = embedder.dimension();
   // 0: as the model produces them.
   std::size_t dimensions = request.dimensions.value_or(0);

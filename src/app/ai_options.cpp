@@ -38,7 +38,8 @@ void add_ai_flags(CLI::App& command, AiOptions& o) {
             for (const auto& v : values)
               (is_gguf_spec(v) ? o.local_embedding_models.push_back(v) : void(o.embedding_model = v));
           },
-          "Embedding model: a GGUF file ([name=]path.gguf), or the model id (built-in default: sluice-embed)")
+          "Embedding model: a GGUF file ([name=]path.gguf; repeat it for several, the first is the default), or the "
+          "model id (built-in default: sluice-embed)")
       ->envname("SLUICE_EMBEDDING_MODEL")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);

@@ -3,7 +3,7 @@
 #include "ai_services.hpp"
 
 #include "sluice/ai/batcher.hpp"
-#include "sluice/ai/generator_router.hpp"
+#include "sluice/ai/model_routers.hpp"
 #include "sluice/ai/local_model.hpp"
 #include "sluice/obs/metrics.hpp"
 
@@ -68,6 +68,15 @@ std::shared_ptr<obs::Registry> registry_of(App& app) {
   return app.services().has<obs::Registry>() ? app.services().get<obs::Registry>() : nullptr;
 }
 
+/// Throws when one of `loaded` already has the name `name`: a request could not tell them apart.
+template <typename Model>
+void refuse_a_second(const std::vector<std::shared_ptr<Model>>& loaded, const std::string& name, const char* flag) {
+  for (const auto& model : loaded)
+    if (model->model() == name)
+      throw std::runtime_error(fmt::format("two {} files are named '{}': name them ({} name=path.gguf)", flag, name,
+                                           flag));
+}
+
 }  // namespace
 
 bool is_gguf_spec(const std::string& value) {
@@ -76,8 +85,6 @@ bool is_gguf_spec(const std::string& value) {
 
 void add_local_models(App& app, const AiOptions& options) {
   auto registry = registry_of(app);
-  if (options.local_embedding_models.size() > 1)
-    throw std::runtime_error("one --embedding-model GGUF file at most (several are not supported yet)");
   std::vector<std::shared_ptr<ai::Generator>> generators;
   for (const auto& spec : options.local_models) {
     auto [name, path] = split_spec(spec);
@@ -92,20 +99,15 @@ void add_local_models(App& app, const AiOptions& options) {
     if (registry) local.observer = std::make_shared<LocalMetrics>(*registry, name.empty() ? path : name);
     auto generator = ai::LocalGenerator::load(local, app.compute());
     if (!generator) throw std::runtime_error(generator.error().message);
-    for (const auto& loaded : generators)
-      if (loaded->model() == (*generator)->model())
-        throw std::runtime_error(fmt::format("two --model files are named '{}': name them (--model name=path.gguf)",
-                                             loaded->model()));
+    refuse_a_second(generators, (*generator)->model(), "--model");
     generators.push_back(std::move(*generator));
   }
-  // The first --model is the default; a request's `model` picks another.
-  if (generators.size() == 1) app.services().add_singleton<ai::Generator>(std::move(generators.front()));
-  else if (!generators.empty())
-    app.services().add_singleton<ai::Generator>(std::make_shared<ai::GeneratorRouter>(std::move(generators)));
-  if (!options.local_embedding_models.empty()) {
-    auto [name, path] = split_spec(options.local_embedding_models.front());
+  std::vector<std::shared_ptr<ai::Embedder>> embedders;
+  for (const auto& spec : options.local_embedding_models) {
+    auto [name, path] = split_spec(spec);
     auto model = ai::LocalEmbeddingModel::load({.name = name, .path = path, .threads = options.model_threads});
     if (!model) throw std::runtime_error(model.error().message);
+    refuse_a_second(embedders, (*model)->name(), "--embedding-model");
     // One decode at a time (the model owns one context): concurrent callers' texts gather into
     // the next batch while it runs.
     ai::BatcherOptions batching{.max_batch_size = options.batch_max_size,
@@ -117,8 +119,15 @@ void add_local_models(App& app, const AiOptions& options) {
                                 .metrics = registry};
     std::shared_ptr<const ai::EmbeddingModel> shared = *model;
     auto batcher = std::make_shared<ai::Batcher>(shared, app.compute(), std::move(batching));
-    app.services().add_singleton<ai::Embedder>(std::make_shared<ai::BatchedEmbedder>(std::move(batcher)));
+    embedders.push_back(std::make_shared<ai::BatchedEmbedder>(std::move(batcher)));
   }
+  // The first of each flag is the default; a request's `model` picks another.
+  if (generators.size() == 1) app.services().add_singleton<ai::Generator>(std::move(generators.front()));
+  else if (!generators.empty())
+    app.services().add_singleton<ai::Generator>(std::make_shared<ai::GeneratorRouter>(std::move(generators)));
+  if (embedders.size() == 1) app.services().add_singleton<ai::Embedder>(std::move(embedders.front()));
+  else if (!embedders.empty())
+    app.services().add_singleton<ai::Embedder>(std::make_shared<ai::EmbedderRouter>(std::move(embedders)));
 }
 
 }  // namespace sluice::app

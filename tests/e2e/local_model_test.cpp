@@ -125,16 +125,27 @@ TEST(LocalModel, TheServerRefusesToStartWithABadModel) {
 }
 
 TEST(LocalModel, SeveralModelsAreServedByName) {
-  ServerProcess server({"--model", "first=" + model_path, "--model", "second=" + model_path, "--parallel", "1",
+  ServerProcess server({"--model", "first=" + model_path, "--model", "second=" + model_path, "--embedding-model",
+                        "vectors=" + model_path, "--embedding-model", "more-vectors=" + model_path, "--parallel", "1",
                         "--model-threads", "1", "--compute-threads", "1"});
   auto r = request(server.port(), "GET", "/v1/models");
   ASSERT_TRUE(r);
   auto data = boost::json::parse(r->body).at("data").as_array();
-  ASSERT_EQ(data.size(), 3u);  // both generation models, then the built-in embedder
+  ASSERT_EQ(data.size(), 4u);  // the generation models, then the embedding models
   EXPECT_EQ(data[0].at("id"), "first");
   EXPECT_EQ(data[1].at("id"), "second");
   EXPECT_EQ(data[1].at("parameters"), 292800);
-  EXPECT_EQ(data[2].at("id"), "sluice-embed");
+  EXPECT_EQ(data[2].at("id"), "vectors");
+  EXPECT_EQ(data[3].at("id"), "more-vectors");
+
+  const std::string input = R"("input":"Once upon a time","encoding_format":"float")";
+  auto named = post(server.port(), "/v1/embeddings", R"({"model":"more-vectors",)" + input + "}");
+  EXPECT_EQ(named.at("model"), "more-vectors");
+  auto by_default = post(server.port(), "/v1/embeddings", "{" + input + "}");
+  EXPECT_EQ(by_default.at("model"), "vectors");
+  EXPECT_EQ(named.at("data").at(0).at("embedding"), by_default.at("data").at(0).at("embedding"));  // one file
+  auto unknown = post(server.port(), "/v1/embeddings", R"({"model":"first",)" + input + "}", 404);
+  EXPECT_EQ(unknown.at("error").at("code"), "model_not_found");
 
   const std::string ask = R"("prompt":"Once upon a time","max_tokens":20,"temperature":0)";
   auto second = post(server.port(), "/v1/completions", R"({"model":"second",)" + ask + "}");

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sluice::ai {
@@ -34,6 +35,11 @@ class Embedder {
   /// Whether a shorter `dimensions` may be asked for (prefix truncation + renormalisation is
   /// sound for this model); when false only the native dimension is served.
   virtual bool supports_dimensions() const { return false; }
+  /// Every model this serves, the default (model()) first: more than one for an EmbedderRouter.
+  virtual std::vector<NamedModel> models() const { return {{model(), card()}}; }
+  /// The embedder of the model `name` (empty: the default): this one, or an EmbedderRouter's
+  /// member of that name; null when there is none.
+  virtual Embedder* serving(std::string_view name) { return name.empty() || name == model() ? this : nullptr; }
   /// Embeds `texts`. Expected failures (queue full, upstream down, deadline) are values.
   virtual boost::asio::awaitable<core::Result<Embeddings>> embed(std::vector<std::string> texts) = 0;
   /// embed() for work that must yield to interactive requests (batches): an embedder that

@@ -1,4 +1,4 @@
-#include "sluice/ai/generator_router.hpp"
+#include "sluice/ai/model_routers.hpp"
 
 #include <fmt/format.h>
 
@@ -30,6 +30,23 @@ boost::asio::awaitable<core::Result<Generation>> GeneratorRouter::generate(Gener
     if (request.model.empty() || serves(*generator, request.model))
       co_return co_await generator->generate(std::move(request), std::move(on_piece));
   co_return core::Error{404, "model_not_found", fmt::format("The model '{}' does not exist", request.model), nullptr};
+}
+
+EmbedderRouter::EmbedderRouter(std::vector<std::shared_ptr<Embedder>> embedders) : embedders_(std::move(embedders)) {
+  if (embedders_.empty()) throw std::invalid_argument("an EmbedderRouter needs an embedder");
+}
+
+std::vector<NamedModel> EmbedderRouter::models() const {
+  std::vector<NamedModel> out;
+  for (const auto& embedder : embedders_)
+    for (auto& entry : embedder->models()) out.push_back(std::move(entry));
+  return out;
+}
+
+Embedder* EmbedderRouter::serving(std::string_view name) {
+  for (const auto& embedder : embedders_)
+    if (auto* found = embedder->serving(name)) return found;
+  return nullptr;
 }
 
 }  // namespace sluice::ai
