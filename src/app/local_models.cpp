@@ -3,8 +3,8 @@
 #include "ai_services.hpp"
 
 #include "sluice/ai/batcher.hpp"
-#include "sluice/ai/model_routers.hpp"
 #include "sluice/ai/local_model.hpp"
+#include "sluice/ai/model_routers.hpp"
 #include "sluice/obs/metrics.hpp"
 
 #include <fmt/format.h>
