@@ -2,7 +2,7 @@
 # /health of `sluice serve` (its defaults) against nginx, alternating ROUNDS times on one warm
 # machine: the foundation floor (≥ 0.9× nginx's requests/s) with more samples than one
 # bench/http.sh run, and the machine's drift shared by both.
-#   bench/health_ab.sh      (after a release build)   BUILD, ROUNDS (5), SECONDS (4), CONNS ("64 256")
+#   bench/health_ab.sh      (after a release build)   BUILD, ROUNDS (5), SECONDS_EACH (4), CONNS ("64 256")
 # Pinning as bench/http.sh: both servers on CPU 0 (only one is loaded at a time), wrk on CPU 1.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -51,8 +51,7 @@ core::Result<ai::ResponseFormat> response_format(const ResponseFormat& format) {
 /// The model and sampling fields chat and text completions share.
 core::Result<CompletionCall> completion_options(const CompletionOptions& wire, const RequestLimits& limits) {
   CompletionCall out;
-  out.model = wire.model.value_or("");
-  out.generation.model = out.model;
+  out.generation.model = wire.model.value_or("");
   auto& params = out.generation.params;
   const auto& asked = wire.max_completion_tokens ? wire.max_completion_tokens : wire.max_tokens;
   if (asked && static_cast<std::size_t>(**asked) > limits.max_completion_tokens)

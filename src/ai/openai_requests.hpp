@@ -26,8 +26,7 @@ struct EmbeddingsCall {
 
 /// The completion a request asks for, within the server's limits.
 struct CompletionCall {
-  std::string model;
-  ai::GenerationRequest generation;
+  ai::GenerationRequest generation;  // its `model`: the one asked for, empty for the default
   bool is_stream = false;
   bool include_usage = false;  // stream_options.include_usage: a last chunk with usage
 };

@@ -40,11 +40,11 @@ asio::awaitable<ModelList> list_models(Depends<ai::Embedder> embedder, Depends<a
 
 /// The model a completion answers with: the one asked for, or the default.
 std::string answering_model(const CompletionCall& request, const ai::Generator& generator) {
-  return request.model.empty() ? generator.model() : request.model;
+  return request.generation.model.empty() ? generator.model() : request.generation.model;
 }
 
 bool is_unknown(const CompletionCall& request, const ai::Generator& generator) {
-  return !request.model.empty() && !ai::serves(generator, request.model);
+  return !request.generation.model.empty() && !ai::serves(generator, request.generation.model);
 }
 
 EmbeddingsResponse embeddings_response(ai::Embeddings result, bool is_base64, std::size_t dimensions,
@@ -210,7 +210,7 @@ Response stream_completion(Shape shape, std::shared_ptr<ai::Generator> generator
 }
 
 asio::awaitable<Outcome> execute_completion(const Shape& shape, CompletionCall request, ai::Generator& generator) {
-  if (is_unknown(request, generator)) co_return failure(unknown_model(request.model));
+  if (is_unknown(request, generator)) co_return failure(unknown_model(request.generation.model));
   const auto model = answering_model(request, generator);
   auto result = co_await generator.generate(std::move(request.generation), {});
   if (!result) co_return failure(result.error());
@@ -220,7 +220,7 @@ asio::awaitable<Outcome> execute_completion(const Shape& shape, CompletionCall r
 asio::awaitable<Response> completion(Shape shape, core::Result<CompletionCall> request,
                                      std::shared_ptr<ai::Generator> generator) {
   if (!request) co_return error_response(request.error());
-  if (is_unknown(*request, *generator)) co_return error_response(unknown_model(request->model));
+  if (is_unknown(*request, *generator)) co_return error_response(unknown_model(request->generation.model));
   if (request->is_stream) co_return stream_completion(shape, std::move(generator), std::move(*request));
   co_return to_response(co_await execute_completion(shape, std::move(*request), *generator));
 }
