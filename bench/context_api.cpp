@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   sluice::http::ServerOptions options;
   options.port = static_cast<std::uint16_t>(*port);
   options.io_threads = 1;
+  options.request_ids = false;  // an upstream stand-in: no id of its own to add per request
   sluice::App app(1);
   sluice::test::add_context_routes(app, std::chrono::milliseconds(*delay));
   app.run(options);

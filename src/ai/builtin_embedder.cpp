@@ -156,7 +156,7 @@ BuiltinEmbeddingModel::BuiltinEmbeddingModel(BuiltinEmbedderOptions options) : o
   }
 }
 
-std::size_t BuiltinEmbeddingModel::count_tokens(std::string_view text) const { return detail::words(text).size(); }
+std::size_t BuiltinEmbeddingModel::count_tokens(std::string_view text) const { return detail::count_words(text); }
 
 void BuiltinEmbeddingModel::hash_features(std::string_view text, float* out) const {
   struct Term {

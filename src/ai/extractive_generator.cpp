@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <set>
 
 namespace sluice::ai {
 
@@ -59,8 +58,8 @@ std::pair<std::string, std::string> question_and_context(const GenerationRequest
 }
 
 std::size_t count_words(const GenerationRequest& request) {
-  std::size_t n = detail::words(request.prompt).size() + detail::words(request.context).size();
-  for (const auto& m : request.messages) n += detail::words(m.content).size();
+  std::size_t n = detail::count_words(request.prompt) + detail::count_words(request.context);
+  for (const auto& m : request.messages) n += detail::count_words(m.content);
   return n;
 }
 
@@ -68,17 +67,22 @@ std::size_t count_words(const GenerationRequest& request) {
 
 std::string ExtractiveGenerator::answer(const GenerationRequest& request) {
   auto [question, context] = question_and_context(request);
-  std::set<std::string> wanted;
+  // Sorted word lists rather than sets: a few words each, searched rather than built node by node.
+  std::vector<std::string> wanted;
   for (auto& w : detail::words(question))
-    if (!detail::is_stopword(w)) wanted.insert(std::move(w));
+    if (!detail::is_stopword(w)) wanted.push_back(std::move(w));
+  std::sort(wanted.begin(), wanted.end());
+  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
   auto list = sentences(context);
   std::vector<std::size_t> scores(list.size(), 0);
   std::size_t best = 0;
   for (std::size_t i = 0; i < list.size(); ++i) {
-    auto sentence_words = detail::words(list[i]);
-    std::set<std::string> unique(sentence_words.begin(), sentence_words.end());
-    scores[i] = static_cast<std::size_t>(
-        std::count_if(unique.begin(), unique.end(), [&](const std::string& w) { return wanted.contains(w); }));
+    auto unique = detail::words(list[i]);
+    std::sort(unique.begin(), unique.end());
+    unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
+    scores[i] = static_cast<std::size_t>(std::count_if(unique.begin(), unique.end(), [&](const std::string& w) {
+      return std::binary_search(wanted.begin(), wanted.end(), w);
+    }));
     best = std::max(best, scores[i]);
   }
   if (best == 0) return reversed_words(question);

@@ -11,6 +11,9 @@ namespace sluice::ai::detail {
 /// whole (they are not case-folded).
 std::vector<std::string> words(std::string_view text);
 
+/// How many words `text` has (as words(text).size(), without building them).
+std::size_t count_words(std::string_view text);
+
 /// English function words that carry little meaning on their own ("the", "is", ...).
 bool is_stopword(std::string_view word);
 

@@ -26,6 +26,10 @@
 
 #include <boost/describe/class.hpp>
 
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
 namespace sluice::app {
 
 namespace asio = boost::asio;
@@ -53,17 +57,38 @@ BOOST_DESCRIBE_STRUCT(ModelResponse, (), (response))
 namespace {
 
 /// sluice_upstream_requests_total{host,outcome} and sluice_upstream_request_duration_seconds{host}.
+/// The series of one (host, outcome) are resolved once and kept: the registry's lookups render
+/// label strings, which cost more than a pooled call's own work.
 std::function<void(const client::CallRecord&)> upstream_metrics(std::shared_ptr<obs::Registry> registry) {
-  return [registry = std::move(registry)](const client::CallRecord& call) {
-    obs::Labels host{{"host", std::string(call.host)}};
-    registry
-        ->histogram("sluice_upstream_request_duration_seconds", "Upstream HTTP calls made by handlers, by host.", host)
-        .observe(std::chrono::duration<double>(call.elapsed).count());
+  struct Series {
+    obs::Histogram* duration;
+    obs::Counter* calls;
+  };
+  struct Known {
+    std::mutex mutex;  // guards by_key: calls finish on every IO thread
+    std::unordered_map<std::string, Series> by_key;
+  };
+  return [registry = std::move(registry), known = std::make_shared<Known>()](const client::CallRecord& call) {
     std::string outcome = call.status != 0 ? std::to_string(call.status) : std::string(call.error_code);
-    registry
-        ->counter("sluice_upstream_requests_total", "Upstream HTTP calls by host and outcome (status or error code).",
-                  {{"host", std::string(call.host)}, {"outcome", std::move(outcome)}})
-        .inc();
+    thread_local std::string key;  // reused: looking up a known series allocates nothing
+    key.assign(call.host).append(1, ' ').append(outcome);
+    Series series;
+    {
+      std::lock_guard lock(known->mutex);
+      auto it = known->by_key.find(key);
+      if (it == known->by_key.end()) {
+        obs::Labels host{{"host", std::string(call.host)}};
+        Series resolved{&registry->histogram("sluice_upstream_request_duration_seconds",
+                                             "Upstream HTTP calls made by handlers, by host.", host),
+                        &registry->counter("sluice_upstream_requests_total",
+                                           "Upstream HTTP calls by host and outcome (status or error code).",
+                                           {{"host", std::string(call.host)}, {"outcome", std::move(outcome)}})};
+        it = known->by_key.emplace(key, resolved).first;
+      }
+      series = it->second;
+    }
+    series.duration->observe(std::chrono::duration<double>(call.elapsed).count());
+    series.calls->inc();
   };
 }
 

@@ -13,7 +13,9 @@
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <boost/url/url.hpp>
 #include <fmt/format.h>
 
@@ -61,12 +63,18 @@ bool is_idempotent(http::Verb method) {
          method == http::Verb::delete_ || method == http::Verb::options;
 }
 
-struct Target {
+}  // namespace
+
+struct detail::Target {
   std::string host;
   std::uint16_t port = 80;
   std::string resource;  // path + query
   bool is_tls = false;
 };
+
+namespace {
+
+using detail::Target;
 
 core::Result<Target> parse_target(std::string_view url) {
   auto parsed = boost::urls::parse_uri(url);
@@ -126,6 +134,16 @@ struct HttpClient::Pool {
 bool is_supported_url(std::string_view url) { return static_cast<bool>(parse_target(url)); }
 
 std::string with_query(std::string_view url, std::string_view key, std::string_view value) {
+  if (url.find_first_of("?#") == std::string_view::npos) {
+    // No query yet (a context API's URL): append the pair, percent-encoded, without parsing
+    // the URL, which cost more than the rest of a pooled call's set-up.
+    std::string out(url);
+    out += '?';
+    out += boost::urls::encode(key, boost::urls::unreserved_chars);
+    out += '=';
+    out += boost::urls::encode(value, boost::urls::unreserved_chars);
+    return out;
+  }
   boost::urls::url parsed(url);
   parsed.params().set(key, value);
   return std::string(parsed.buffer());
@@ -343,37 +361,39 @@ asio::awaitable<core::Result<ClientResponse>> HttpClient::request(http::Verb met
                                                                    std::string body, std::string content_type,
                                                                    std::optional<std::chrono::milliseconds> timeout,
                                                                    Headers headers) {
-  if (!options_.on_call) co_return co_await call(method, std::move(url), std::move(body), std::move(content_type), timeout, std::move(headers));
+  auto target = parse_target(url);  // once per call: parsing costs as much as the rest of the set-up
+  if (!options_.on_call) {
+    if (!target) co_return target.error();
+    co_return co_await call(method, *target, std::move(body), std::move(content_type), timeout, std::move(headers));
+  }
   const auto start = Clock::now();
-  auto target = parse_target(url);
   std::string host = target ? fmt::format("{}:{}", target->host, target->port) : std::string("invalid");
-  auto result = co_await call(method, std::move(url), std::move(body), std::move(content_type), timeout, std::move(headers));
+  core::Result<ClientResponse> result = target ? core::Result<ClientResponse>(ClientResponse{}) : target.error();
+  if (target) result = co_await call(method, *target, std::move(body), std::move(content_type), timeout, std::move(headers));
   options_.on_call({host, result ? result->status : 0u, result ? std::string_view{} : std::string_view(result.error().code),
                     Clock::now() - start});
   co_return result;
 }
 
-asio::awaitable<core::Result<ClientResponse>> HttpClient::call(http::Verb method, std::string url, std::string body,
-                                                                std::string content_type,
+asio::awaitable<core::Result<ClientResponse>> HttpClient::call(http::Verb method, const Target& target,
+                                                                std::string body, std::string content_type,
                                                                 std::optional<std::chrono::milliseconds> timeout,
                                                                 Headers headers) {
-  auto target = parse_target(url);
-  if (!target) co_return target.error();
   const auto deadline = Clock::now() + timeout.value_or(options_.timeout);
 
-  auto message = make_request(method, *target, options_, std::move(body), content_type, headers);
+  auto message = make_request(method, target, options_, std::move(body), content_type, headers);
 
   auto executor = co_await asio::this_coro::executor;
-  if (target->is_tls) {
+  if (target.is_tls) {
     // A fresh TLS connection per call: idle TLS sessions are not pooled (yet). Pooling keeps
     // bare descriptors that may move between event loops; a TLS session's state cannot.
     TlsStream stream(executor, tls_->context);
-    if (auto error = co_await open_tls(stream, *target, deadline)) co_return std::move(*error);
+    if (auto error = co_await open_tls(stream, target, deadline)) co_return std::move(*error);
     auto result = co_await exchange(stream, message, deadline, options_.max_response_bytes);
-    if (result.ec) co_return failure(result.ec, target->host, target->port);
+    if (result.ec) co_return failure(result.ec, target.host, target.port);
     co_return std::move(result.response);
   }
-  const auto key = fmt::format("{}:{}", target->host, target->port);
+  const auto key = fmt::format("{}:{}", target.host, target.port);
 
   // Idle connections first; one the server has closed meanwhile is dropped and the next tried.
   while (auto idle = pool_->take(key)) {
@@ -389,13 +409,13 @@ asio::awaitable<core::Result<ClientResponse>> HttpClient::call(http::Verb method
       if (result.is_reusable) pool_->give_back(key, stream, idle->protocol, options_.max_idle_per_host);
       co_return std::move(result.response);
     }
-    if (!is_stale_connection(result.ec) || !is_idempotent(method)) co_return failure(result.ec, target->host, target->port);
+    if (!is_stale_connection(result.ec) || !is_idempotent(method)) co_return failure(result.ec, target.host, target.port);
   }
 
   beast::tcp_stream stream(executor);
-  if (auto ec = co_await connect(stream, *target, deadline)) co_return failure(ec, target->host, target->port);
+  if (auto ec = co_await connect(stream, target, deadline)) co_return failure(ec, target.host, target.port);
   auto result = co_await exchange(stream, message, deadline, options_.max_response_bytes);
-  if (result.ec) co_return failure(result.ec, target->host, target->port);
+  if (result.ec) co_return failure(result.ec, target.host, target.port);
   if (result.is_reusable) {
     error_code ec;
     auto protocol = stream.socket().local_endpoint(ec).protocol();

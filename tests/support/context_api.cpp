@@ -4,6 +4,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 
 namespace sluice::test {
 
@@ -28,7 +30,10 @@ void add_context_routes(App& app, std::chrono::milliseconds delay, std::shared_p
       ++record->calls;
     }
     co_await pause(delay);
-    co_return Response::json({{"documents", {"Sluice serves AI backends.", "Context for the prompt."}}});
+    // Serialised once: this API stands in for an upstream and must not be what a benchmark measures.
+    static const std::string documents =
+        boost::json::serialize(boost::json::value{{"documents", {"Sluice serves AI backends.", "Context for the prompt."}}});
+    co_return Response::text(documents, "application/json");
   });
   app.get("/slow", [](Request&) -> asio::awaitable<Response> {
     co_await pause(std::chrono::milliseconds(700));

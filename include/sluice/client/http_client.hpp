@@ -20,6 +20,10 @@
 
 namespace sluice::client {
 
+namespace detail {
+struct Target;  // where a URL points: host, port, resource (parsed once per call)
+}  // namespace detail
+
 /// One finished upstream call, for metrics.
 struct CallRecord {
   std::string_view host;        // "host:port"
@@ -97,7 +101,8 @@ class HttpClient {
   static std::shared_ptr<HttpClient> install(di::Container& container, ClientOptions options = {});
 
  private:
-  boost::asio::awaitable<core::Result<ClientResponse>> call(http::Verb method, std::string url, std::string body,
+  // `target` is the caller's, awaited at once.
+  boost::asio::awaitable<core::Result<ClientResponse>> call(http::Verb method, const detail::Target& target, std::string body,
                                                            std::string content_type,
                                                            std::optional<std::chrono::milliseconds> timeout,
                                                            Headers headers);
