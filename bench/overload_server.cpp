@@ -21,7 +21,11 @@ int main(int argc, char** argv) {
   const std::size_t max_queue = argc == 4 ? std::strtoul(argv[2], nullptr, 10) : 32;
   const std::chrono::milliseconds queue_timeout(argc == 4 ? std::atol(argv[3]) : 25);
   App app(1);
-  auto gate = limits::AdmissionGate::create({.max_in_flight = 64, .max_queue = max_queue, .queue_timeout = queue_timeout});
+  // The queue target of `sluice serve`'s model stage: with this 50 ms stage, max_queue decides.
+  auto gate = limits::AdmissionGate::create({.max_in_flight = 64,
+                                             .max_queue = max_queue,
+                                             .queue_timeout = queue_timeout,
+                                             .queue_target = std::chrono::milliseconds(20)});
   app.get(
       "/work",
       [](Request&) -> awaitable<Response> {

@@ -51,6 +51,7 @@ std::shared_ptr<limits::AdmissionGate> Protection::model_gate(const std::string&
   return limits::AdmissionGate::create({.max_in_flight = options_.max_in_flight,
                                         .max_queue = options_.max_queue,
                                         .queue_timeout = options_.queue_timeout,
+                                        .queue_target = options_.queue_target,
                                         .metrics = metrics_,
                                         .name = stage,
                                         .label = "stage"});

@@ -98,6 +98,9 @@ void add_protection_flags(CLI::App& command, ProtectionOptions& o) {
       ->capture_default_str();
   add_millis(command, "--queue-timeout-ms", o.queue_timeout, "Longest wait for a model slot; past it 503",
              "SLUICE_QUEUE_TIMEOUT_MS");
+  add_millis(command, "--queue-target-ms", o.queue_target,
+             "A fast model stage may queue past --max-queue while the expected wait stays under this; 0: off",
+             "SLUICE_QUEUE_TARGET_MS", true);
   add_millis(command, "--request-timeout-ms", o.request_timeout, "Deadline of a model route's request; past it 504",
              "SLUICE_REQUEST_TIMEOUT_MS");
   command.add_option("--api-keys-file", o.api_keys_file,

@@ -13,6 +13,7 @@
 namespace sluice::limits {
 
 namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
 
 /// A queued request: its timer runs out at the queue timeout, or is cancelled when a leaving
 /// request hands it its slot. Shared: the hand-over is posted to the waiter's own IO thread.
@@ -25,14 +26,27 @@ struct AdmissionGate::Waiter {
 /// A streamed response's slot, given back when its producer — and so the stream — is done.
 class AdmissionGate::Slot {
  public:
-  explicit Slot(std::shared_ptr<AdmissionGate> gate) : gate_(std::move(gate)) {}
-  ~Slot() { gate_->release(); }
+  Slot(std::shared_ptr<AdmissionGate> gate, Clock::time_point granted) : gate_(std::move(gate)), granted_(granted) {}
+  ~Slot() { gate_->release(granted_); }
   Slot(const Slot&) = delete;
   Slot& operator=(const Slot&) = delete;
 
  private:
   std::shared_ptr<AdmissionGate> gate_;
+  Clock::time_point granted_;
 };
+
+namespace {
+
+// A guard keeps the time its slot was granted in the request's GuardState.
+void set_granted(http::GuardState& state, Clock::time_point when) {
+  state.values[0] = static_cast<std::uint64_t>(when.time_since_epoch().count());
+}
+Clock::time_point granted(const http::GuardState& state) {
+  return Clock::time_point(Clock::duration(static_cast<Clock::rep>(state.values[0])));
+}
+
+}  // namespace
 
 std::shared_ptr<AdmissionGate> AdmissionGate::create(AdmissionOptions options) {
   auto gate = std::shared_ptr<AdmissionGate>(new AdmissionGate(options));
@@ -43,6 +57,8 @@ std::shared_ptr<AdmissionGate> AdmissionGate::create(AdmissionOptions options) {
                 static_cast<double>(g->in_flight()), where);
       out.gauge("sluice_admission_queue_depth", "Requests waiting for a slot in an admission gate.",
                 static_cast<double>(g->queued()), where);
+      out.gauge("sluice_admission_queue_limit", "Requests that may wait for a slot now (grows under a queue target).",
+                static_cast<double>(g->queue_limit()), where);
       auto outcome = [&](std::string_view name, const std::atomic<std::uint64_t>& n) {
         out.counter("sluice_admission_requests_total", "Requests at an admission gate, by outcome.",
                     static_cast<double>(n.load()),
@@ -62,7 +78,7 @@ AdmissionGate::Outcome AdmissionGate::try_enter() {
     ++in_flight_;
     return Outcome::admitted;
   }
-  return waiting_.size() >= options_.max_queue ? Outcome::queue_full : Outcome::queued;
+  return waiting_.size() >= queue_limit_locked() ? Outcome::queue_full : Outcome::queued;
 }
 
 asio::awaitable<AdmissionGate::Outcome> AdmissionGate::wait_for_slot() {
@@ -74,7 +90,7 @@ asio::awaitable<AdmissionGate::Outcome> AdmissionGate::wait_for_slot() {
       ++in_flight_;
       co_return Outcome::admitted;
     }
-    if (waiting_.size() >= options_.max_queue) co_return Outcome::queue_full;
+    if (waiting_.size() >= queue_limit_locked()) co_return Outcome::queue_full;
     waiting_.push_back(waiter);
   }
   co_await waiter->timer.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -84,10 +100,29 @@ asio::awaitable<AdmissionGate::Outcome> AdmissionGate::wait_for_slot() {
   co_return Outcome::timed_out;
 }
 
-void AdmissionGate::release() {
+std::size_t AdmissionGate::queue_limit_locked() const {
+  if (options_.queue_target.count() == 0 || mean_hold_seconds_ <= 0) return options_.max_queue;
+  // Little's law: with every slot busy, the request at position q waits about
+  // q × hold time / max_in_flight.
+  const double fits = std::chrono::duration<double>(options_.queue_target).count() / mean_hold_seconds_ *
+                      static_cast<double>(options_.max_in_flight);
+  const std::size_t cap = std::max(options_.max_queue, options_.max_queue_under_target);
+  if (fits >= static_cast<double>(cap)) return cap;
+  return std::max(options_.max_queue, static_cast<std::size_t>(fits));
+}
+
+std::size_t AdmissionGate::queue_limit() const {
+  std::lock_guard lock(mutex_);
+  return queue_limit_locked();
+}
+
+void AdmissionGate::release(Clock::time_point granted) {
+  const double held = std::chrono::duration<double>(Clock::now() - granted).count();
   std::shared_ptr<Waiter> next;
   {
     std::lock_guard lock(mutex_);
+    // A moving average over the last ~16 slots: quick enough to follow a stage that slows down.
+    mean_hold_seconds_ = mean_hold_seconds_ <= 0 ? held : mean_hold_seconds_ + (held - mean_hold_seconds_) / 16;
     if (waiting_.empty()) {
       --in_flight_;
       return;
@@ -111,7 +146,7 @@ std::size_t AdmissionGate::queued() const {
 }
 
 AdmissionPermit::~AdmissionPermit() {
-  if (gate_) gate_->release();
+  if (gate_) gate_->release(granted_);
 }
 
 namespace {
@@ -137,9 +172,11 @@ http::Guard::Verdict AdmissionGate::shed(Outcome outcome, std::optional<http::Re
   return Verdict::answer;
 }
 
-http::Guard::Verdict AdmissionGate::enter(http::Request&, http::GuardState&, std::optional<http::Response>& answer) {
+http::Guard::Verdict AdmissionGate::enter(http::Request&, http::GuardState& state,
+                                          std::optional<http::Response>& answer) {
   switch (try_enter()) {
     case Outcome::admitted:
+      set_granted(state, Clock::now());
       stats_.admitted.fetch_add(1, std::memory_order_relaxed);
       return Verdict::pass;
     case Outcome::queued:
@@ -149,10 +186,11 @@ http::Guard::Verdict AdmissionGate::enter(http::Request&, http::GuardState&, std
   }
 }
 
-asio::awaitable<http::Guard::Verdict> AdmissionGate::enter_async(http::Request&, http::GuardState&,
+asio::awaitable<http::Guard::Verdict> AdmissionGate::enter_async(http::Request&, http::GuardState& state,
                                                                  std::optional<http::Response>& answer) {
   auto outcome = co_await wait_for_slot();
   if (outcome != Outcome::admitted) co_return shed(outcome, answer);
+  set_granted(state, Clock::now());
   stats_.admitted.fetch_add(1, std::memory_order_relaxed);
   co_return Verdict::pass;
 }
@@ -161,12 +199,12 @@ http::GuardDoc AdmissionGate::describe(std::string_view) const {
   return {{{503, "At capacity: retry after Retry-After seconds"}}};
 }
 
-void AdmissionGate::leave(http::Request&, http::GuardState&, http::Response& response) {
+void AdmissionGate::leave(http::Request&, http::GuardState& state, http::Response& response) {
   if (!response.is_streaming()) {
-    release();
+    release(granted(state));
     return;
   }
-  auto slot = std::make_shared<Slot>(shared_from_this());
+  auto slot = std::make_shared<Slot>(shared_from_this(), granted(state));
   response.producer() = [inner = std::move(response.producer()), slot](http::StreamWriter& writer) {
     return inner(writer);  // `slot` lives as long as this producer: until the stream is done
   };

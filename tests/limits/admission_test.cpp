@@ -7,6 +7,9 @@
 #include "sluice/limits/admission.hpp"
 #include "sluice/limits/deadline.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -100,6 +103,53 @@ TEST(Admission, QueuedRequestPastTheQueueTimeoutIsShed) {
   held.is_open = true;
   first.join();
   EXPECT_EQ(gate->in_flight(), 0u);
+}
+
+TEST(Admission, UnderAQueueTargetAFastStageQueuesABurstAndASlowOneKeepsMaxQueue) {
+  App app(1);
+  Held held;
+  auto gate = AdmissionGate::create({.max_in_flight = 1,
+                                     .max_queue = 1,
+                                     .queue_timeout = 30s,
+                                     .queue_target = 1s,
+                                     .max_queue_under_target = 10});
+  app.get("/fast", [](Request&) -> asio::awaitable<Response> { co_return Response::json({{"ok", true}}); },
+          {.guards = {gate}});
+  app.get("/held", held.handler(), {.guards = {gate}});
+  test::RunningApp running(app);
+  EXPECT_EQ(gate->queue_limit(), 1u) << "nothing measured yet: max_queue";
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(test::request(running.port(), "GET", "/fast")->status, 200);
+  // Slots held for microseconds: 1 s of queueing fits far more than the bound.
+  EXPECT_EQ(gate->queue_limit(), 10u);
+
+  std::atomic<int> shed{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 13; ++i)
+    clients.emplace_back([&] {
+      if (test::request(running.port(), "GET", "/held")->status == 503) ++shed;
+    });
+  // One runs, ten wait (not max_queue's one), two are shed at once.
+  ASSERT_TRUE(eventually([&] { return shed == 2 && gate->queued() == 10 && held.running == 1; }));
+  held.is_open = true;
+  for (auto& client : clients) client.join();
+  EXPECT_EQ(shed.load(), 2);
+  EXPECT_EQ(gate->stats().admitted.load(), 16u);
+
+  // A stage that slows down to slots held far longer than the target is back to max_queue.
+  auto stage = AdmissionGate::create({.max_in_flight = 1, .max_queue = 1, .queue_target = 1ms});
+  asio::io_context io;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 3; ++i) EXPECT_TRUE(co_await stage->acquire());  // each given back at once
+        EXPECT_GT(stage->queue_limit(), 1u);
+        auto permit = co_await stage->acquire();
+        asio::steady_timer hold(co_await asio::this_coro::executor, 30ms);
+        co_await hold.async_wait(asio::use_awaitable);
+      },
+      asio::detached);
+  io.run();
+  EXPECT_EQ(stage->queue_limit(), 1u);
 }
 
 TEST(Admission, StreamedResponseHoldsItsSlotUntilTheStreamEnds) {

@@ -29,6 +29,12 @@ struct AdmissionOptions {
   std::size_t max_in_flight = 64;  // requests running at once
   std::size_t max_queue = 64;      // requests waiting for a slot; past it: shed at once
   std::chrono::milliseconds queue_timeout{1'000};  // longest wait for a slot; past it: shed
+  /// Set: the queue may hold more than max_queue while the wait that implies stays under this
+  /// target — position × (measured time a slot is held) / max_in_flight, by Little's law. A
+  /// fast stage then absorbs a burst that a count sized for a slow one would shed; a slow
+  /// stage keeps max_queue. Zero: max_queue alone.
+  std::chrono::milliseconds queue_target{0};
+  std::size_t max_queue_under_target = 4096;  // the queue's bound however fast the stage is
   /// Where the gate reports sluice_admission_{in_flight,queue_depth,requests_total}, labelled
   /// `label`=`name` (route="/v1/embeddings", stage="generate"); none: not reported.
   std::shared_ptr<obs::Registry> metrics;
@@ -47,13 +53,15 @@ class AdmissionGate;
 /// A slot held in an AdmissionGate; given back when the permit is destroyed. Move-only.
 class AdmissionPermit {
  public:
-  explicit AdmissionPermit(std::shared_ptr<AdmissionGate> gate) : gate_(std::move(gate)) {}
+  explicit AdmissionPermit(std::shared_ptr<AdmissionGate> gate)
+      : gate_(std::move(gate)), granted_(std::chrono::steady_clock::now()) {}
   AdmissionPermit(AdmissionPermit&&) noexcept = default;
   AdmissionPermit& operator=(AdmissionPermit&&) noexcept = default;
   ~AdmissionPermit();
 
  private:
   std::shared_ptr<AdmissionGate> gate_;
+  std::chrono::steady_clock::time_point granted_;  // for the gate's measure of how long a slot is held
 };
 
 /// A guard that lets a request through once a slot is free. Shed requests get 503
@@ -73,6 +81,8 @@ class AdmissionGate final : public http::Guard, public std::enable_shared_from_t
 
   std::size_t in_flight() const;
   std::size_t queued() const;
+  /// How many may wait now: max_queue, or more under a queue_target (see AdmissionOptions).
+  std::size_t queue_limit() const;
   const AdmissionOptions& options() const { return options_; }
   const AdmissionStats& stats() const { return stats_; }
 
@@ -87,7 +97,9 @@ class AdmissionGate final : public http::Guard, public std::enable_shared_from_t
   Outcome try_enter();
   /// Queues for a slot: admitted, or timed_out.
   boost::asio::awaitable<Outcome> wait_for_slot();
-  void release();
+  /// Gives back a slot held since `granted`.
+  void release(std::chrono::steady_clock::time_point granted);
+  std::size_t queue_limit_locked() const;
   Verdict shed(Outcome outcome, std::optional<http::Response>& answer);
 
   AdmissionOptions options_;
@@ -95,6 +107,7 @@ class AdmissionGate final : public http::Guard, public std::enable_shared_from_t
   mutable std::mutex mutex_;  // guards in_flight_ and waiting_, from every IO thread
   std::size_t in_flight_ = 0;
   std::deque<std::shared_ptr<Waiter>> waiting_;  // oldest first
+  double mean_hold_seconds_ = 0;  // how long a slot is held (moving average); 0: not measured yet
   obs::Collection metrics_;  // last: unregistered before the rest goes away
 };
 
