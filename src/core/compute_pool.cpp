@@ -4,11 +4,37 @@
 
 #include <sched.h>
 
+#include <latch>
+#include <memory>
 #include <thread>
 
 namespace sluice::core {
 
-ComputePool::ComputePool(std::size_t threads) : threads_(threads == 0 ? 1 : threads), pool_(threads_) {}
+namespace {
+
+/// Compute threads run as SCHED_BATCH: the same share of the CPU, but a compute thread that
+/// wakes up does not preempt the IO thread that woke it. Where both share a core, the IO
+/// thread then finishes its round of events and the compute thread takes everything queued
+/// in one go: two context switches per round instead of two per model call (measured: one
+/// voluntary and one involuntary switch per /generate request before).
+void run_as_batch_work() {
+  sched_param param{};
+  sched_setscheduler(0, SCHED_BATCH, &param);  // best effort: an unknown policy changes nothing
+}
+
+}  // namespace
+
+ComputePool::ComputePool(std::size_t threads) : threads_(threads == 0 ? 1 : threads), pool_(threads_) {
+  // One task per thread, each held until all have started, so that every thread runs one. The
+  // latch is shared: a thread may still be inside arrive_and_wait() when the constructor returns.
+  auto started = std::make_shared<std::latch>(static_cast<std::ptrdiff_t>(threads_));
+  for (std::size_t i = 0; i < threads_; ++i)
+    boost::asio::post(pool_, [started] {
+      run_as_batch_work();
+      started->arrive_and_wait();
+    });
+  started->wait();
+}
 
 ComputePool::~ComputePool() { join(); }
 

@@ -121,7 +121,7 @@ asio::awaitable<std::tuple<error_code, RawRequest, std::shared_ptr<const MappedB
 /// save a move of the message.
 asio::awaitable<void> respond(RawRequest&& raw, std::shared_ptr<const MappedBody> spooled,
                               const asio::ip::address& client, std::string_view client_text, di::Scope& scope,
-                              ServerState& state, const DisconnectWatch& watch, std::string& request_id,
+                              ServerState& state, DisconnectWatch& watch, std::string& request_id,
                               Response& response) {
   auto [path, query] = split_target(raw.target());
   if (path.empty() || path.front() != '/') {
@@ -135,6 +135,7 @@ asio::awaitable<void> respond(RawRequest&& raw, std::shared_ptr<const MappedBody
   Request request(std::move(raw), std::move(match.params), client, scope, state.compute, client_text);
   if (spooled) request.set_body(spooled->view(), spooled);
   request.set_route(match.pattern, match.handler, std::move(match.allow));
+  request.set_handler_canceller([](void* watch) { static_cast<DisconnectWatch*>(watch)->cancel_handler(); }, &watch);
   if (state.options.request_ids) request.set_request_id(request_id_for(request));
   const auto start = Clock::now();
   for (const auto& observer : state.observers)

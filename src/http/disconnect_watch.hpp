@@ -44,6 +44,9 @@ class DisconnectWatch : public std::enable_shared_from_this<DisconnectWatch> {
   /// True once the client has left; the connection then writes nothing and closes.
   bool is_client_gone() const { return is_client_gone_; }
 
+  /// Cancels the handler's awaits while the client stays (Request::cancel_handler: a deadline).
+  void cancel_handler() { handler_signal_.emit(boost::asio::cancellation_type::terminal); }
+
  private:
   void start();
   void on_peek(const boost::system::error_code& ec, std::size_t bytes);

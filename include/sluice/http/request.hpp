@@ -68,6 +68,12 @@ class Request {
   std::chrono::steady_clock::time_point deadline() const { return deadline_; }
   /// Tightens the deadline (a later one never loosens an earlier one).
   void set_deadline(std::chrono::steady_clock::time_point deadline) { deadline_ = std::min(deadline_, deadline); }
+  /// Cancels what the handler awaits now, as a client that leaves does, but the connection
+  /// carries on: whoever calls it answers the request (limits::deadline). On the request's IO
+  /// thread only; nothing happens outside a server.
+  void cancel_handler() const {
+    if (cancel_handler_) cancel_handler_(cancel_context_);
+  }
 
   /// The dependency of type T for this request (FastAPI's `Depends`).
   template <class T>
@@ -103,6 +109,11 @@ class Request {
     allowed_methods_ = std::move(allowed_methods);
   }
   const Handler* handler() const { return handler_; }
+  /// Set by the server: how cancel_handler() reaches the connection.
+  void set_handler_canceller(void (*cancel)(void*), void* context) {
+    cancel_handler_ = cancel;
+    cancel_context_ = context;
+  }
   /// When no handler matched but the path exists under other methods: "GET, POST".
   const std::string& allowed_methods() const { return allowed_methods_; }
 
@@ -122,6 +133,8 @@ class Request {
   std::string request_id_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   const Handler* handler_ = nullptr;
+  void (*cancel_handler_)(void*) = nullptr;
+  void* cancel_context_ = nullptr;
   std::string allowed_methods_;
   struct EnteredGuard {
     Guard* guard;
