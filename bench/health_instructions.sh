@@ -7,6 +7,8 @@
 # Runs the server under callgrind twice (1,000 and 4,000 keep-alive requests from one client)
 # and prints the difference per request, so start-up and shutdown cancel out.
 #   TARGET="/generate?prompt=hello" bench/health_instructions.sh   (another GET route; default /health)
+#   SERVE_ARGS="--context-url http://127.0.0.1:9000/context"   (more `sluice serve` flags; here
+#   /generate through a context API started beforehand: build/release/sluice-context-api 9000 0)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 binary=${1:-$root/build/release/sluice}
@@ -30,8 +32,9 @@ count() { # requests → total instructions
     # shellcheck disable=SC2086 # SERVER is a command with arguments
     valgrind --tool=callgrind --callgrind-out-file="$work/cg.$1" $SERVER "$port" >/dev/null 2>&1 &
   else
+    # shellcheck disable=SC2086 # SERVE_ARGS is a list of flags
     valgrind --tool=callgrind --callgrind-out-file="$work/cg.$1" "$binary" serve --port "$port" \
-      --data-dir "$work/data" --log-level warn --job-workers 0 --workers 1 --compute-threads 1 >/dev/null 2>&1 &
+      --data-dir "$work/data" --log-level warn --job-workers 0 --workers 1 --compute-threads 1 ${SERVE_ARGS:-} >/dev/null 2>&1 &
   fi
   local pid=$!
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.2; done

@@ -98,7 +98,7 @@ awk -F, '
     for (i in cs) { c=cs[i]
       printf "health@%s: sluice/nginx requests/s %.2f (floor 0.90), CPU/request %.2f (ceiling 1.50)\n", c,
         rps["sluice,health,"c]/rps["nginx,health,"c], cpu["sluice,health,"c]/cpu["nginx,health,"c]
-      printf "generate@%s: %.0f%% of ideal %d requests/s (floor 85%%), errors %d, CPU/request 1/%.0f of tuned FastAPI (floor 1/20)\n", c,
+      printf "generate@%s: %.0f%% of ideal %d requests/s (floor 85%%), errors %d, CPU/request 1/%.1f of tuned FastAPI (floor 1/20)\n", c,
         100*rps["sluice,generate,"c]/(c/0.020), c/0.020, err["sluice,generate,"c], cpu["fastapi-tuned,generate,"c]/cpu["sluice,generate,"c]
     }
   }' "$out"

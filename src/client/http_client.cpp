@@ -185,8 +185,53 @@ bool IdleSockets::give_back(asio::execution_context& loop, const std::string& ke
 
 }  // namespace
 
+/// Where the URLs already parsed point, by their "scheme://authority" prefix. A client calls
+/// the same few hosts, and the authority (an IPv4 address is a grammar of its own) was most of
+/// parsing's cost; a known prefix leaves only the path and query to check (origin-form).
+class KnownOrigins {
+ public:
+  core::Result<Target> parse(std::string_view url) {
+    const auto scheme_end = url.find("://");
+    const auto authority_end =
+        scheme_end == std::string_view::npos ? std::string_view::npos : url.find_first_of("/?#", scheme_end + 3);
+    const auto prefix = url.substr(0, authority_end);
+    const auto rest = authority_end == std::string_view::npos ? std::string_view() : url.substr(authority_end);
+    const bool is_simple = scheme_end != std::string_view::npos && (rest.empty() || rest.front() == '/') &&
+                           rest.find('#') == std::string_view::npos;
+    if (is_simple) {
+      std::lock_guard lock(mutex_);
+      if (auto it = known_.find(prefix); it != known_.end()) {
+        if (!rest.empty() && !boost::urls::parse_origin_form(rest)) return parse_target(url);  // its error
+        Target target = it->second;
+        target.resource = rest.empty() ? std::string("/") : std::string(rest);
+        return target;
+      }
+    }
+    auto target = parse_target(url);
+    if (target && is_simple) {
+      std::lock_guard lock(mutex_);
+      if (known_.size() < kMaxOrigins) {
+        Target origin = *target;
+        origin.resource.clear();
+        known_.emplace(std::string(prefix), std::move(origin));
+      }
+    }
+    return target;
+  }
+
+ private:
+  struct Hash {  // looks a string_view up without making a string
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  static constexpr std::size_t kMaxOrigins = 64;  // past it, new hosts are parsed whole every time
+  std::mutex mutex_;  // guards known_: calls start on every IO thread
+  std::unordered_map<std::string, Target, Hash, std::equal_to<>> known_;
+};
+
 struct HttpClient::Pool {
   std::shared_ptr<IdleSockets> sockets = std::make_shared<IdleSockets>();
+  KnownOrigins origins;
   ~Pool() { sockets->close_all(); }
 };
 
@@ -444,7 +489,7 @@ asio::awaitable<core::Result<ClientResponse>> HttpClient::request(http::Verb met
                                                                    std::string body, std::string content_type,
                                                                    std::optional<std::chrono::milliseconds> timeout,
                                                                    Headers headers) {
-  auto target = parse_target(url);  // once per call: parsing costs as much as the rest of the set-up
+  auto target = pool_->origins.parse(url);  // once per call: parsing cost as much as the rest of the set-up
   if (!options_.on_call) {
     if (!target) co_return target.error();
     co_return co_await call(method, *target, std::move(body), std::move(content_type), timeout, std::move(headers));

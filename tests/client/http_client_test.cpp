@@ -136,5 +136,25 @@ TEST(HttpClient, RejectsUrlsItCannotServe) {
   EXPECT_TRUE(is_supported_url("http://127.0.0.1:8080"));
 }
 
+// The client remembers where a URL's scheme and authority point; the rest of every URL is
+// still checked, and another path or a URL without one on that host goes where it says.
+TEST_F(HttpClientTest, AKnownHostStillHasEachUrlChecked) {
+  test::RunningApp server(upstream);
+  HttpClient client;
+  auto first = run_client([&]() { return client.get(server.url("/context?query=one")); });
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(first->body, R"({"query":"one"})");
+  auto second = run_client([&]() { return client.get(server.url("/context?query=two")); });
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(second->body, R"({"query":"two"})");
+  auto bad = run_client([&]() { return client.get(server.url("/context?query=a b")); });
+  ASSERT_FALSE(bad) << "a space in the query reached the wire";
+  EXPECT_EQ(bad.error().code, "upstream_invalid_url");
+  auto bare = run_client([&]() { return client.get(server.url("")); });
+  ASSERT_TRUE(bare) << bare.error().message;
+  EXPECT_EQ(bare->status, 404u) << "no path is /";
+  EXPECT_EQ(calls.load(), 2);
+}
+
 }  // namespace
 }  // namespace sluice::client
