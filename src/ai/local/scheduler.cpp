@@ -1,5 +1,7 @@
 #include "scheduler.hpp"
 
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/prefer.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -275,6 +277,15 @@ void Scheduler::publish(Slot& slot, std::string text) {
 void Scheduler::finish(Slot& slot, std::string reason, std::optional<core::Error> error) {
   auto sequence = std::move(slot.sequence);
   slot.sequence.reset();
+  // Once is_done is set the request may finish and its event loop stop and go; the sequence's
+  // channel belongs to a service of that loop, so the loop must outlive this thread's last use
+  // of the sequence. Work held on the loop until then keeps it running (a test's loop was
+  // destroyed under a release here: a lock on freed memory). A cancelled request has stopped
+  // listening already: its loop is not touched.
+  std::optional<boost::asio::any_io_executor> loop_work;
+  if (!sequence->is_cancelled.load())
+    loop_work.emplace(boost::asio::prefer(sequence->wake.get_executor(),
+                                          boost::asio::execution::outstanding_work.tracked));
   slot.has_next = false;
   std::string rest = error ? std::string() : slot.output.take_ready(true);
   {
@@ -289,6 +300,8 @@ void Scheduler::finish(Slot& slot, std::string reason, std::optional<core::Error
   // result must also see its slot free.
   if (&slot >= slots_.data() && &slot < slots_.data() + slots_.size()) --busy_;
   sequence->wake.try_send(boost::system::error_code{});
+  sequence.reset();  // while the loop is held
+  loop_work.reset();
 }
 
 void Scheduler::report(std::size_t generated, bool is_idle) {
