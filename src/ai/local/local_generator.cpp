@@ -113,8 +113,8 @@ asio::awaitable<core::Result<Generation>> LocalGenerator::generate(GenerationReq
   }
   std::string prompt = request.messages.empty() ? std::move(request.prompt) : apply_chat_template(request.messages);
   // Tokenising is CPU work: the compute pool, never the IO thread. The callable holds only
-  // pointers: ComputePool::run hands it to co_spawn as a temporary inside a co_await, which GCC 12
-  // destroys twice (a captured std::string was freed twice).
+  // pointers: when ComputePool::run handed it to co_spawn as a temporary inside a co_await, GCC 12
+  // destroyed a captured std::string twice.
   const auto* vocab = impl_->model->vocab;
   const std::string* text = &prompt;
   auto tokenize = [vocab, text] { return local::tokenize(vocab, *text, true); };
