@@ -1,6 +1,5 @@
 #include "sluice/rag/datasets.hpp"
 
-#include "sluice/ai/batcher.hpp"
 #include "sluice/rag/analyser.hpp"
 #include "sluice/rag/fusion.hpp"
 
@@ -49,8 +48,7 @@ Datasets::Datasets(DatasetsOptions options, std::shared_ptr<DatasetStore> store,
 Datasets::~Datasets() = default;
 
 std::size_t Datasets::count_tokens(std::string_view text) const {
-  if (const auto* local = dynamic_cast<const ai::BatchedEmbedder*>(embedder_.get()))
-    return local->batcher().model().count_tokens(text);
+  if (auto tokens = embedder_->count_tokens(text)) return *tokens;
   // A remote model's tokenizer is not at hand: English runs at about 4/3 tokens per word.
   return (count_words(text) * 4 + 2) / 3;
 }
@@ -182,8 +180,7 @@ std::vector<ai::Vector> Datasets::embed(const std::vector<std::string>& texts) {
   // A local model runs right here: the job already holds a compute thread, and it hands the
   // model full batches itself. Queueing behind the Batcher from a compute thread could wait for
   // a thread that every running job holds.
-  if (const auto* local = dynamic_cast<const ai::BatchedEmbedder*>(embedder_.get()))
-    return local->batcher().model().embed_batch(texts);
+  if (auto vectors = embedder_->embed_on_this_thread(texts)) return std::move(*vectors);
   // A remote model: its await needs no compute thread, so run it on a private event loop.
   asio::io_context loop;
   std::optional<core::Result<ai::Embeddings>> answer;

@@ -3,6 +3,7 @@
 #include "sluice/rag/datasets.hpp"
 
 #include "sluice/ai/batcher.hpp"
+#include "sluice/ai/model_routers.hpp"
 #include "sluice/jobs/job_store.hpp"
 
 #include <gtest/gtest.h>
@@ -83,6 +84,32 @@ TEST_F(DatasetsTest, IndexesThenFindsByKeywordVectorAndHybrid) {
   auto filtered = datasets->search(
       dataset.id, {.query = "water", .k = 5, .mode = SearchMode::hybrid, .filter = {{"kind", "drink"}}}, &query);
   EXPECT_EQ(documents_of(filtered), std::vector<std::string>{"tea"});
+}
+
+// With several --embedding-model files the embedder is an EmbedderRouter. Datasets must still
+// count chunk tokens with the default model's tokenizer and run the indexing job's embeddings
+// on the job's own thread (not queued behind the batcher, which from a compute thread can wait
+// for a thread every running job holds).
+TEST_F(DatasetsTest, ARouterOfEmbeddersCountsTokensAndEmbedsOnTheJobsThread) {
+  auto other = std::make_shared<ai::BatchedEmbedder>(std::make_shared<ai::Batcher>(
+      std::make_shared<const ai::BuiltinEmbeddingModel>(ai::BuiltinEmbedderOptions{.name = "other", .dimension = 64}),
+      compute_));
+  auto router = std::make_shared<ai::EmbedderRouter>(std::vector<std::shared_ptr<ai::Embedder>>{embedder_, other});
+  Datasets datasets(DatasetsOptions{.directory = dir_, .embed_batch = 2},
+                    open_sqlite_dataset_store((dir_ / "rag.db").string()), router);
+  const std::string text = "Cats sleep most of the day and purr when content.";
+  const auto model_tokens = embedder_->batcher().model().count_tokens(text);
+  ASSERT_NE(model_tokens, (10u * 4 + 2) / 3) << "the word estimate would hide the difference";
+  EXPECT_EQ(datasets.count_tokens(text), model_tokens);
+
+  auto id = datasets.create({.name = "d"}).id;
+  datasets.upload(id, corpus());
+  EXPECT_EQ(build(datasets, id).at("indexed_chunks"), 3);
+  EXPECT_EQ(embedder_->batcher().stats().batches, 0u) << "the job queued behind the batcher";
+  auto query = embed("why does iron rust");
+  auto hits = datasets.search(id, {.query = "why does iron rust", .k = 1, .mode = SearchMode::vector}, &query);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].chunk.document_id, "rust");
 }
 
 TEST_F(DatasetsTest, UnchangedDocumentsAreSkippedAndChangesReachSearch) {

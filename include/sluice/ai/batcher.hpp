@@ -126,6 +126,13 @@ class BatchedEmbedder final : public Embedder {
   boost::asio::awaitable<core::Result<Embeddings>> embed_background(std::vector<std::string> texts) override {
     return batcher_->submit(std::move(texts), Priority::background);
   }
+  std::optional<std::size_t> count_tokens(std::string_view text) const override {
+    return batcher_->model().count_tokens(text);
+  }
+  /// The model's own batch call: the caller hands it full batches itself.
+  std::optional<std::vector<Vector>> embed_on_this_thread(const std::vector<std::string>& texts) const override {
+    return batcher_->model().embed_batch(texts);
+  }
   const Batcher& batcher() const { return *batcher_; }
 
  private:

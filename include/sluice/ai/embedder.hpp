@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,16 @@ class Embedder {
   /// default is plain embed().
   virtual boost::asio::awaitable<core::Result<Embeddings>> embed_background(std::vector<std::string> texts) {
     return embed(std::move(texts));
+  }
+  /// Tokens of `text` as this model counts them; none when its tokenizer is not at hand (a
+  /// remote model). Dataset chunk sizes are in these tokens.
+  virtual std::optional<std::size_t> count_tokens(std::string_view /*text*/) const { return std::nullopt; }
+  /// Embeds `texts` on the calling thread, for a caller that already holds a compute thread
+  /// (an indexing job): queueing behind a batcher from there could wait for a thread that every
+  /// running job holds. None when this embedder cannot (a remote one: co_await embed()).
+  /// Throws on a model failure.
+  virtual std::optional<std::vector<Vector>> embed_on_this_thread(const std::vector<std::string>& /*texts*/) const {
+    return std::nullopt;
   }
 };
 

@@ -46,6 +46,12 @@ class EmbedderRouter final : public Embedder {
   boost::asio::awaitable<core::Result<Embeddings>> embed_background(std::vector<std::string> texts) override {
     return embedders_.front()->embed_background(std::move(texts));
   }
+  std::optional<std::size_t> count_tokens(std::string_view text) const override {
+    return embedders_.front()->count_tokens(text);
+  }
+  std::optional<std::vector<Vector>> embed_on_this_thread(const std::vector<std::string>& texts) const override {
+    return embedders_.front()->embed_on_this_thread(texts);
+  }
 
  private:
   std::vector<std::shared_ptr<Embedder>> embedders_;
