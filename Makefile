@@ -6,9 +6,10 @@
 setup:
 	scripts/setup
 
+# Only what serving needs: the server and the console (the suite and benchmarks build in `make test`).
 build: setup
 	cmake --preset release
-	cmake --build --preset release
+	cmake --build --preset release --target sluice_server sluice_console
 
 run: build
 	build/release/sluice serve --host 127.0.0.1 --port 8000

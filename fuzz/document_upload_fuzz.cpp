@@ -15,11 +15,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                         "text/markdown; charset=utf-8", "text/html"};
   const auto type = types[data[0] % std::size(types)];
   std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
-  auto documents = sluice::app::parse_documents(type, body, {});
+  auto documents = sluice::rag::parse_documents(type, body, {});
   if (!documents) return 0;
   for (const auto& document : *documents)
-    if (!sluice::app::is_valid_utf8(document.text) || !sluice::app::is_valid_utf8(document.title)) __builtin_trap();
-  if (auto stream = sluice::app::document_stream(type, body)) {
+    if (!sluice::rag::is_valid_utf8(document.text) || !sluice::rag::is_valid_utf8(document.title)) __builtin_trap();
+  if (auto stream = sluice::rag::document_stream(type, body)) {
     std::size_t i = 0;
     for (auto one = stream->next({1}); !one || !one->empty(); one = stream->next({1}), ++i)
       if (!one || one->size() != 1 || i >= documents->size() || (*one)[0].id != (*documents)[i].id ||

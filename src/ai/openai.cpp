@@ -1,7 +1,8 @@
 #include "sluice/ai/openai.hpp"
 
+#include "sluice/core/json_text.hpp"
+
 #include <fmt/format.h>
-#include <boost/json/serialize.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -21,7 +22,7 @@ std::string param_of(const json::array& loc) {
     if (!out.empty()) out += '.';
     if (loc[i].is_string()) out += loc[i].get_string();
     else if (i == 1) return {};  // ["body", position]: the JSON decode error's offset
-    else out += fmt::format("[{}]", json::serialize(loc[i]));
+    else out += fmt::format("[{}]", core::json_text(loc[i]));
   }
   return out;
 }

@@ -1,9 +1,9 @@
 #include "openai_requests.hpp"
 
 #include "sluice/api/bind.hpp"
+#include "sluice/core/json_text.hpp"
 
 #include <fmt/format.h>
-#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <bit>
@@ -41,7 +41,7 @@ core::Result<ai::ResponseFormat> response_format(const ResponseFormat& format) {
       return invalid("response_format.json_schema.schema",
                      "'response_format' of type 'json_schema' needs 'json_schema.schema', an object");
     out.type = ai::ResponseFormat::Type::json_schema;
-    out.schema = json::serialize(*schema);
+    out.schema = core::json_text(*schema);
   } else {
     return invalid("response_format.type", "'response_format.type' must be 'text', 'json_object' or 'json_schema'");
   }

@@ -3,10 +3,10 @@
 #include "openai_requests.hpp"
 
 #include "sluice/ai/openai.hpp"
+#include "sluice/core/json_text.hpp"
 #include "sluice/http/sse.hpp"
 
 #include <fmt/format.h>
-#include <boost/json/serialize.hpp>
 
 namespace sluice::ai::openai {
 
@@ -173,7 +173,7 @@ class ChunkWriter {
     out.choices.value.push_back({.text = delta.content.value_or(""), .finish_reason = std::move(finish_reason)});
     return event(Codec<TextCompletion>::write(out));
   }
-  static std::string event(const json::value& body) { return http::sse_event(json::serialize(body)); }
+  static std::string event(const json::value& body) { return http::sse_event(core::json_text(body)); }
 
   Shape shape_;
   std::string id_;

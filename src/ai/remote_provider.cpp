@@ -3,13 +3,13 @@
 #include "sse_reader.hpp"
 
 #include "sluice/ai/openai.hpp"
+#include "sluice/core/json_text.hpp"
 
 #include <fmt/format.h>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <random>
@@ -55,13 +55,13 @@ core::Error circuit_open() {
 
 std::string embeddings_body(const std::string& model, std::vector<std::string> texts) {
   openai::EmbeddingsRequest request{.input = std::move(texts), .model = model, .encoding_format = "float"};
-  return json::serialize(api::Codec<openai::EmbeddingsRequest>::write(request));
+  return core::json_text(api::Codec<openai::EmbeddingsRequest>::write(request));
 }
 
 core::Error invalid_response(std::string_view what, const api::Issues& issues) {
   const auto& first = issues.list().front();
   return {502, "upstream_invalid_response",
-          fmt::format("upstream {} response is malformed: {} at {}", what, first.msg, json::serialize(first.loc)),
+          fmt::format("upstream {} response is malformed: {} at {}", what, first.msg, core::json_text(first.loc)),
           issues.to_error().detail};
 }
 
@@ -119,7 +119,7 @@ std::string chat_body(const std::string& model, const GenerationRequest& request
   if (!p.stop.empty()) body.stop = p.stop;
   body.seed = p.seed;
   if (is_stream) body.stream_options = openai::StreamOptions{.include_usage = true};
-  return json::serialize(api::Codec<openai::ChatCompletionRequest>::write(body));
+  return core::json_text(api::Codec<openai::ChatCompletionRequest>::write(body));
 }
 
 core::Result<Generation> parse_chat(const std::string& body) {

@@ -40,7 +40,7 @@ void App::add(BoundRoute route) {
   auto& doc = route.operation.doc;
   route.operation.guards = doc.guards;  // for the documentation of what they may answer
   routes_.push_back({route.operation.method, route.operation.path, std::move(route.handler), std::move(doc.guards),
-                     std::move(doc.middleware)});
+                     std::move(doc.middleware), http::BodyRules{doc.body_limit, doc.may_spool_body}});
   doc.guards.clear();
   doc.middleware.clear();
   operations_.push_back(std::move(route.operation));
@@ -65,7 +65,7 @@ void App::mount_routes() {
       handler = [layer = std::move(*it), inner = std::move(handler)](http::Request& request) {
         return layer(request, inner);
       };
-    router_.add(route.method, route.pattern, std::move(handler));
+    router_.add(route.method, route.pattern, std::move(handler), route.body);
   }
   routes_.clear();
   is_mounted_ = true;

@@ -1,8 +1,8 @@
 // /openapi.json and Swagger UI at /docs, installed by App::run().
 #include "sluice/api/app.hpp"
+#include "sluice/core/json_text.hpp"
 #include "sluice/http/static_files.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
@@ -54,7 +54,7 @@ std::string swagger_page(const std::string& title, const std::string& openapi_ur
 void App::install_docs() {
   if (!docs_.openapi_url.empty()) {
     // Routes are fixed once the server runs: serialise the document once.
-    auto document = std::make_shared<const std::string>(boost::json::serialize(openapi()));
+    auto document = std::make_shared<const std::string>(core::json_text(openapi()));
     router_.add(http::Verb::get, docs_.openapi_url, [document](Request&) -> boost::asio::awaitable<Response> {
       co_return Response::text(*document, "application/json");
     });

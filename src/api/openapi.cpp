@@ -110,8 +110,17 @@ json::object openapi_document(const ApiInfo& info, const std::vector<Operation>&
     json::array parameters = op.parameters;
     add_undeclared_path_parameters(op, parameters);
     if (!parameters.empty()) entry["parameters"] = std::move(parameters);
-    if (!op.request_body.is_null())
-      entry["requestBody"] = {{"required", op.is_body_required}, {"content", json_content(op.request_body)}};
+    if (!op.request_body.is_null() || !op.doc.request_content.empty()) {
+      json::object content;
+      if (!op.request_body.is_null()) content = json_content(op.request_body);
+      for (const auto& [type, schema] : op.doc.request_content) {
+        json::object media;
+        if (!schema.is_null()) media["schema"] = schema;
+        content[type] = std::move(media);
+      }
+      const bool is_required = op.is_body_required || op.request_body.is_null();  // a raw body is the input
+      entry["requestBody"] = {{"required", is_required}, {"content", std::move(content)}};
+    }
     json::object responses;
     responses[std::to_string(op.doc.status_code)] = {{"description", op.doc.response_description},
                                                      {"content", json_content(op.response)}};

@@ -4,7 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
-namespace sluice::app {
+namespace sluice::server {
 
 void add_ai_flags(CLI::App& command, AiOptions& o) {
   command
@@ -118,4 +118,4 @@ void add_ai_flags(CLI::App& command, AiOptions& o) {
       ->capture_default_str();
 }
 
-}  // namespace sluice::app
+}  // namespace sluice::server

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace sluice::app {
+namespace sluice::server {
 
 struct AiOptions {
   std::string provider_url;         // an OpenAI-compatible base URL (…/v1); empty: built-in models
@@ -44,4 +44,4 @@ struct AiOptions {
 /// --ctx-size, --model-threads, --model-batch-tokens, --model-queue, --model-gather-us to `command`.
 void add_ai_flags(CLI::App& command, AiOptions& options);
 
-}  // namespace sluice::app
+}  // namespace sluice::server

@@ -2,10 +2,11 @@
 
 #include <CLI/CLI.hpp>
 
-namespace sluice::app {
+namespace sluice::server {
 
-void add_batch_flags(CLI::App& command, BatchOptions& o) {
-  command.add_option("--file-size-limit", o.file_size_limit, "Largest file POST /v1/files accepts, in bytes; larger → 413")
+void add_batch_flags(CLI::App& command, ai::openai::BatchOptions& o) {
+  command
+      .add_option("--file-size-limit", o.file_size_limit, "Largest file POST /v1/files accepts, in bytes; larger → 413")
       ->envname("SLUICE_FILE_SIZE_LIMIT")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -17,4 +18,4 @@ void add_batch_flags(CLI::App& command, BatchOptions& o) {
       ->capture_default_str();
 }
 
-}  // namespace sluice::app
+}  // namespace sluice::server

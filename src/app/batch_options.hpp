@@ -1,19 +1,15 @@
 #pragma once
-// Settings of /v1/files and /v1/batches, for `sluice serve` and `sluice worker`.
+// The flags of /v1/files and /v1/batches, for `sluice serve` and `sluice worker`; the API
+// itself is ai::openai::batch_routes (sluice/ai/batches.hpp).
+
+#include "sluice/ai/batches.hpp"
 
 #include <CLI/App.hpp>
 
-#include <cstddef>
-#include <cstdint>
-
-namespace sluice::app {
-
-struct BatchOptions {
-  std::uint64_t file_size_limit = 200 * 1024 * 1024;  // per uploaded file; larger → 413
-  std::size_t concurrency = 64;  // a full embedding batch per compute slot or so  // requests of one batch in flight at once
-};
+namespace sluice::server {
 
 /// --file-size-limit, --batch-concurrency (SLUICE_FILE_SIZE_LIMIT, SLUICE_BATCH_CONCURRENCY).
-void add_batch_flags(CLI::App& command, BatchOptions& options);
+/// The rest of `options` (data directory, limits, job defaults) comes from the other flags.
+void add_batch_flags(CLI::App& command, ai::openai::BatchOptions& options);
 
-}  // namespace sluice::app
+}  // namespace sluice::server

@@ -6,7 +6,7 @@
 
 #include <optional>
 
-namespace sluice::app {
+namespace sluice::server {
 
 namespace {
 
@@ -68,4 +68,4 @@ void add_console(App& app, const fs::path& directory) {
   }, hidden);
 }
 
-}  // namespace sluice::app
+}  // namespace sluice::server

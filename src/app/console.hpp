@@ -6,11 +6,11 @@
 
 #include <filesystem>
 
-namespace sluice::app {
+namespace sluice::server {
 
 /// Serves the built console at /console (index.html) and /console/assets/{file}. `directory`
 /// empty: looks beside the executable (<build dir>/console, ../share/sluice/console). Without
 /// a built console, /console answers 503 saying how to build it.
 void add_console(App& app, const std::filesystem::path& directory);
 
-}  // namespace sluice::app
+}  // namespace sluice::server

@@ -6,7 +6,26 @@
 #include <boost/json/parse.hpp>
 #include <fmt/format.h>
 
-namespace sluice::app {
+namespace sluice::server {
+
+namespace asio = boost::asio;
+
+DatasetContextSource::DatasetContextSource(std::function<std::shared_ptr<rag::Datasets>()> datasets,
+                                           core::ComputePool& compute, std::int64_t dataset_id)
+    : datasets_(std::move(datasets)), compute_(compute), dataset_id_(dataset_id) {}
+
+asio::awaitable<core::Result<std::string>> DatasetContextSource::fetch(std::string query, std::string) {
+  auto datasets = datasets_();
+  auto id = dataset_id_;
+  auto dataset = co_await compute_.run([&] { return datasets->store().dataset(id); });
+  if (!dataset) co_return core::Error{502, "context_unavailable", "The context dataset does not exist", nullptr};
+  auto hits = co_await datasets->retrieve(*dataset, {.query = std::move(query), .k = 3, .group_by_document = true},
+                                          compute_);
+  if (!hits) co_return hits.error();
+  std::string context;
+  for (const auto& hit : *hits) context += hit.chunk.text + "\n";
+  co_return context;
+}
 
 std::string context_from_body(std::string_view body) {
   boost::system::error_code ec;
@@ -71,4 +90,4 @@ boost::asio::awaitable<core::Result<std::string>> LocalContextSource::fetch(std:
       "Set --context-url to fetch context from an external API instead of these built-in passages.");
 }
 
-}  // namespace sluice::app
+}  // namespace sluice::server

@@ -3,16 +3,20 @@
 
 #include "sluice/cache/cache.hpp"
 #include "sluice/client/http_client.hpp"
+#include "sluice/core/compute_pool.hpp"
 #include "sluice/core/error.hpp"
+#include "sluice/rag/datasets.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
-namespace sluice::app {
+namespace sluice::server {
 
 class ContextSource {
  public:
@@ -56,7 +60,21 @@ class CachedContextSource final : public ContextSource {
   std::chrono::milliseconds ttl_;
 };
 
+/// A dataset's best passages for the query (hybrid search, one per document), one per line.
+class DatasetContextSource final : public ContextSource {
+ public:
+  /// `datasets` gives the server's rag::Datasets when the first request needs them.
+  DatasetContextSource(std::function<std::shared_ptr<rag::Datasets>()> datasets, core::ComputePool& compute,
+                       std::int64_t dataset_id);
+  boost::asio::awaitable<core::Result<std::string>> fetch(std::string query, std::string request_id) override;
+
+ private:
+  std::function<std::shared_ptr<rag::Datasets>()> datasets_;
+  core::ComputePool& compute_;
+  std::int64_t dataset_id_;
+};
+
 /// Reads a context API's body: documents joined by newlines.
 std::string context_from_body(std::string_view body);
 
-}  // namespace sluice::app
+}  // namespace sluice::server

@@ -1,6 +1,6 @@
 #include "eval_command.hpp"
 
-#include "beir.hpp"
+#include "sluice/rag/beir.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/connect.hpp>
@@ -12,7 +12,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
+#include "sluice/core/json_text.hpp"
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
@@ -23,7 +23,7 @@
 #include <stdexcept>
 #include <thread>
 
-namespace sluice::app {
+namespace sluice::server {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -89,16 +89,16 @@ class Connection {
 
 json::value expect(std::pair<unsigned, json::value> answer, unsigned status, const std::string& what) {
   if (answer.first != status)
-    throw std::runtime_error(what + ": HTTP " + std::to_string(answer.first) + " " + json::serialize(answer.second));
+    throw std::runtime_error(what + ": HTTP " + std::to_string(answer.first) + " " + core::json_text(answer.second));
   return std::move(answer.second);
 }
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-std::int64_t load(Connection& server, const BeirSet& set, const EvalOptions& options) {
+std::int64_t load(Connection& server, const rag::BeirSet& set, const EvalOptions& options) {
   auto name = std::filesystem::path(options.beir).filename().string();
   if (name.empty()) name = std::filesystem::path(options.beir).parent_path().filename().string();
-  auto created = expect(server.call(http::verb::post, "/datasets", json::serialize(json::object{{"name", name}})), 201,
+  auto created = expect(server.call(http::verb::post, "/datasets", core::json_text(json::object{{"name", name}})), 201,
                         "create dataset");
   auto id = created.at("id").as_int64();
   auto target = "/datasets/" + std::to_string(id);
@@ -110,7 +110,7 @@ std::int64_t load(Connection& server, const BeirSet& set, const EvalOptions& opt
     if (batch.empty()) return;
     auto answer = server.call(http::verb::post, target + "/documents", batch, "application/x-ndjson");
     if (answer.first != 201 && answer.first != 200)
-      throw std::runtime_error("upload: HTTP " + std::to_string(answer.first) + " " + json::serialize(answer.second));
+      throw std::runtime_error("upload: HTTP " + std::to_string(answer.first) + " " + core::json_text(answer.second));
     batch.clear();
   };
   while (std::getline(corpus, line)) {
@@ -131,7 +131,7 @@ std::int64_t load(Connection& server, const BeirSet& set, const EvalOptions& opt
     if (s == "succeeded" || s == "failed" || s == "cancelled") break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  if (state.at("state") != "succeeded") throw std::runtime_error("processing failed: " + json::serialize(state));
+  if (state.at("state") != "succeeded") throw std::runtime_error("processing failed: " + core::json_text(state));
   auto total = seconds_since(start);
   auto chunks = state.at("result").at("chunks").to_number<double>();
   std::printf("dataset %lld: %zu documents uploaded in %.2f s; processed (%.0f chunks) by %.2f s: %.0f documents/s, "
@@ -141,7 +141,7 @@ std::int64_t load(Connection& server, const BeirSet& set, const EvalOptions& opt
   return id;
 }
 
-void evaluate(Connection& server, std::int64_t id, const BeirSet& set, const std::string& mode,
+void evaluate(Connection& server, std::int64_t id, const rag::BeirSet& set, const std::string& mode,
               const std::string& fusion, std::optional<double> vector_weight) {
   double ndcg = 0, recall = 0, mrr = 0;
   std::vector<double> latencies;
@@ -152,7 +152,7 @@ void evaluate(Connection& server, std::int64_t id, const BeirSet& set, const std
     if (mode == "hybrid") body["fusion"] = fusion;
     if (mode == "hybrid" && vector_weight) body["vector_weight"] = *vector_weight;
     auto sent = Clock::now();
-    auto answer = expect(server.call(http::verb::post, target, json::serialize(body)), 200, "search");
+    auto answer = expect(server.call(http::verb::post, target, core::json_text(body)), 200, "search");
     latencies.push_back(seconds_since(sent) * 1000);
     std::vector<std::string> ranked;
     for (const auto& hit : answer.at("results").as_array()) ranked.emplace_back(hit.at("document_id").as_string());
@@ -186,7 +186,7 @@ void add_eval_flags(CLI::App& command, EvalOptions& o) {
 
 int run_eval(const EvalOptions& options) {
   try {
-    auto set = read_beir(options.beir, options.split);
+    auto set = rag::read_beir(options.beir, options.split);
     std::printf("%s: %zu judged queries\n", options.beir.c_str(), set.queries.size());
     Connection server(options.url, options.api_key);
     auto id = options.dataset > 0 ? options.dataset : load(server, set, options);
@@ -205,4 +205,4 @@ int run_eval(const EvalOptions& options) {
   }
 }
 
-}  // namespace sluice::app
+}  // namespace sluice::server

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace sluice::app {
+namespace sluice::server {
 
 struct EvalOptions {
   std::string url = "http://127.0.0.1:8000";
@@ -30,4 +30,4 @@ void add_eval_flags(CLI::App& command, EvalOptions& options);
 /// Runs the evaluation and prints the report; the process exit code.
 int run_eval(const EvalOptions& options);
 
-}  // namespace sluice::app
+}  // namespace sluice::server

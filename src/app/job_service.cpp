@@ -1,13 +1,13 @@
 #include "job_service.hpp"
 
-#include "demo_job.hpp"
+#include "sluice/jobs/demo.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <future>
 
-namespace sluice::app {
+namespace sluice::server {
 
 namespace {
 std::shared_ptr<jobs::JobStore> open_store(const JobOptions& options, std::shared_ptr<client::RedisClient> redis) {
@@ -50,13 +50,6 @@ void JobService::stop_workers() {
   if (workers_) workers_->stop();
 }
 
-void register_job_handlers(jobs::JobQueue& queue) {
-  queue.handle("demo", [](jobs::JobContext& job) -> boost::json::value {
-    const auto& payload = job.payload().as_object();
-    return demo_work(payload.at("label").to_number<std::int64_t>(),
-                            payload.contains("documents") ? payload.at("documents").to_number<std::int64_t>() : 1000,
-                            job);
-  });
-}
+void register_job_handlers(jobs::JobQueue& queue) { jobs::handle_demo_jobs(queue); }
 
-}  // namespace sluice::app
+}  // namespace sluice::server

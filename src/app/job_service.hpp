@@ -10,7 +10,7 @@
 
 #include <memory>
 
-namespace sluice::app {
+namespace sluice::server {
 
 class JobService {
  public:
@@ -40,4 +40,4 @@ class JobService {
 /// registered by the dataset services of `sluice serve`.
 void register_job_handlers(jobs::JobQueue& queue);
 
-}  // namespace sluice::app
+}  // namespace sluice::server

@@ -1,17 +1,14 @@
 #include "local_models.hpp"
 
-#include "ai_services.hpp"
-
 #include "sluice/ai/batcher.hpp"
 #include "sluice/ai/local_model.hpp"
-#include "sluice/ai/model_routers.hpp"
 #include "sluice/obs/metrics.hpp"
 
 #include <fmt/format.h>
 
 #include <stdexcept>
 
-namespace sluice::app {
+namespace sluice::server {
 
 namespace {
 
@@ -64,10 +61,6 @@ std::pair<std::string, std::string> split_spec(const std::string& spec) {
   return {spec.substr(0, eq), spec.substr(eq + 1)};
 }
 
-std::shared_ptr<obs::Registry> registry_of(App& app) {
-  return app.services().has<obs::Registry>() ? app.services().get<obs::Registry>() : nullptr;
-}
-
 /// Throws when one of `loaded` already has the name `name`: a request could not tell them apart.
 template <typename Model>
 void refuse_a_second(const std::vector<std::shared_ptr<Model>>& loaded, const std::string& name, const char* flag) {
@@ -83,8 +76,8 @@ bool is_gguf_spec(const std::string& value) {
   return value.size() > 5 && value.compare(value.size() - 5, 5, ".gguf") == 0;
 }
 
-void add_local_models(App& app, const AiOptions& options) {
-  auto registry = registry_of(app);
+LocalModels load_local_models(const AiOptions& options, core::ComputePool& compute,
+                              const std::shared_ptr<obs::Registry>& registry) {
   std::vector<std::shared_ptr<ai::Generator>> generators;
   for (const auto& spec : options.local_models) {
     auto [name, path] = split_spec(spec);
@@ -97,7 +90,7 @@ void add_local_models(App& app, const AiOptions& options) {
                                     .max_queue = options.model_max_queue,
                                     .gather = std::chrono::microseconds(options.model_gather_us)};
     if (registry) local.observer = std::make_shared<LocalMetrics>(*registry, name.empty() ? path : name);
-    auto generator = ai::LocalGenerator::load(local, app.compute());
+    auto generator = ai::LocalGenerator::load(local, compute);
     if (!generator) throw std::runtime_error(generator.error().message);
     refuse_a_second(generators, (*generator)->model(), "--model");
     generators.push_back(std::move(*generator));
@@ -118,16 +111,10 @@ void add_local_models(App& app, const AiOptions& options) {
                                 .max_running = 1,
                                 .metrics = registry};
     std::shared_ptr<const ai::EmbeddingModel> shared = *model;
-    auto batcher = std::make_shared<ai::Batcher>(shared, app.compute(), std::move(batching));
+    auto batcher = std::make_shared<ai::Batcher>(shared, compute, std::move(batching));
     embedders.push_back(std::make_shared<ai::BatchedEmbedder>(std::move(batcher)));
   }
-  // The first of each flag is the default; a request's `model` picks another.
-  if (generators.size() == 1) app.services().add_singleton<ai::Generator>(std::move(generators.front()));
-  else if (!generators.empty())
-    app.services().add_singleton<ai::Generator>(std::make_shared<ai::GeneratorRouter>(std::move(generators)));
-  if (embedders.size() == 1) app.services().add_singleton<ai::Embedder>(std::move(embedders.front()));
-  else if (!embedders.empty())
-    app.services().add_singleton<ai::Embedder>(std::make_shared<ai::EmbedderRouter>(std::move(embedders)));
+  return {std::move(generators), std::move(embedders)};
 }
 
-}  // namespace sluice::app
+}  // namespace sluice::server

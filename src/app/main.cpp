@@ -1,11 +1,9 @@
 // `sluice`: the ready-made AI backend. Subcommands: serve, worker, version.
 
-#include "ai_services.hpp"
-#include "batch_api.hpp"
-#include "dataset_routes.hpp"
+#include "compose.hpp"
 #include "eval_command.hpp"
 #include "job_service.hpp"
-#include "routes.hpp"
+#include "model_stack.hpp"
 #include "serve_options.hpp"
 
 #include "sluice/core/logging.hpp"
@@ -19,14 +17,12 @@
 
 namespace {
 
-int serve(const sluice::app::ServeOptions& options) {
+int serve(const sluice::server::ServeOptions& options) {
   sluice::core::configure_logging(options.log_level);
   std::filesystem::create_directories(options.jobs.data_dir);
   sluice::App app(options.compute_threads);
-  sluice::app::add_article_routes(app, options);
+  sluice::server::compose_server(app, options);
   auto server = options.server;
-  server.body_limit_for = sluice::app::dataset_body_limits(options);  // uploads have their own limit
-  sluice::app::add_upload_body_limit(server, options.batches);
   // Large uploads are spooled beside the data they become, not to /tmp (tmpfs on some systems).
   server.spool_dir = options.jobs.data_dir;
   app.run(server, [&](std::uint16_t port) {
@@ -43,18 +39,21 @@ int serve(const sluice::app::ServeOptions& options) {
 
 /// A standalone worker process: runs jobs from the shared store until SIGINT/SIGTERM.
 /// Batches run here too: the worker builds the same model services as `serve` from its flags.
-int work(const sluice::app::JobOptions& options, const sluice::app::AiOptions& ai,
-         const sluice::app::BatchOptions& batches, const std::string& log_level) {
+int work(const sluice::server::JobOptions& options, const sluice::server::AiOptions& ai,
+         sluice::ai::openai::BatchOptions batches, const std::string& log_level) {
   sluice::core::configure_logging(log_level);
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts: they inherit it
-  sluice::app::JobService jobs(options);
-  sluice::App models;
-  sluice::app::add_ai_services(models, ai);
-  sluice::app::register_worker_batch_job(jobs, models, options.data_dir, batches, ai.limits);
+  sluice::server::JobService jobs(options);
+  sluice::core::ComputePool compute(sluice::core::available_cpus());
+  auto models = sluice::server::build_model_stack(ai, {.compute = compute, .metrics = nullptr});
+  batches.data_dir = options.data_dir;
+  batches.limits = ai.limits;
+  // The models exist now, before any worker thread does: nothing races to build them.
+  sluice::ai::openai::register_batch_job(jobs.queue(), batches, models.embedder, models.generator);
   jobs.start_workers();
   std::printf("sluice worker running\n");
   std::fflush(stdout);
@@ -71,31 +70,31 @@ int work(const sluice::app::JobOptions& options, const sluice::app::AiOptions& a
 int main(int argc, char** argv) {
   CLI::App cli{"Sluice: a high-performance backend for AI systems"};
   cli.require_subcommand(1);
-  sluice::app::ServeOptions options;
+  sluice::server::ServeOptions options;
   auto* serve_command = cli.add_subcommand("serve", "Run the HTTP server (with in-process job workers)");
-  sluice::app::add_serve_flags(*serve_command, options);
+  sluice::server::add_serve_flags(*serve_command, options);
 
-  sluice::app::JobOptions worker_options{.workers = sluice::core::available_cpus()};
+  sluice::server::JobOptions worker_options{.workers = sluice::core::available_cpus()};
   std::string worker_log_level = "info";
   auto* worker_command = cli.add_subcommand("worker", "Run job workers against the shared job store");
-  sluice::app::add_job_flags(*worker_command, worker_options);
-  sluice::app::AiOptions worker_ai;
-  sluice::app::add_ai_flags(*worker_command, worker_ai);
-  sluice::app::BatchOptions worker_batches;
-  sluice::app::add_batch_flags(*worker_command, worker_batches);
+  sluice::server::add_job_flags(*worker_command, worker_options);
+  sluice::server::AiOptions worker_ai;
+  sluice::server::add_ai_flags(*worker_command, worker_ai);
+  sluice::ai::openai::BatchOptions worker_batches;
+  sluice::server::add_batch_flags(*worker_command, worker_batches);
   worker_command->add_option("--log-level", worker_log_level, "trace, debug, info, warn, error, critical or off")
       ->envname("SLUICE_LOG_LEVEL");
 
-  sluice::app::EvalOptions eval_options;
+  sluice::server::EvalOptions eval_options;
   auto* eval_command = cli.add_subcommand("eval", "Load a BEIR data set into a running server and measure retrieval");
-  sluice::app::add_eval_flags(*eval_command, eval_options);
+  sluice::server::add_eval_flags(*eval_command, eval_options);
 
   cli.add_subcommand("version", "Print the version")->callback([] { std::puts("sluice 0.1.0"); });
   CLI11_PARSE(cli, argc, argv);
   try {
     if (serve_command->parsed()) return serve(options);
     if (worker_command->parsed()) return work(worker_options, worker_ai, worker_batches, worker_log_level);
-    if (eval_command->parsed()) return sluice::app::run_eval(eval_options);
+    if (eval_command->parsed()) return sluice::server::run_eval(eval_options);
   } catch (const std::exception& e) {
     spdlog::critical("sluice failed: {}", e.what());
     return 1;

@@ -1,6 +1,6 @@
 #include "model_admission.hpp"
 
-namespace sluice::app {
+namespace sluice::server {
 
 boost::asio::awaitable<core::Result<ai::Generation>> AdmittedGenerator::generate(ai::GenerationRequest request,
                                                                                  ai::PieceSink on_piece) {
@@ -9,4 +9,4 @@ boost::asio::awaitable<core::Result<ai::Generation>> AdmittedGenerator::generate
   co_return co_await inner_->generate(std::move(request), std::move(on_piece));
 }
 
-}  // namespace sluice::app
+}  // namespace sluice::server

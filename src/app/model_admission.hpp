@@ -9,7 +9,7 @@
 
 #include <memory>
 
-namespace sluice::app {
+namespace sluice::server {
 
 /// A Generator whose generate() first takes a slot in `gate` (503 `overloaded` when shed) and
 /// holds it until the generation, streamed pieces included, is done.
@@ -28,4 +28,4 @@ class AdmittedGenerator final : public ai::Generator {
   std::shared_ptr<limits::AdmissionGate> gate_;
 };
 
-}  // namespace sluice::app
+}  // namespace sluice::server

@@ -7,7 +7,7 @@
 
 #include <boost/json/object.hpp>
 
-namespace sluice::app {
+namespace sluice::server {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
@@ -42,4 +42,4 @@ void add_operations(App& app, const ServeOptions& options) {
        .tags = {"operations"}});
 }
 
-}  // namespace sluice::app
+}  // namespace sluice::server

@@ -6,10 +6,10 @@
 #include "sluice/api/app.hpp"
 #include "sluice/obs/metrics.hpp"
 
-namespace sluice::app {
+namespace sluice::server {
 
 /// Installs the observability middleware and GET /metrics and GET /ready. Needs the JobService
 /// and the model registered first.
 void add_operations(App& app, const ServeOptions& options);
 
-}  // namespace sluice::app
+}  // namespace sluice::server

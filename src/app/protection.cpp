@@ -5,7 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace sluice::app {
+namespace sluice::server {
 
 namespace {
 
@@ -67,4 +67,4 @@ std::vector<http::Middleware> Protection::model_route_middleware(
   return {limits::deadline(options_.request_timeout, respond)};
 }
 
-}  // namespace sluice::app
+}  // namespace sluice::server

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace sluice::app {
+namespace sluice::server {
 
 class Protection {
  public:
@@ -42,4 +42,4 @@ class Protection {
   limits::Limiter limiter_;
 };
 
-}  // namespace sluice::app
+}  // namespace sluice::server

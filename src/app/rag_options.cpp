@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace sluice::app {
+namespace sluice::server {
 
 void add_rag_flags(CLI::App& command, RagOptions& o) {
   command
@@ -28,4 +28,4 @@ void add_rag_flags(CLI::App& command, RagOptions& o) {
       ->capture_default_str();
 }
 
-}  // namespace sluice::app
+}  // namespace sluice::server

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace sluice::app {
+namespace sluice::server {
 
 struct RagOptions {
   std::int64_t context_dataset = 0;     // GET /generate retrieves its context here; 0: off
@@ -29,4 +29,4 @@ inline double hybrid_vector_weight(const RagOptions& options, bool is_builtin_em
 /// Adds --context-dataset, --dataset-admin-keys, --upload-limit and --hybrid-vector-weight to `command`.
 void add_rag_flags(CLI::App& command, RagOptions& options);
 
-}  // namespace sluice::app
+}  // namespace sluice::server

@@ -2,7 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
-namespace sluice::app {
+namespace sluice::server {
 
 namespace {
 
@@ -130,4 +130,4 @@ void add_job_flags(CLI::App& command, JobOptions& o) {
   add_millis(command, "--job-timeout-ms", o.timeout, "Time limit of one attempt", "SLUICE_JOB_TIMEOUT_MS");
 }
 
-}  // namespace sluice::app
+}  // namespace sluice::server

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace sluice::app {
+namespace sluice::server {
 
 /// The job system, shared by `sluice serve` and `sluice worker`.
 struct JobOptions {
@@ -59,7 +59,7 @@ struct ServeOptions {
   bool access_log = false;
   AiOptions ai;
   RagOptions rag;
-  BatchOptions batches;
+  ai::openai::BatchOptions batches;  // flags only; compose_server fills the rest
   std::string console_dir;  // the built web console; empty: found next to the executable
 };
 
@@ -70,4 +70,4 @@ void add_protection_flags(CLI::App& command, ProtectionOptions& options);
 /// Adds the job-system flags (--data-dir, --redis-url, --job-*) to `command`.
 void add_job_flags(CLI::App& command, JobOptions& options);
 
-}  // namespace sluice::app
+}  // namespace sluice::server

@@ -350,12 +350,18 @@ asio::awaitable<void> run_session(Stream& socket, tcp::socket& tcp_socket, Worke
     parser.body_limit(options.body_limit);
     // One deadline for the whole request, set once: a client trickling bytes cannot extend it.
     self.deadline = Clock::now() + options.read_timeout;
-    if (options.body_limit_for) parser.body_limit(boost::none);  // decided per request below
+    const bool has_body_rules = state.router.has_body_rules();
+    if (has_body_rules) parser.body_limit(boost::none);  // the route decides, below
     auto [ec, n] = co_await beast_http::async_read_header(socket, buffer, parser, use_tuple());
-    if (!ec && options.body_limit_for) {
-      auto limit = options.body_limit_for(parser.get().method(), parser.get().target());
+    BodyRules body_rules;
+    if (!ec && has_body_rules && !parser.is_done()) {  // only a request with a body asks its route
+      auto target = parser.get().target();
+      body_rules = state.router.body_rules(parser.get().method(), target.substr(0, target.find('?')));
+      auto limit = body_rules.limit ? body_rules.limit : options.body_limit;
       if (auto length = parser.content_length(); length && *length > limit) ec = beast_http::error::body_limit;
       else parser.body_limit(limit);  // a chunked body is counted against it as it arrives
+    } else if (!ec && has_body_rules) {
+      parser.body_limit(options.body_limit);
     }
     if (!ec) {
       self.is_busy = true;
@@ -363,7 +369,7 @@ asio::awaitable<void> run_session(Stream& socket, tcp::socket& tcp_socket, Worke
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         std::tie(ec, n) = co_await asio::async_write(socket, asio::buffer(kContinue), use_tuple());
       }
-      if (!ec && !parser.is_done() && is_large(parser, options)) {
+      if (!ec && !parser.is_done() && body_rules.may_spool && is_large(parser, options)) {
         auto read = co_await read_spooled(socket, buffer, parser, options);
         ec = std::get<0>(read);
         spooled_head.emplace(std::move(std::get<1>(read)));

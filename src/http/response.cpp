@@ -1,7 +1,8 @@
 #include "sluice/http/response.hpp"
 
+#include "sluice/core/json_text.hpp"
+
 #include <boost/beast/core/string.hpp>
-#include <boost/json/serialize.hpp>
 
 namespace sluice::http {
 
@@ -10,7 +11,7 @@ Response::Response(Status status) { message_.result(status); }
 Response Response::json(const boost::json::value& body, Status status) {
   Response response(status);
   response.message_.set(Field::content_type, "application/json");
-  response.message_.body() = boost::json::serialize(body);
+  response.message_.body() = core::json_text(body);
   return response;
 }
 

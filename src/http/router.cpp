@@ -27,9 +27,10 @@ void append_allow(std::string& allow, Verb method) {
 
 }  // namespace
 
-void Router::add(Verb method, std::string_view pattern, Handler handler) {
+void Router::add(Verb method, std::string_view pattern, Handler handler, BodyRules body) {
   if (pattern.empty() || pattern.front() != '/') throw std::invalid_argument("route must start with '/'");
-  auto route = std::make_unique<Route>(Route{method, std::string(pattern), {}, std::move(handler)});
+  has_body_rules_ |= !body.is_default();
+  auto route = std::make_unique<Route>(Route{method, std::string(pattern), {}, std::move(handler), body});
   bool has_params = false;
   for (auto part : split_path(route->pattern)) {
     bool is_param = part.size() > 2 && part.front() == '{' && part.back() == '}';
@@ -43,47 +44,57 @@ void Router::add(Verb method, std::string_view pattern, Handler handler) {
   routes_.push_back(std::move(route));
 }
 
-Router::Match Router::match(Verb method, std::string_view path) const {
-  Match result;
+const Router::Route* Router::find(Verb method, std::string_view path, std::string& allow,
+                                  std::vector<PathParam>* params) const {
   if (auto it = static_routes_.find(path); it != static_routes_.end()) {
     for (const Route* route : it->second) {
-      if (route->method == method) {
-        result.handler = &route->handler;
-        result.pattern = route->pattern;
-        return result;
-      }
-      append_allow(result.allow, route->method);
+      if (route->method == method) return route;
+      append_allow(allow, route->method);
     }
   }
-  if (dynamic_routes_.empty()) return result;
+  if (dynamic_routes_.empty()) return nullptr;
 
   auto parts = split_path(path);
+  std::vector<PathParam> found;
   for (const Route* route : dynamic_routes_) {
     if (route->segments.size() != parts.size()) continue;
-    std::vector<PathParam> params;
+    found.clear();
     bool matched = true;
     for (std::size_t i = 0; i < parts.size() && matched; ++i) {
       const Segment& segment = route->segments[i];
       if (!segment.is_param) {
         matched = segment.text == parts[i];
       } else if (auto value = detail::percent_decode(parts[i], false); value && !parts[i].empty()) {
-        params.push_back({segment.text, std::move(*value)});
+        if (params) found.push_back({segment.text, std::move(*value)});
       } else {
         matched = false;
       }
     }
     if (!matched) continue;
     if (route->method != method) {
-      append_allow(result.allow, route->method);
+      append_allow(allow, route->method);
       continue;
     }
+    allow.clear();
+    if (params) *params = std::move(found);
+    return route;
+  }
+  return nullptr;
+}
+
+Router::Match Router::match(Verb method, std::string_view path) const {
+  Match result;
+  if (const Route* route = find(method, path, result.allow, &result.params)) {
     result.handler = &route->handler;
     result.pattern = route->pattern;
-    result.params = std::move(params);
-    result.allow.clear();
-    return result;
   }
   return result;
+}
+
+BodyRules Router::body_rules(Verb method, std::string_view path) const {
+  std::string allow;
+  const Route* route = find(method, path, allow, nullptr);
+  return route ? route->body : BodyRules{};
 }
 
 std::vector<RouteInfo> Router::routes() const {

@@ -5,6 +5,7 @@
 #include "redis_scripts.hpp"
 
 #include "sluice/client/redis_client.hpp"
+#include "sluice/core/json_text.hpp"
 #include "sluice/jobs/job_store.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -12,7 +13,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <charconv>
 #include <future>
@@ -149,7 +149,7 @@ class RedisStore final : public JobStore {
       // Sent together: they share one write on the loop's pipelined connection. Each is
       // idempotent on the job id, so one resent after a reconnect stores nothing twice.
       replies.push_back(start(
-          enqueue_, {job.id, job.type, boost::json::serialize(job.payload), std::to_string(job.priority),
+          enqueue_, {job.id, job.type, core::json_text(job.payload), std::to_string(job.priority),
                      std::to_string(job.max_attempts), std::to_string(job.backoff_ms), std::to_string(job.timeout_ms),
                      std::to_string(options.delay.count()), job.idempotency_key, job.owner}));
       out.push_back(std::move(job));
@@ -188,7 +188,7 @@ class RedisStore final : public JobStore {
   std::size_t complete_batch(const std::vector<std::pair<Claim, boost::json::value>>& done) override {
     std::vector<std::future<RedisReply>> replies;
     for (const auto& [claim, result] : done)
-      replies.push_back(start(finish_, {claim.job.id, claim.token, "succeeded", boost::json::serialize(result), "0"}));
+      replies.push_back(start(finish_, {claim.job.id, claim.token, "succeeded", core::json_text(result), "0"}));
     std::size_t held = 0;
     for (auto& reply : replies) held += reply.get().integer == 1 ? 1 : 0;
     return held;
@@ -206,7 +206,7 @@ class RedisStore final : public JobStore {
   }
 
   bool complete(const Claim& claim, const boost::json::value& result) override {
-    return finish(claim, "succeeded", boost::json::serialize(result), Millis{0});
+    return finish(claim, "succeeded", core::json_text(result), Millis{0});
   }
   bool fail(const Claim& claim, const std::string& error, Millis retry_delay) override {
     return finish(claim, "failed", error, retry_delay);

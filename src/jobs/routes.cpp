@@ -1,11 +1,11 @@
 #include "sluice/jobs/routes.hpp"
 
+#include "sluice/core/json_text.hpp"
 #include "sluice/http/sse.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/json/serialize.hpp>
 
 namespace sluice::jobs {
 
@@ -28,7 +28,7 @@ Response follow(std::shared_ptr<JobQueue> queue, std::string job_id) {
       auto job = co_await queue->find(job_id);
       if (!job) co_return;
       bool is_done = is_terminal(job->state);
-      auto body = json::serialize(job->to_json());
+      auto body = core::json_text(job->to_json());
       if (body != last_sent || is_done) {
         if (!co_await out.write(http::sse_event(body, is_done ? "done" : "progress"))) co_return;
         last_sent = std::move(body);

@@ -1,11 +1,11 @@
 // The embedded job store: one SQLite file in WAL mode. One connection per process, guarded by
 // one mutex; SQLite's file locks (with a busy timeout) arbitrate between processes.
-#include "sqlite.hpp"
+#include "sqlite/sqlite.hpp"
 
+#include "sluice/core/json_text.hpp"
 #include "sluice/jobs/job_store.hpp"
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <memory>
 #include <mutex>
@@ -109,7 +109,7 @@ class SqliteStore final : public JobStore {
         if (found) continue;
       }
       Job job = make_queued_job(std::move(item.type), std::move(item.payload), options, now_ms());
-      insert.bind(1, job.id).bind(2, job.type).bind(3, boost::json::serialize(job.payload));
+      insert.bind(1, job.id).bind(2, job.type).bind(3, core::json_text(job.payload));
       insert.bind(4, std::int64_t{job.priority}).bind(5, std::int64_t{job.max_attempts}).bind(6, job.backoff_ms);
       insert.bind(7, job.timeout_ms).bind(8, job.run_at_ms).bind(9, job.created_at_ms);
       if (job.idempotency_key.empty()) insert.bind_null(10);
@@ -154,7 +154,7 @@ class SqliteStore final : public JobStore {
                                      "(?3 = '[]' OR type IN (SELECT value FROM json_each(?3)))") +
                         " ORDER BY priority DESC, seq LIMIT ?2");
     boost::json::array type_list(types.begin(), types.end());
-    next.bind(1, now).bind(2, static_cast<std::int64_t>(max)).bind(3, boost::json::serialize(type_list));
+    next.bind(1, now).bind(2, static_cast<std::int64_t>(max)).bind(3, core::json_text(type_list));
     std::vector<Claim> claims;
     while (next.step()) claims.push_back({read_job(next), new_job_id()});
     next.reset();
@@ -185,7 +185,7 @@ class SqliteStore final : public JobStore {
     std::size_t held = 0;
     const auto now = now_ms();
     for (const auto& [claim, result] : done) {
-      update.bind(1, claim.job.id).bind(2, claim.token).bind(3, boost::json::serialize(result)).bind(4, now);
+      update.bind(1, claim.job.id).bind(2, claim.token).bind(3, core::json_text(result)).bind(4, now);
       held += static_cast<std::size_t>(update.run());
       update.reset();
     }
@@ -214,7 +214,7 @@ class SqliteStore final : public JobStore {
 
   bool complete(const Claim& claim, const boost::json::value& result) override {
     return update_held(claim, "state = 'succeeded', progress = 1, result = ?3, finished_at = ?4, lease_token = ''",
-                       [&](sqlite::Statement& s) { s.bind(3, boost::json::serialize(result)).bind(4, now_ms()); });
+                       [&](sqlite::Statement& s) { s.bind(3, core::json_text(result)).bind(4, now_ms()); });
   }
 
   bool fail(const Claim& claim, const std::string& error, Millis retry_delay) override {

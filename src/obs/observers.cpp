@@ -1,9 +1,9 @@
 #include "sluice/obs/observers.hpp"
 
+#include "sluice/core/json_text.hpp"
 #include "sluice/http/request.hpp"
 
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -94,7 +94,7 @@ http::RequestObserver access_log() {
                                      {"route", request.route()},
                                      {"status", static_cast<unsigned>(response.status())},
                                      {"duration_ms", std::chrono::duration<double, std::milli>(elapsed).count()}};
-            spdlog::info("{}", boost::json::serialize(line));
+            spdlog::info("{}", core::json_text(line));
           }};
 }
 

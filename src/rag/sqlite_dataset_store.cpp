@@ -1,9 +1,9 @@
 #include "sluice/rag/dataset_store.hpp"
 
-#include "../jobs/sqlite.hpp"
+#include "sqlite/sqlite.hpp"
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
+#include "sluice/core/json_text.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -13,9 +13,9 @@
 namespace sluice::rag {
 
 namespace json = boost::json;
-using jobs::sqlite::Database;
-using jobs::sqlite::Statement;
-using jobs::sqlite::Transaction;
+using sqlite::Database;
+using sqlite::Statement;
+using sqlite::Transaction;
 
 namespace {
 
@@ -190,7 +190,7 @@ class SqliteDatasetStore final : public DatasetStore {
                      "VALUES (?, ?, ?, ?, ?, ?, 1)");
     for (const auto& document : documents) {
       auto hash = content_hash(document);
-      auto metadata = json::serialize(document.metadata);
+      auto metadata = core::json_text(document.metadata);
       find.reset();
       find.bind(1, dataset).bind(2, document.id);
       if (find.step()) {
@@ -446,7 +446,7 @@ std::uint64_t fnv1a(std::uint64_t hash, std::string_view bytes) {
 }  // namespace
 
 std::string content_hash(const DocumentInput& document) {
-  auto metadata = json::serialize(document.metadata);
+  auto metadata = core::json_text(document.metadata);
   std::uint64_t a = 1469598103934665603ull, b = 0x84222325cbf29ce4ull;
   for (std::string_view part : {std::string_view(document.title), std::string_view(document.text),
                                 std::string_view(metadata)}) {

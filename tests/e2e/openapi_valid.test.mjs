@@ -52,6 +52,15 @@ try {
   assert.ok(chat.max_tokens && chat.stream && chat.response_format, 'the shared sampling fields are documented');
   assert.equal(spec.paths['/v1/models'].get.responses['200'].content['application/json'].schema.$ref,
                '#/components/schemas/ModelList');
+  // Routes that read their body by content type document every type they accept (a proxy
+  // validator refuses an upload whose type the document does not list).
+  const upload = spec.paths['/datasets/{dataset_id}/documents'].post.requestBody;
+  assert.ok(upload?.required, 'the document upload documents its body');
+  assert.deepEqual(Object.keys(upload.content).sort(),
+                   ['application/json', 'application/x-ndjson', 'text/html', 'text/markdown', 'text/plain']);
+  assert.ok(upload.content['application/json'].schema.properties.documents, 'the JSON upload has its schema');
+  const fileUpload = spec.paths['/v1/files'].post.requestBody;
+  assert.ok(fileUpload?.content['multipart/form-data'], 'the file upload documents multipart/form-data');
   console.log(`openapi.json valid (OpenAPI ${spec.openapi}, ${Object.keys(spec.paths).length} paths)`);
 } finally {
   server.stop();

@@ -67,6 +67,22 @@ TEST_F(RouterTest, InvalidPercentEscapesDoNotMatch) {
   EXPECT_EQ(router.match(Verb::get, "/datasets/%zz").handler, nullptr);
 }
 
+TEST(Router, BodyRulesComeFromTheRouteARequestWouldReach) {
+  Router router;
+  router.add(Verb::get, "/health", tagged(1));
+  EXPECT_FALSE(router.has_body_rules()) << "no route has its own: the server need not ask";
+  router.add(Verb::post, "/datasets/{dataset_id}/documents", tagged(2), {.limit = 5000, .may_spool = true});
+  router.add(Verb::post, "/v1/files", tagged(3), {.limit = 0, .may_spool = false});
+  EXPECT_TRUE(router.has_body_rules());
+  EXPECT_EQ(router.body_rules(Verb::post, "/datasets/7/documents").limit, 5000u);
+  EXPECT_TRUE(router.body_rules(Verb::post, "/v1/files").limit == 0);
+  EXPECT_FALSE(router.body_rules(Verb::post, "/v1/files").may_spool);
+  // Another method, another path, a longer one: the defaults.
+  EXPECT_TRUE(router.body_rules(Verb::put, "/datasets/7/documents").is_default());
+  EXPECT_TRUE(router.body_rules(Verb::post, "/datasets/7/documents/x").is_default());
+  EXPECT_TRUE(router.body_rules(Verb::post, "/nowhere").is_default());
+}
+
 TEST(Router, RejectsPatternsWithoutLeadingSlash) {
   Router router;
   EXPECT_THROW(router.add(Verb::get, "health", tagged(0)), std::invalid_argument);

@@ -217,6 +217,35 @@ TEST_F(ServerTest, BodyWithinLimitIsRead) {
   EXPECT_EQ(json_of(*r).at("bytes"), 1000);
 }
 
+TEST_F(ServerTest, ARouteOwnBodyLimitReplacesTheServersBeforeTheBodyIsRead) {
+  auto bytes = [](Request& req) -> asio::awaitable<Response> {
+    co_return Response::json({{"bytes", req.body().size()}, {"spooled", req.is_body_spooled()}});
+  };
+  app.post("/large-uploads", bytes, {.body_limit = 100'000});
+  app.post("/in-memory", bytes, {.may_spool_body = false});
+  auto options = small_limits();
+  options.body_limit = 20'000;
+  options.spool_above = 1000;
+  test::RunningApp server(app, options);
+  auto large = test::request(server.port(), "POST", "/large-uploads", std::string(50'000, 'x'));
+  ASSERT_TRUE(large);
+  EXPECT_EQ(large->status, 200) << "the route's limit, not the server's";
+  EXPECT_EQ(json_of(*large).at("bytes"), 50'000);
+  EXPECT_EQ(json_of(*large).at("spooled"), true);
+  auto elsewhere = test::request(server.port(), "POST", "/upload", std::string(50'000, 'x'));
+  ASSERT_TRUE(elsewhere);
+  EXPECT_EQ(elsewhere->status, 413) << "other routes keep the server's";
+  RawConnection c(server.port());
+  ASSERT_TRUE(c.send("POST /large-uploads HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\n"));
+  auto refused = c.read_response(3s);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 413) << "refused on Content-Length alone";
+  auto kept = test::request(server.port(), "POST", "/in-memory", std::string(5000, 'x'));
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(json_of(*kept).at("bytes"), 5000);
+  EXPECT_EQ(json_of(*kept).at("spooled"), false) << "a route that may not spool reads into memory";
+}
+
 std::uint64_t digest(std::string_view body) {
   std::uint64_t sum = 0;
   for (unsigned char c : body) sum = sum * 31 + c;

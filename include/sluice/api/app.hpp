@@ -4,6 +4,7 @@
 
 #include "sluice/api/bind.hpp"
 #include "sluice/api/operation.hpp"
+#include "sluice/api/route_methods.hpp"
 #include "sluice/api/route_group.hpp"
 #include "sluice/api/schema_registry.hpp"
 #include "sluice/core/compute_pool.hpp"
@@ -31,7 +32,7 @@ struct DocsOptions {
   std::filesystem::path assets_dir;
 };
 
-class App {
+class App : public RouteMethods<App> {
  public:
   /// `compute_threads` 0: one per CPU this process may run on.
   explicit App(std::size_t compute_threads = 0);
@@ -44,22 +45,6 @@ class App {
   App& route(http::Verb method, std::string_view pattern, F handler, RouteDoc doc = {}) {
     add(bind_route(std::move(handler), method, std::string(pattern), std::move(doc), schemas_));
     return *this;
-  }
-  template <class F>
-  App& get(std::string_view pattern, F handler, RouteDoc doc = {}) {
-    return route(http::Verb::get, pattern, std::move(handler), std::move(doc));
-  }
-  template <class F>
-  App& post(std::string_view pattern, F handler, RouteDoc doc = {}) {
-    return route(http::Verb::post, pattern, std::move(handler), std::move(doc));
-  }
-  template <class F>
-  App& put(std::string_view pattern, F handler, RouteDoc doc = {}) {
-    return route(http::Verb::put, pattern, std::move(handler), std::move(doc));
-  }
-  template <class F>
-  App& del(std::string_view pattern, F handler, RouteDoc doc = {}) {
-    return route(http::Verb::delete_, pattern, std::move(handler), std::move(doc));
   }
 
   /// Mounts every route of `group` (FastAPI's include_router), with `extra` applied on top of
@@ -114,6 +99,7 @@ class App {
     http::Handler handler;
     http::Guards guards;
     std::vector<http::Middleware> middleware;
+    http::BodyRules body;
   };
   void add(BoundRoute route);
   void mount_routes();

@@ -10,7 +10,9 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sluice::api {
@@ -33,6 +35,15 @@ struct RouteDoc {
   std::vector<std::pair<unsigned, std::string>> responses;
   /// How the route answers invalid input and its handler's errors (default: Sluice's shape).
   ErrorFormat errors;
+  /// The route's body limit in bytes, enforced before the body is read (413); 0: the server's
+  /// --body-limit. Uploads set their own: `{.body_limit = options.upload_limit}`.
+  std::uint64_t body_limit = 0;
+  /// Whether a large body may be spooled to a temporary file rather than read into memory.
+  bool may_spool_body = true;
+  /// Content types the route reads other than through a typed Body<T> (which documents
+  /// application/json itself): each becomes a requestBody entry in the OpenAPI document, with
+  /// a schema where one is given (null: any content of that type).
+  std::vector<std::pair<std::string, boost::json::value>> request_content;
 };
 
 struct Operation {

@@ -12,6 +12,7 @@
 
 #include "sluice/api/bind.hpp"
 #include "sluice/api/operation.hpp"
+#include "sluice/api/route_methods.hpp"
 
 #include <functional>
 #include <memory>
@@ -30,7 +31,7 @@ struct RouteGroupOptions {
   std::vector<http::Middleware> middleware;
 };
 
-class RouteGroup {
+class RouteGroup : public RouteMethods<RouteGroup> {
  public:
   explicit RouteGroup(RouteGroupOptions options = {}) : options_(std::move(options)) {}
 
@@ -43,22 +44,6 @@ class RouteGroup {
                          return bind_route(*shared, verb, std::move(full_path), std::move(route_doc), schemas);
                        }});
     return *this;
-  }
-  template <class F>
-  RouteGroup& get(std::string_view path, F handler, RouteDoc doc = {}) {
-    return route(http::Verb::get, path, std::move(handler), std::move(doc));
-  }
-  template <class F>
-  RouteGroup& post(std::string_view path, F handler, RouteDoc doc = {}) {
-    return route(http::Verb::post, path, std::move(handler), std::move(doc));
-  }
-  template <class F>
-  RouteGroup& put(std::string_view path, F handler, RouteDoc doc = {}) {
-    return route(http::Verb::put, path, std::move(handler), std::move(doc));
-  }
-  template <class F>
-  RouteGroup& del(std::string_view path, F handler, RouteDoc doc = {}) {
-    return route(http::Verb::delete_, path, std::move(handler), std::move(doc));
   }
 
   /// Adds every route of `group` (its own prefix, tags, guards and middleware applied), then

@@ -39,6 +39,8 @@ class Request {
   /// The path without the query, still percent-encoded.
   std::string_view path() const { return path_; }
   std::string_view body() const { return body_owner_ ? body_ : std::string_view(message_.body()); }
+  /// Whether the body was read into a temporary file (ServerOptions::spool_above), not memory.
+  bool is_body_spooled() const { return body_owner_ != nullptr; }
   /// The body, when the server kept it outside the message: a large upload in a mapped
   /// temporary file (ServerOptions::spool_above). `owner` keeps it alive.
   void set_body(std::string_view body, std::shared_ptr<const void> owner) {
@@ -85,6 +87,8 @@ class Request {
   auto compute(F fn) {
     return compute_.run(std::move(fn));
   }
+  /// The pool compute() runs on, for library calls that hop to it themselves.
+  core::ComputePool& compute_pool() { return compute_; }
   di::Scope& scope() { return scope_; }
 
   // Plumbing for the server and guarded() (guard.cpp), not for handlers. -------------------

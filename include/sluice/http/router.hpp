@@ -7,6 +7,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -22,13 +23,23 @@ struct RouteInfo {
   std::string pattern;
 };
 
+/// What a route accepts as a body, asked by the server once a request's header is read (before
+/// any of its body): so each route's limit lives with the route, not in a table of paths.
+struct BodyRules {
+  std::uint64_t limit = 0;  // bytes at most; 0: the server's ServerOptions::body_limit
+  /// Whether a large or chunked body may be read into a temporary file (ServerOptions::
+  /// spool_above); false: always into memory, within `limit`.
+  bool may_spool = true;
+  bool is_default() const { return limit == 0 && may_spool; }
+};
+
 /// Matches requests to handlers. Routes are added before the server starts; matching is
 /// read-only and safe from every IO thread.
 class Router {
  public:
   /// `pattern` is a path such as `/datasets/{dataset_id}/process`; a `{name}` segment matches
   /// any one non-empty segment and is available as `req.path_param("name")`.
-  void add(Verb method, std::string_view pattern, Handler handler);
+  void add(Verb method, std::string_view pattern, Handler handler, BodyRules body = {});
 
   struct Match {
     const Handler* handler = nullptr;  // null: no route for this method (see `allow`)
@@ -37,6 +48,12 @@ class Router {
     std::string allow;  // when the path exists under other methods: "GET, POST"
   };
   Match match(Verb method, std::string_view path) const;
+
+  /// The body rules of the route `method` and `path` (a request target's path) would reach;
+  /// the default rules when none matches.
+  BodyRules body_rules(Verb method, std::string_view path) const;
+  /// Whether some route has rules other than the default (else body_rules() need not be asked).
+  bool has_body_rules() const { return has_body_rules_; }
 
   std::vector<RouteInfo> routes() const;
 
@@ -50,6 +67,7 @@ class Router {
     std::string pattern;
     std::vector<Segment> segments;
     Handler handler;
+    BodyRules body;
   };
 
   // unique_ptr keeps each Route (and the pattern that PathParam::name views) at a fixed address.
@@ -60,6 +78,9 @@ class Router {
   };
   std::unordered_map<std::string, std::vector<const Route*>, PathHash, std::equal_to<>> static_routes_;
   std::vector<const Route*> dynamic_routes_;  // patterns with {params}, tried in order
+  bool has_body_rules_ = false;
+  /// The route of `method` and `path`, or null; fills `allow` (and `params`, when given).
+  const Route* find(Verb method, std::string_view path, std::string& allow, std::vector<PathParam>* params) const;
 };
 
 }  // namespace sluice::http

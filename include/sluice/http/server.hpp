@@ -23,10 +23,9 @@ struct ServerOptions {
   std::uint16_t port = 8000;  // 0 picks a free port; see Server::port()
   std::size_t io_threads = 0;  // 0: one per CPU this process may run on
   std::size_t header_limit = 16 * 1024;        // larger header block → 431
-  std::uint64_t body_limit = 10 * 1024 * 1024;  // larger body → 413, refused before it is read
-  /// When set, the body limit of each request from its method and target (document uploads
-  /// may send more than body_limit); called once per request, after its header is read.
-  std::function<std::uint64_t(Verb method, std::string_view target)> body_limit_for;
+  /// Larger body → 413, refused before it is read. A route may set its own (http::BodyRules,
+  /// api::RouteDoc::body_limit): document and file uploads accept more.
+  std::uint64_t body_limit = 10 * 1024 * 1024;
   /// Bodies larger than this, or sent chunked, are read into an unlinked temporary file in
   /// `spool_dir` (empty: the system's temporary directory) and handed to the handler as a
   /// read-only mapping: a large upload never sits in the heap.

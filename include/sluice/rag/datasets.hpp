@@ -3,11 +3,15 @@
 // (loaded on first use, saved next to the store), the indexing job, and retrieval.
 
 #include "sluice/ai/embedder.hpp"
+#include "sluice/core/compute_pool.hpp"
+#include "sluice/core/error.hpp"
 #include "sluice/jobs/job_queue.hpp"
 #include "sluice/rag/chunker.hpp"
 #include "sluice/rag/dataset_store.hpp"
 #include "sluice/rag/vector_index.hpp"
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 
 #include <filesystem>
@@ -38,6 +42,12 @@ struct SearchRequest {
 struct SearchHit {
   ChunkView chunk;
   double score = 0;
+};
+
+/// The passages an answer is generated from, numbered as their citations.
+struct Grounding {
+  std::string context;          // "[1] title\ntext\n\n[2] ..."
+  boost::json::array citations;  // {index, document_id, chunk_id, title, start, end, score, text}
 };
 
 struct DatasetsOptions {
@@ -82,6 +92,19 @@ class Datasets {
   /// Whether the dataset's vectors come from the embedder this server runs.
   bool has_vectors(const Dataset& dataset) const { return dataset.embedding_model == embedder_->model(); }
 
+  /// Retrieval for a text query, awaited from an IO thread: embeds the query (unless the mode
+  /// is keyword), then searches on `compute`. Hybrid falls back to keyword search when the
+  /// dataset's vectors come from another embedder; vector mode answers 409 then.
+  boost::asio::awaitable<core::Result<std::vector<SearchHit>>> retrieve(const Dataset& dataset,
+                                                                        SearchRequest request,
+                                                                        core::ComputePool& compute);
+  /// The best of `hits`, in order, as an answer's context within the generator's budget.
+  Grounding ground(const std::vector<SearchHit>& hits) const;
+  /// Starts the build_embeddings job for dataset `id` unless one is already queued or running
+  /// (then that one is returned): one check-then-enqueue at a time. Blocking store calls: run
+  /// it on the compute pool.
+  jobs::Job process(std::int64_t id, jobs::JobQueue& queue, jobs::EnqueueOptions options);
+
   /// Writes every index changed since it was last saved (at shutdown).
   void save_all();
 
@@ -97,6 +120,7 @@ class Datasets {
   std::shared_ptr<DatasetStore> store_;
   std::shared_ptr<ai::Embedder> embedder_;
   std::mutex indexes_mutex_;  // guards indexes_ (and loading into it)
+  std::mutex process_mutex_;  // serialises process()'s "is a job running? else enqueue one"
   std::unordered_map<std::int64_t, std::shared_ptr<Index>> indexes_;
 };
 
