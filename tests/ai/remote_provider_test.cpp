@@ -6,6 +6,7 @@
 #include "sluice/ai/extractive_generator.hpp"
 #include "sluice/http/sse.hpp"
 
+#include "run_coroutine.hpp"
 #include "server_process.hpp"
 #include "test_app.hpp"
 
@@ -29,17 +30,6 @@ namespace json = boost::json;
 using http::Request;
 using http::Response;
 
-/// Runs one coroutine to completion on a private event loop and returns its result.
-template <class T, class F>
-T run(F body) {
-  asio::io_context io;
-  std::optional<T> out;
-  asio::co_spawn(
-      io, [&]() -> asio::awaitable<void> { out.emplace(co_await body()); }, asio::detached);
-  io.run();
-  return std::move(*out);
-}
-
 std::shared_ptr<RemoteProvider> provider(std::string base_url, RemoteOptions options = {}) {
   options.base_url = std::move(base_url);
   options.backoff = 1ms;
@@ -58,7 +48,7 @@ TEST(RemoteProvider, EmbedsAndGeneratesThroughASecondSluiceProcess) {
                          {.chat_model = "sluice-extractive", .embedding_model = "sluice-embed"});
   RemoteEmbedder embedder(remote);
   std::vector<std::string> texts{"hello world", "a second text", "and a third"};
-  auto remote_vectors = run<core::Result<Embeddings>>([&] { return embedder.embed(texts); });
+  auto remote_vectors = test::run_coroutine([&] { return embedder.embed(texts); });
   ASSERT_TRUE(remote_vectors) << remote_vectors.error().message;
   auto local = BuiltinEmbeddingModel().embed_batch(texts);
   ASSERT_EQ(remote_vectors->vectors.size(), 3u);
@@ -68,12 +58,12 @@ TEST(RemoteProvider, EmbedsAndGeneratesThroughASecondSluiceProcess) {
 
   RemoteGenerator generator(remote);
   auto request = chat("Sluice is fast. Cats sleep all day.", "is sluice fast?");
-  auto whole = run<core::Result<Generation>>([&] { return generator.generate(request, {}); });
+  auto whole = test::run_coroutine([&] { return generator.generate(request, {}); });
   ASSERT_TRUE(whole) << whole.error().message;
   EXPECT_EQ(whole->text, "Sluice is fast.");
 
   std::vector<std::string> pieces;
-  auto streamed = run<core::Result<Generation>>([&] {
+  auto streamed = test::run_coroutine([&] {
     return generator.generate(request, [&](std::string piece) -> asio::awaitable<bool> {
       pieces.push_back(std::move(piece));
       co_return true;
@@ -128,7 +118,7 @@ class FlakyUpstream : public ::testing::Test {
     return script[std::min(i, script.size() - 1)];
   }
   core::Result<Embeddings> embed(RemoteEmbedder& embedder) {
-    return run<core::Result<Embeddings>>([&] { return embedder.embed({"x"}); });
+    return test::run_coroutine([&] { return embedder.embed({"x"}); });
   }
 
   App upstream{1};
@@ -206,7 +196,7 @@ TEST_F(FlakyUpstream, AStreamIsRetriedBeforeItsFirstByte) {
   script = {503, 200};
   RemoteGenerator generator(provider(server.url("/v1"), {.max_retries = 1}));
   std::string text;
-  auto result = run<core::Result<Generation>>([&] {
+  auto result = test::run_coroutine([&] {
     return generator.generate(chat("", "hi"), [&](std::string piece) -> asio::awaitable<bool> {
       text += piece;
       co_return true;

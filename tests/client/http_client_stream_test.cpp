@@ -1,6 +1,7 @@
 // HttpClient::stream against a real server on loopback: a body handed on as it arrives.
 #include "sluice/client/http_client.hpp"
 
+#include "run_coroutine.hpp"
 #include "test_app.hpp"
 
 #include <gtest/gtest.h>
@@ -50,23 +51,15 @@ class HttpClientStream : public ::testing::Test {
   core::Result<ClientResponse> stream(const std::string& path, std::vector<std::string>& parts,
                                       std::size_t max_parts = 100, std::chrono::milliseconds timeout = 2s) {
     HttpClient client;
-    asio::io_context io;
-    std::optional<core::Result<ClientResponse>> out;
-    asio::co_spawn(
-        io,
-        [&]() -> asio::awaitable<void> {
-          auto result = co_await client.stream(
-              http::Verb::get, server->url(path), {}, {},
-              [&](std::string chunk) -> asio::awaitable<bool> {
-                parts.push_back(std::move(chunk));
-                co_return parts.size() < max_parts;
-              },
-              timeout);
-          out.emplace(std::move(result));
-        },
-        asio::detached);
-    io.run();
-    return std::move(*out);
+    return test::run_coroutine([&]() {
+      return client.stream(
+          http::Verb::get, server->url(path), {}, {},
+          [&](std::string chunk) -> asio::awaitable<bool> {
+            parts.push_back(std::move(chunk));
+            co_return parts.size() < max_parts;
+          },
+          timeout);
+    });
   }
 
   App upstream{1};

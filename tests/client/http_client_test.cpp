@@ -1,7 +1,7 @@
 // The async client against a real server on loopback (a Sluice app in this process).
 #include "sluice/client/http_client.hpp"
 
-#include "run_client.hpp"
+#include "run_coroutine.hpp"
 #include "test_app.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -22,7 +22,7 @@ namespace asio = boost::asio;
 using http::Request;
 using http::Response;
 
-using test::run_client;
+using test::run_coroutine;
 
 class HttpClientTest : public ::testing::Test {
  protected:
@@ -51,7 +51,7 @@ TEST_F(HttpClientTest, GetsAndReusesTheConnection) {
   test::RunningApp server(upstream);
   HttpClient client;
   auto url = server.url("/context?query=a%20b");
-  auto result = run_client([&]() -> asio::awaitable<core::Result<ClientResponse>> {
+  auto result = run_coroutine([&]() -> asio::awaitable<core::Result<ClientResponse>> {
     auto first = co_await client.get(url);
     if (!first) co_return first;
     EXPECT_EQ(client.idle_connections(), 1u);
@@ -69,7 +69,7 @@ TEST_F(HttpClientTest, GetsAndReusesTheConnection) {
 TEST_F(HttpClientTest, ConnectionClosedByServerIsNotPooled) {
   test::RunningApp server(upstream);
   HttpClient client;
-  auto result = run_client([&]() { return client.get(server.url("/close")); });
+  auto result = run_coroutine([&]() { return client.get(server.url("/close")); });
   ASSERT_TRUE(result);
   EXPECT_EQ(result->body, "bye");
   EXPECT_EQ(client.idle_connections(), 0u);
@@ -81,7 +81,7 @@ TEST_F(HttpClientTest, StalePooledConnectionIsRetriedOnAFreshOne) {
   test::RunningApp server(upstream, options);
   HttpClient client;
   auto url = server.url("/context?query=x");
-  auto result = run_client([&]() -> asio::awaitable<core::Result<ClientResponse>> {
+  auto result = run_coroutine([&]() -> asio::awaitable<core::Result<ClientResponse>> {
     auto first = co_await client.get(url);
     asio::steady_timer wait(co_await asio::this_coro::executor, 400ms);
     co_await wait.async_wait(asio::use_awaitable);
@@ -95,7 +95,7 @@ TEST_F(HttpClientTest, StalePooledConnectionIsRetriedOnAFreshOne) {
 TEST_F(HttpClientTest, UpstreamStatusIsReturnedAsIs) {
   test::RunningApp server(upstream);
   HttpClient client;
-  auto result = run_client([&]() { return client.get(server.url("/error")); });
+  auto result = run_coroutine([&]() { return client.get(server.url("/error")); });
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 503u);
 }
@@ -104,7 +104,7 @@ TEST_F(HttpClientTest, SlowUpstreamIs504AtTheDeadline) {
   test::RunningApp server(upstream);
   HttpClient client;
   auto start = std::chrono::steady_clock::now();
-  auto result = run_client([&]() { return client.get(server.url("/slow"), 100ms); });
+  auto result = run_coroutine([&]() { return client.get(server.url("/slow"), 100ms); });
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().status, 504u);
   EXPECT_EQ(result.error().code, "upstream_timeout");
@@ -118,7 +118,7 @@ TEST(HttpClient, DeadUpstreamIs502) {
   auto port = probe.local_endpoint().port();
   probe.close();
   HttpClient client;
-  auto result = run_client([&]() { return client.get("http://127.0.0.1:" + std::to_string(port) + "/context"); });
+  auto result = run_coroutine([&]() { return client.get("http://127.0.0.1:" + std::to_string(port) + "/context"); });
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().status, 502u);
   EXPECT_EQ(result.error().code, "upstream_unavailable");
@@ -127,7 +127,7 @@ TEST(HttpClient, DeadUpstreamIs502) {
 TEST(HttpClient, RejectsUrlsItCannotServe) {
   HttpClient client;
   for (auto url : {"ftp://example.com/x", "not a url", "http:///no-host"}) {
-    auto result = run_client([&]() { return client.get(url); });
+    auto result = run_coroutine([&]() { return client.get(url); });
     ASSERT_FALSE(result) << url;
     EXPECT_EQ(result.error().code, "upstream_invalid_url") << url;
     EXPECT_FALSE(is_supported_url(url)) << url;
@@ -141,16 +141,16 @@ TEST(HttpClient, RejectsUrlsItCannotServe) {
 TEST_F(HttpClientTest, AKnownHostStillHasEachUrlChecked) {
   test::RunningApp server(upstream);
   HttpClient client;
-  auto first = run_client([&]() { return client.get(server.url("/context?query=one")); });
+  auto first = run_coroutine([&]() { return client.get(server.url("/context?query=one")); });
   ASSERT_TRUE(first) << first.error().message;
   EXPECT_EQ(first->body, R"({"query":"one"})");
-  auto second = run_client([&]() { return client.get(server.url("/context?query=two")); });
+  auto second = run_coroutine([&]() { return client.get(server.url("/context?query=two")); });
   ASSERT_TRUE(second) << second.error().message;
   EXPECT_EQ(second->body, R"({"query":"two"})");
-  auto bad = run_client([&]() { return client.get(server.url("/context?query=a b")); });
+  auto bad = run_coroutine([&]() { return client.get(server.url("/context?query=a b")); });
   ASSERT_FALSE(bad) << "a space in the query reached the wire";
   EXPECT_EQ(bad.error().code, "upstream_invalid_url");
-  auto bare = run_client([&]() { return client.get(server.url("")); });
+  auto bare = run_coroutine([&]() { return client.get(server.url("")); });
   ASSERT_TRUE(bare) << bare.error().message;
   EXPECT_EQ(bare->status, 404u) << "no path is /";
   EXPECT_EQ(calls.load(), 2);

@@ -3,7 +3,7 @@
 // wrong host name or an unknown CA fails with an error that says which.
 #include "sluice/client/http_client.hpp"
 
-#include "run_client.hpp"
+#include "run_coroutine.hpp"
 #include "test_app.hpp"
 #include "test_pki.hpp"
 
@@ -26,7 +26,7 @@ namespace asio = boost::asio;
 using http::Request;
 using http::Response;
 
-using test::run_client;
+using test::run_coroutine;
 
 const test::TestPki& pki() {
   static test::TestPki shared;  // making keys costs a few openssl runs: once per test binary
@@ -77,12 +77,12 @@ TEST_F(HttpsTest, AGoodCertificatePassesByNameAndByAddress) {
   const auto port = std::to_string(server.port());
   for (const auto& host : {"localhost", "127.0.0.1"}) {
     auto url = "https://" + std::string(host) + ":" + port + "/hello?name=tls";
-    auto r = run_client([&] { return client.get(url); });
+    auto r = run_coroutine([&] { return client.get(url); });
     ASSERT_TRUE(r) << host << ": " << r.error().message;
     EXPECT_EQ(r->status, 200u);
     EXPECT_EQ(r->body, R"({"hello":"tls"})");
   }
-  auto posted = run_client([&] {
+  auto posted = run_coroutine([&] {
     return client.request(http::Verb::post, "https://localhost:" + port + "/echo", "sent over TLS", "text/plain");
   });
   ASSERT_TRUE(posted) << posted.error().message;
@@ -93,7 +93,7 @@ TEST_F(HttpsTest, StreamsOverTls) {
   test::RunningApp server(app, tls_server(pki().cert_file, pki().key_file));
   HttpClient client({.ca_file = pki().ca_file});
   std::string received;
-  auto r = run_client([&] {
+  auto r = run_coroutine([&] {
     return client.stream(http::Verb::get, "https://localhost:" + std::to_string(server.port()) + "/events", {}, {},
                          [&](std::string chunk) -> asio::awaitable<bool> {
                            received += chunk;
@@ -108,12 +108,12 @@ TEST_F(HttpsTest, AWrongHostNameFailsWithAClearError) {
   test::RunningApp server(app, tls_server(pki().wrong_name_cert_file, pki().wrong_name_key_file));
   HttpClient client({.ca_file = pki().ca_file});
   const auto port = std::to_string(server.port());
-  auto by_name = run_client([&] { return client.get("https://localhost:" + port + "/hello"); });
+  auto by_name = run_coroutine([&] { return client.get("https://localhost:" + port + "/hello"); });
   ASSERT_FALSE(by_name);
   EXPECT_EQ(by_name.error().status, 502u);
   EXPECT_EQ(by_name.error().code, "upstream_tls_error");
   EXPECT_NE(by_name.error().message.find("hostname mismatch"), std::string::npos) << by_name.error().message;
-  auto by_address = run_client([&] { return client.get("https://127.0.0.1:" + port + "/hello"); });
+  auto by_address = run_coroutine([&] { return client.get("https://127.0.0.1:" + port + "/hello"); });
   ASSERT_FALSE(by_address);
   EXPECT_NE(by_address.error().message.find("IP address mismatch"), std::string::npos)
       << by_address.error().message;
@@ -122,7 +122,7 @@ TEST_F(HttpsTest, AWrongHostNameFailsWithAClearError) {
 TEST_F(HttpsTest, AnUnknownCaFailsWithAClearError) {
   test::RunningApp server(app, tls_server(pki().stranger_cert_file, pki().stranger_key_file));
   HttpClient client({.ca_file = pki().ca_file});
-  auto r = run_client([&] { return client.get("https://localhost:" + std::to_string(server.port()) + "/hello"); });
+  auto r = run_coroutine([&] { return client.get("https://localhost:" + std::to_string(server.port()) + "/hello"); });
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, "upstream_tls_error");
   EXPECT_NE(r.error().message.find("certificate rejected: unable to get local issuer certificate"), std::string::npos)
@@ -132,7 +132,7 @@ TEST_F(HttpsTest, AnUnknownCaFailsWithAClearError) {
 TEST_F(HttpsTest, WithoutTheCaFileTheTestCaIsUnknown) {
   test::RunningApp server(app, tls_server(pki().cert_file, pki().key_file));
   HttpClient client;  // the system's store only
-  auto r = run_client([&] { return client.get("https://localhost:" + std::to_string(server.port()) + "/hello"); });
+  auto r = run_coroutine([&] { return client.get("https://localhost:" + std::to_string(server.port()) + "/hello"); });
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, "upstream_tls_error");
 }
@@ -141,9 +141,9 @@ TEST_F(HttpsTest, PlainHttpToATlsServerFailsAndTheServerCarriesOn) {
   test::RunningApp server(app, tls_server(pki().cert_file, pki().key_file));
   HttpClient client({.timeout = 2s, .ca_file = pki().ca_file});
   const auto port = std::to_string(server.port());
-  auto plain = run_client([&] { return client.get("http://127.0.0.1:" + port + "/hello"); });
+  auto plain = run_coroutine([&] { return client.get("http://127.0.0.1:" + port + "/hello"); });
   ASSERT_FALSE(plain);
-  auto tls = run_client([&] { return client.get("https://127.0.0.1:" + port + "/hello"); });
+  auto tls = run_coroutine([&] { return client.get("https://127.0.0.1:" + port + "/hello"); });
   ASSERT_TRUE(tls) << tls.error().message;
 }
 
@@ -151,7 +151,7 @@ TEST_F(HttpsTest, AClientThatLeavesATlsConnectionCancelsItsHandler) {
   test::RunningApp server(app, tls_server(pki().cert_file, pki().key_file));
   HttpClient client({.timeout = 300ms, .ca_file = pki().ca_file});
   // The client gives up (its deadline) and closes; the server's handler must not wait on.
-  auto r = run_client([&] { return client.get("https://localhost:" + std::to_string(server.port()) + "/wait"); });
+  auto r = run_coroutine([&] { return client.get("https://localhost:" + std::to_string(server.port()) + "/wait"); });
   ASSERT_FALSE(r);
   EXPECT_EQ(waits_started, 1);
   const auto deadline = std::chrono::steady_clock::now() + 10s;
