@@ -354,11 +354,15 @@ asio::awaitable<void> run_session(Stream& socket, tcp::socket& tcp_socket, Worke
     if (has_body_rules) parser.body_limit(boost::none);  // the route decides, below
     auto [ec, n] = co_await beast_http::async_read_header(socket, buffer, parser, use_tuple());
     BodyRules body_rules;
-    if (!ec && has_body_rules && !parser.is_done()) {  // only a request with a body asks its route
+    // Only a body that some route could read differently asks its route: one of unknown length,
+    // or longer than every route's limit, the server's and the spooling threshold allow alike.
+    const auto length = parser.content_length();
+    const auto read_alike = std::min({options.body_limit, options.spool_above, state.router.smallest_body_limit()});
+    if (!ec && has_body_rules && !parser.is_done() && (!length || *length > read_alike)) {
       auto target = parser.get().target();
       body_rules = state.router.body_rules(parser.get().method(), target.substr(0, target.find('?')));
       auto limit = body_rules.limit ? body_rules.limit : options.body_limit;
-      if (auto length = parser.content_length(); length && *length > limit) ec = beast_http::error::body_limit;
+      if (length && *length > limit) ec = beast_http::error::body_limit;
       else parser.body_limit(limit);  // a chunked body is counted against it as it arrives
     } else if (!ec && has_body_rules) {
       parser.body_limit(options.body_limit);

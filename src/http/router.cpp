@@ -2,6 +2,7 @@
 
 #include "percent_decode.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace sluice::http {
@@ -30,6 +31,7 @@ void append_allow(std::string& allow, Verb method) {
 void Router::add(Verb method, std::string_view pattern, Handler handler, BodyRules body) {
   if (pattern.empty() || pattern.front() != '/') throw std::invalid_argument("route must start with '/'");
   has_body_rules_ |= !body.is_default();
+  if (body.limit != 0) smallest_body_limit_ = std::min(smallest_body_limit_, body.limit);
   auto route = std::make_unique<Route>(Route{method, std::string(pattern), {}, std::move(handler), body});
   bool has_params = false;
   for (auto part : split_path(route->pattern)) {

@@ -54,6 +54,9 @@ class Router {
   BodyRules body_rules(Verb method, std::string_view path) const;
   /// Whether some route has rules other than the default (else body_rules() need not be asked).
   bool has_body_rules() const { return has_body_rules_; }
+  /// The smallest limit a route sets (none: the largest value): a body no larger than this, the
+  /// server's own limit and its spooling threshold is read the same way on every route.
+  std::uint64_t smallest_body_limit() const { return smallest_body_limit_; }
 
   std::vector<RouteInfo> routes() const;
 
@@ -79,6 +82,7 @@ class Router {
   std::unordered_map<std::string, std::vector<const Route*>, PathHash, std::equal_to<>> static_routes_;
   std::vector<const Route*> dynamic_routes_;  // patterns with {params}, tried in order
   bool has_body_rules_ = false;
+  std::uint64_t smallest_body_limit_ = UINT64_MAX;
   /// The route of `method` and `path`, or null; fills `allow` (and `params`, when given).
   const Route* find(Verb method, std::string_view path, std::string& allow, std::vector<PathParam>* params) const;
 };
