@@ -24,6 +24,12 @@ std::vector<NamedModel> GeneratorRouter::models() const {
   return out;
 }
 
+GeneratorFeatures GeneratorRouter::features(std::string_view name) const {
+  for (const auto& generator : generators_)
+    if (name.empty() || serves(*generator, name)) return generator->features(name);
+  return {};
+}
+
 boost::asio::awaitable<core::Result<Generation>> GeneratorRouter::generate(GenerationRequest request,
                                                                            PieceSink on_piece) {
   for (const auto& generator : generators_)

@@ -42,10 +42,34 @@ core::Result<ai::ResponseFormat> response_format(const ResponseFormat& format) {
                      "'response_format' of type 'json_schema' needs 'json_schema.schema', an object");
     out.type = ai::ResponseFormat::Type::json_schema;
     out.schema = core::json_text(*schema);
+    out.name = format.json_schema->name.value_or("");
+    out.is_strict = format.json_schema->strict.value_or(false);
   } else {
     return invalid("response_format.type", "'response_format.type' must be 'text', 'json_object' or 'json_schema'");
   }
   return out;
+}
+
+bool is_empty_list(const json::value& v) { return v.is_null() || (v.is_array() && v.as_array().empty()); }
+
+/// tools / tool_choice / functions: recorded (whether a model can call them is for
+/// unsupported_field to say), and OpenAI's own 400s for a choice that names no tool.
+std::optional<core::Error> tool_fields(const CompletionOptions& wire, CompletionCall& out) {
+  for (const auto* field : {&wire.tools, &wire.functions}) {
+    if (!*field || field->value().is_null()) continue;
+    if (!field->value().is_array())
+      return invalid(field == &wire.tools ? "tools" : "functions", "must be an array of tool definitions");
+    out.asks_tools |= !is_empty_list(field->value());
+  }
+  for (const auto* choice : {&wire.tool_choice, &wire.function_call}) {
+    if (!*choice || choice->value().is_null()) continue;
+    const auto& value = choice->value();
+    const bool is_none = value.is_string() && (value.as_string() == "none" || value.as_string() == "auto");
+    if (!is_none && !out.asks_tools)
+      return invalid(choice == &wire.tool_choice ? "tool_choice" : "function_call",
+                     "'tool_choice' is only allowed when 'tools' are specified");
+  }
+  return std::nullopt;
 }
 
 /// The model and sampling fields chat and text completions share.
@@ -79,6 +103,19 @@ core::Result<CompletionCall> completion_options(const CompletionOptions& wire, c
   }
   out.is_stream = wire.stream.value_or(false);
   out.include_usage = wire.stream_options && wire.stream_options->include_usage.value_or(false);
+  if (auto refused = tool_fields(wire, out)) return *refused;
+  if (wire.logprobs && !wire.logprobs->is_null()) {
+    const auto& asked = *wire.logprobs;
+    if (!asked.is_bool() && !asked.is_int64())
+      return invalid("logprobs", "'logprobs' must be a boolean (chat) or an integer (completions)");
+    out.asks_logprobs = asked.is_bool() ? asked.get_bool() : asked.get_int64() > 0;
+  }
+  if (wire.top_logprobs && **wire.top_logprobs > 0 && !out.asks_logprobs)
+    return invalid("top_logprobs", "'top_logprobs' needs 'logprobs' to be true");
+  if (wire.logit_bias && !wire.logit_bias->is_null() &&
+      !(wire.logit_bias->is_object() && wire.logit_bias->as_object().empty()))
+    return invalid("logit_bias", "'logit_bias' is not supported by Sluice's models: send the request without it",
+                   "unsupported_parameter");
   return out;
 }
 
@@ -124,9 +161,34 @@ core::Result<CompletionCall> to_call(ChatCompletionRequest wire, const RequestLi
 core::Result<CompletionCall> to_call(CompletionRequest wire, const RequestLimits& limits) {
   auto out = completion_options(wire, limits);
   if (!out) return out;
+  if (wire.echo.value_or(false))
+    return invalid("echo", "'echo' is not supported: the prompt is not repeated in the answer", "unsupported_parameter");
+  if (wire.best_of.value_or(1) != 1)
+    return invalid("best_of", "'best_of' must be 1: one completion is generated", "unsupported_parameter");
+  if (!wire.suffix.value_or("").empty())
+    return invalid("suffix", "'suffix' is not supported: no insertion mode", "unsupported_parameter");
   if (auto* one = std::get_if<std::string>(&wire.prompt)) out->generation.prompt = std::move(*one);
   else out->generation.prompt = std::move(std::get_if<1>(&wire.prompt)->value.front());
   return out;
+}
+
+std::optional<core::Error> unsupported_field(const CompletionCall& call, const ai::GeneratorFeatures& features,
+                                             std::string_view model) {
+  auto refuse = [&](std::string param, std::string_view what) {
+    return invalid(std::move(param),
+                   fmt::format("The model '{}' cannot {}: send the request without it, or ask a model that can", model,
+                               what),
+                   "unsupported_parameter");
+  };
+  if (call.asks_tools && !features.tools) return refuse("tools", "call tools ('tools')");
+  using Format = ai::ResponseFormat::Type;
+  const auto format = call.generation.params.response_format.type;
+  if (format == Format::json_object && !features.json_object)
+    return refuse("response_format", "guarantee JSON output ('response_format' json_object)");
+  if (format == Format::json_schema && !features.json_schema)
+    return refuse("response_format", "follow a JSON schema ('response_format' json_schema)");
+  if (call.asks_logprobs && !features.logprobs) return refuse("logprobs", "report log-probabilities ('logprobs')");
+  return std::nullopt;
 }
 
 core::Result<EmbeddingsCall> parse_embeddings(std::string_view body, const RequestLimits& limits) {

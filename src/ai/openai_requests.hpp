@@ -29,7 +29,14 @@ struct CompletionCall {
   ai::GenerationRequest generation;  // its `model`: the one asked for, empty for the default
   bool is_stream = false;
   bool include_usage = false;  // stream_options.include_usage: a last chunk with usage
+  bool asks_tools = false;     // tools or functions were sent
+  bool asks_logprobs = false;  // logprobs (or top_logprobs) were asked for
 };
+
+/// The 400 for the first field of `call` that the model answering it (`model`, whose
+/// `features` these are) cannot honour; none when it can honour them all.
+std::optional<core::Error> unsupported_field(const CompletionCall& call, const ai::GeneratorFeatures& features,
+                                             std::string_view model);
 
 core::Result<EmbeddingsCall> to_call(EmbeddingsRequest request, const RequestLimits& limits = {});
 core::Result<CompletionCall> to_call(ChatCompletionRequest request, const RequestLimits& limits = {});

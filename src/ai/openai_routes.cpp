@@ -47,6 +47,12 @@ bool is_unknown(const CompletionCall& request, const ai::Generator& generator) {
   return !request.generation.model.empty() && !ai::serves(generator, request.generation.model);
 }
 
+/// The model exists (is_unknown was asked first); whether it can do what the request asks.
+std::optional<core::Error> refusal(const CompletionCall& request, const ai::Generator& generator) {
+  return unsupported_field(request, generator.features(request.generation.model),
+                           answering_model(request, generator));
+}
+
 EmbeddingsResponse embeddings_response(ai::Embeddings result, bool is_base64, std::size_t dimensions,
                                              const std::string& model) {
   EmbeddingsResponse out;
@@ -211,6 +217,7 @@ Response stream_completion(Shape shape, std::shared_ptr<ai::Generator> generator
 
 asio::awaitable<Outcome> execute_completion(const Shape& shape, CompletionCall request, ai::Generator& generator) {
   if (is_unknown(request, generator)) co_return failure(unknown_model(request.generation.model));
+  if (auto refused = refusal(request, generator)) co_return failure(*refused);
   const auto model = answering_model(request, generator);
   auto result = co_await generator.generate(std::move(request.generation), {});
   if (!result) co_return failure(result.error());
@@ -221,6 +228,7 @@ asio::awaitable<Response> completion(Shape shape, core::Result<CompletionCall> r
                                      std::shared_ptr<ai::Generator> generator) {
   if (!request) co_return error_response(request.error());
   if (is_unknown(*request, *generator)) co_return error_response(unknown_model(request->generation.model));
+  if (auto refused = refusal(*request, *generator)) co_return error_response(*refused);
   if (request->is_stream) co_return stream_completion(shape, std::move(generator), std::move(*request));
   co_return to_response(co_await execute_completion(shape, std::move(*request), *generator));
 }

@@ -118,6 +118,14 @@ std::string chat_body(const std::string& model, const GenerationRequest& request
   body.stream = is_stream;
   if (!p.stop.empty()) body.stop = p.stop;
   body.seed = p.seed;
+  using Format = ResponseFormat::Type;
+  if (p.response_format.type == Format::json_object) body.response_format = openai::ResponseFormat{.type = "json_object"};
+  if (p.response_format.type == Format::json_schema)
+    body.response_format = openai::ResponseFormat{
+        .type = "json_schema",
+        .json_schema = openai::JsonSchemaFormat{.name = p.response_format.name.empty() ? "response" : p.response_format.name,
+                                                .schema = boost::json::parse(p.response_format.schema),
+                                                .strict = p.response_format.is_strict}};
   if (is_stream) body.stream_options = openai::StreamOptions{.include_usage = true};
   return core::json_text(api::Codec<openai::ChatCompletionRequest>::write(body));
 }

@@ -20,6 +20,7 @@ class AdmittedGenerator final : public ai::Generator {
   std::string model() const override { return inner_->model(); }
   ai::ModelCard card() const override { return inner_->card(); }
   std::vector<ai::NamedModel> models() const override { return inner_->models(); }
+  ai::GeneratorFeatures features(std::string_view name) const override { return inner_->features(name); }
   boost::asio::awaitable<core::Result<ai::Generation>> generate(ai::GenerationRequest request,
                                                                 ai::PieceSink on_piece) override;
 

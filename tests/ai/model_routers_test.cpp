@@ -15,8 +15,10 @@ namespace asio = boost::asio;
 /// Answers with its own name, so a test sees which model a request reached.
 class NameGenerator final : public Generator {
  public:
-  explicit NameGenerator(std::string name) : name_(std::move(name)) {}
+  explicit NameGenerator(std::string name, GeneratorFeatures features = {})
+      : name_(std::move(name)), features_(features) {}
   std::string model() const override { return name_; }
+  GeneratorFeatures features(std::string_view) const override { return features_; }
   ModelCard card() const override { return {.context_length = name_.size()}; }
   asio::awaitable<core::Result<Generation>> generate(GenerationRequest, PieceSink) override {
     co_return Generation{.text = name_};
@@ -24,6 +26,7 @@ class NameGenerator final : public Generator {
 
  private:
   std::string name_;
+  GeneratorFeatures features_;
 };
 
 /// Vectors of a fixed width per name.
@@ -75,6 +78,15 @@ TEST(GeneratorRouter, ARequestReachesTheModelItNamesAndTheFirstByDefault) {
   EXPECT_EQ(models[1].card.context_length, 5u);
   EXPECT_TRUE(serves(router, "large"));
   EXPECT_FALSE(serves(router, "medium"));
+}
+
+TEST(GeneratorRouter, FeaturesAreThoseOfTheMemberARequestWouldReach) {
+  GeneratorRouter router({std::make_shared<NameGenerator>("plain"),
+                          std::make_shared<NameGenerator>("json", GeneratorFeatures{.json_object = true})});
+  EXPECT_FALSE(router.features("").json_object) << "the default is the first";
+  EXPECT_FALSE(router.features("plain").json_object);
+  EXPECT_TRUE(router.features("json").json_object);
+  EXPECT_FALSE(router.features("missing").json_object);
 }
 
 TEST(EmbedderRouter, ServingFindsTheMemberOfThatNameAndEmbedUsesTheFirst) {

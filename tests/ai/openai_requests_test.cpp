@@ -106,6 +106,62 @@ TEST(OpenAiProtocol, Base64IsLittleEndianFloat32) {
   EXPECT_EQ(text, "AACAPwAAIMAAAAAA");
 }
 
+// A field the answering model cannot honour is refused by name, never answered as if unsent.
+TEST(OpenAiProtocol, FieldsTheModelCannotHonourAreRefusedByName) {
+  const char* tools = R"({"messages":[{"role":"user","content":"hi"}],
+    "tools":[{"type":"function","function":{"name":"weather","parameters":{"type":"object"}}}],
+    "tool_choice":"required"})";
+  auto with_tools = parse_completion(tools, true);
+  ASSERT_TRUE(with_tools);
+  EXPECT_TRUE(with_tools->asks_tools);
+  const GeneratorFeatures text_only;
+  auto refused = unsupported_field(*with_tools, text_only, "sluice-extractive");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400u);
+  EXPECT_EQ(seen(*refused).param, "tools");
+  EXPECT_EQ(seen(*refused).code, "unsupported_parameter");
+  EXPECT_NE(seen(*refused).message.find("sluice-extractive"), std::string::npos);
+  EXPECT_FALSE(unsupported_field(*with_tools, {.tools = true}, "m"));
+  // Deprecated functions count as tools; empty lists and tool_choice "none" ask for nothing.
+  auto functions = parse_completion(R"({"messages":[{"role":"user","content":"hi"}],"functions":[{"name":"f"}]})", true);
+  ASSERT_TRUE(functions);
+  EXPECT_EQ(seen(*unsupported_field(*functions, text_only, "m")).param, "tools");
+  auto none = parse_completion(R"({"messages":[{"role":"user","content":"hi"}],"tools":[],"tool_choice":"none"})", true);
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(unsupported_field(*none, text_only, "m"));
+  // OpenAI's own 400: a choice that forces a tool with none given.
+  EXPECT_EQ(param_of(parse_completion(R"({"messages":[{"role":"user","content":"hi"}],"tool_choice":"required"})", true)),
+            "tool_choice");
+
+  auto json_object = parse_completion(R"({"prompt":"x","response_format":{"type":"json_object"}})", false);
+  ASSERT_TRUE(json_object);
+  EXPECT_EQ(seen(*unsupported_field(*json_object, text_only, "m")).param, "response_format");
+  EXPECT_FALSE(unsupported_field(*json_object, {.json_object = true}, "m"));
+  auto schema = parse_completion(
+      R"({"prompt":"x","response_format":{"type":"json_schema","json_schema":{"name":"r","schema":{"type":"object"}}}})",
+      false);
+  ASSERT_TRUE(schema);
+  EXPECT_EQ(schema->generation.params.response_format.name, "r");
+  EXPECT_EQ(seen(*unsupported_field(*schema, {.json_object = true}, "m")).param, "response_format");
+  EXPECT_FALSE(unsupported_field(*schema, {.json_object = true, .json_schema = true}, "m"));
+
+  auto logprobs = parse_completion(R"({"messages":[{"role":"user","content":"hi"}],"logprobs":true,"top_logprobs":2})", true);
+  ASSERT_TRUE(logprobs);
+  EXPECT_EQ(seen(*unsupported_field(*logprobs, text_only, "m")).param, "logprobs");
+  auto text_logprobs = parse_completion(R"({"prompt":"x","logprobs":3})", false);
+  ASSERT_TRUE(text_logprobs);
+  EXPECT_TRUE(text_logprobs->asks_logprobs);
+  EXPECT_EQ(param_of(parse_completion(R"({"prompt":"x","top_logprobs":2})", false)), "top_logprobs");
+
+  // What no model here does: refused whatever the model.
+  EXPECT_EQ(param_of(parse_completion(R"({"prompt":"x","logit_bias":{"50256":-100}})", false)), "logit_bias");
+  EXPECT_TRUE(parse_completion(R"({"prompt":"x","logit_bias":{}})", false));
+  EXPECT_EQ(param_of(parse_completion(R"({"prompt":"x","echo":true})", false)), "echo");
+  EXPECT_EQ(param_of(parse_completion(R"({"prompt":"x","best_of":3})", false)), "best_of");
+  EXPECT_EQ(param_of(parse_completion(R"({"prompt":"x","suffix":"end"})", false)), "suffix");
+  EXPECT_TRUE(parse_completion(R"({"prompt":"x","echo":false,"best_of":1,"suffix":""})", false));
+}
+
 TEST(OpenAiProtocol, ErrorsHaveOpenAisShape) {
   auto response = error_response(invalid("model", "no such model", "model_not_found", 404));
   EXPECT_EQ(static_cast<unsigned>(response.status()), 404u);

@@ -95,6 +95,32 @@ try {
       assert.equal(e.type, 'invalid_request_error');
       return true;
     });
+  // A field the built-in extractive generator cannot honour is a 400 naming it, never a 200
+  // that ignores it: tools, JSON output, log-probabilities.
+  const weather = { type: 'function', function: { name: 'weather', parameters: { type: 'object', properties: {} } } };
+  const refusals = [
+    [{ tools: [weather], tool_choice: 'required' }, 'tools'],
+    [{ tools: [weather] }, 'tools'],
+    [{ response_format: { type: 'json_object' } }, 'response_format'],
+    [{ response_format: { type: 'json_schema', json_schema: { name: 'r', schema: { type: 'object' } } } },
+     'response_format'],
+    [{ logprobs: true, top_logprobs: 2 }, 'logprobs'],
+  ];
+  for (const [fields, param] of refusals) {
+    for (const stream of [false, true]) {
+      await assert.rejects(
+        client.chat.completions.create({ model: 'sluice-extractive', messages, stream, ...fields }), (e) => {
+          assert.equal(e.status, 400, JSON.stringify(fields));
+          assert.equal(e.param, param);
+          assert.equal(e.code, 'unsupported_parameter');
+          assert.match(e.message, /sluice-extractive/);
+          return true;
+        });
+    }
+  }
+  const plain = await client.chat.completions.create({ model: 'sluice-extractive', messages, tools: [],
+                                                        tool_choice: 'none' });
+  assert.equal(plain.choices[0].message.content, 'Paris is in France.', 'an empty tool list asks for nothing');
   // A second Sluice using the first as its remote provider: streaming passes through.
   const proxy = await startServer(process.argv[2], [
     '--provider-url', `${server.url}/v1`, '--model', 'sluice-extractive', '--embedding-model', 'sluice-embed']);

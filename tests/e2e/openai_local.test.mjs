@@ -64,6 +64,16 @@ try {
 
   await assert.rejects(client.completions.create({ model: 'stories', prompt: 'x', response_format: { type: 'bogus' } }),
                        (e) => e.status === 400);
+  // What the local model cannot do yet is refused by name: tools, a JSON schema, log-probabilities.
+  const tools = [{ type: 'function', function: { name: 'weather', parameters: { type: 'object' } } }];
+  for (const [fields, param] of [[{ tools }, 'tools'],
+                                 [{ response_format: { type: 'json_schema',
+                                                       json_schema: { name: 'r', schema: { type: 'object' } } } },
+                                  'response_format'],
+                                 [{ logprobs: true }, 'logprobs']]) {
+    await assert.rejects(client.chat.completions.create({ model: 'stories', messages, max_tokens: 5, ...fields }),
+                         (e) => e.status === 400 && e.param === param && e.code === 'unsupported_parameter');
+  }
   console.log('openai client against the local model: ok');
 } finally {
   server.stop();

@@ -28,6 +28,17 @@ struct ResponseFormat {
   enum class Type { text, json_object, json_schema };
   Type type = Type::text;
   std::string schema;  // json_schema: the schema, serialised JSON
+  std::string name;    // json_schema: its name (OpenAI requires one upstream)
+  bool is_strict = false;
+};
+
+/// What a generator can do beyond free text. A request that asks for more than the model that
+/// would answer it can do is refused by name (400) — never answered as if it had not asked.
+struct GeneratorFeatures {
+  bool json_object = false;  // response_format json_object: the output parses as a JSON object
+  bool json_schema = false;  // response_format json_schema: the output validates against it
+  bool tools = false;        // tools / tool_choice: calls of the caller's functions
+  bool logprobs = false;     // log-probabilities of the chosen (and top) tokens
 };
 
 /// OpenAI's sampling parameters. A provider uses those its model has; the built-in extractive
@@ -82,6 +93,9 @@ class Generator {
   /// Every model generate() answers for, the default (model()) first: more than one for a
   /// GeneratorRouter.
   virtual std::vector<NamedModel> models() const { return {{model(), card()}}; }
+  /// What the model `name` (empty: the default) can do; a GeneratorRouter answers for the
+  /// member it would send the request to. Default: free text only.
+  virtual GeneratorFeatures features(std::string_view /*name*/) const { return {}; }
   virtual boost::asio::awaitable<core::Result<Generation>> generate(GenerationRequest request, PieceSink on_piece) = 0;
 };
 

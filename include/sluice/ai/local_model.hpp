@@ -69,6 +69,8 @@ class LocalGenerator final : public Generator {
 
   std::string model() const override;
   ModelCard card() const override;
+  /// JSON objects through a grammar; schemas and tools not yet (refused by name).
+  GeneratorFeatures features(std::string_view) const override { return {.json_object = true}; }
   /// Errors: 400 prompt_too_long / invalid_grammar, 503 queue_full, 499 cancelled.
   boost::asio::awaitable<core::Result<Generation>> generate(GenerationRequest request, PieceSink on_piece) override;
 

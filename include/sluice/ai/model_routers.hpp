@@ -20,6 +20,7 @@ class GeneratorRouter final : public Generator {
   std::string model() const override { return generators_.front()->model(); }
   ModelCard card() const override { return generators_.front()->card(); }
   std::vector<NamedModel> models() const override;
+  GeneratorFeatures features(std::string_view name) const override;
   /// Errors: 404 model_not_found for a name none of them has.
   boost::asio::awaitable<core::Result<Generation>> generate(GenerationRequest request, PieceSink on_piece) override;
 

@@ -174,12 +174,23 @@ struct CompletionOptions {
   std::optional<StreamOptions> stream_options;
   std::optional<ResponseFormat> response_format;
   std::optional<std::string> user;
+  // Read so that a model which cannot honour them refuses them by name (400) instead of
+  // answering as if they had not been sent.
+  std::optional<boost::json::value> tools;          // [{type: "function", function: {name, ...}}]
+  std::optional<boost::json::value> tool_choice;    // "none", "auto", "required" or {type, function: {name}}
+  std::optional<bool> parallel_tool_calls;
+  std::optional<boost::json::value> functions;      // the deprecated form of tools
+  std::optional<boost::json::value> function_call;  // ... and of tool_choice
+  std::optional<boost::json::value> logprobs;       // chat: a boolean; text completions: 0–5
+  std::optional<Field<std::int64_t, Ge<0>, Le<20>>> top_logprobs;
+  std::optional<boost::json::value> logit_bias;     // token id → bias
   static constexpr bool omit_null_fields = true;
 };
 BOOST_DESCRIBE_STRUCT(CompletionOptions, (),
                       (model, max_tokens, max_completion_tokens, temperature, top_p, seed, top_k, min_p,
                        presence_penalty, frequency_penalty, ignore_eos, n, stop, stream, stream_options,
-                       response_format, user))
+                       response_format, user, tools, tool_choice, parallel_tool_calls, functions, function_call,
+                       logprobs, top_logprobs, logit_bias))
 
 struct ChatCompletionRequest : CompletionOptions {
   Field<std::vector<ChatMessage>, MinLength<1>> messages;
@@ -189,8 +200,11 @@ BOOST_DESCRIBE_STRUCT(ChatCompletionRequest, (CompletionOptions), (messages))
 struct CompletionRequest : CompletionOptions {
   /// A string, or an array of one string.
   std::variant<std::string, Field<std::vector<std::string>, MinLength<1>, MaxLength<1>>> prompt;
+  std::optional<bool> echo;                  // refused when true: the prompt is not echoed
+  std::optional<std::int64_t> best_of;       // refused above 1
+  std::optional<std::string> suffix;         // refused when not empty: no insertion mode
 };
-BOOST_DESCRIBE_STRUCT(CompletionRequest, (CompletionOptions), (prompt))
+BOOST_DESCRIBE_STRUCT(CompletionRequest, (CompletionOptions), (prompt, echo, best_of, suffix))
 
 struct ChatChoice {
   Count index = 0;

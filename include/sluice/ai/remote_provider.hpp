@@ -69,6 +69,8 @@ class RemoteGenerator final : public Generator {
  public:
   explicit RemoteGenerator(std::shared_ptr<RemoteProvider> provider) : provider_(std::move(provider)) {}
   std::string model() const override { return provider_->options().chat_model; }
+  /// response_format is passed upstream; tools are not relayed yet (refused by name).
+  GeneratorFeatures features(std::string_view) const override { return {.json_object = true, .json_schema = true}; }
   boost::asio::awaitable<core::Result<Generation>> generate(GenerationRequest request, PieceSink on_piece) override;
 
  private:
