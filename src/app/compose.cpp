@@ -19,6 +19,7 @@
 #include "sluice/client/redis_client.hpp"
 #include "sluice/jobs/demo.hpp"
 #include "sluice/jobs/routes.hpp"
+#include "sluice/jobs/work_routes.hpp"
 #include "sluice/limits/redis_counter.hpp"
 #include "sluice/obs/metrics.hpp"
 #include "sluice/rag/routes.hpp"
@@ -150,6 +151,12 @@ void compose_server(App& app, const ServeOptions& options) {
   app.include(jobs::demo_routes({.queue = jobs->shared_queue(),
                                  .job_defaults = jobs->defaults(),
                                  .owner = [ownership](const http::Request& request) { return ownership->owner(request); }}));
+  app.include(jobs::work_routes({.queue = jobs->shared_queue(),
+                                 .job_defaults = jobs->defaults(),
+                                 .owner = [ownership](const http::Request& request) { return ownership->owner(request); },
+                                 .may_work = [ownership](const http::Request& request) {
+                                   return ownership->sees_all(request);
+                                 }}));
   app.include(jobs::routes(jobs->shared_queue(), {.prefix = "/jobs", .tags = {"jobs"}},
                            [ownership](const http::Request& request) { return ownership->viewer(request); }));
   app.include(rag::routes({.queue = jobs->shared_queue(),

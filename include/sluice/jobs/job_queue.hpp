@@ -93,6 +93,13 @@ class JobQueue {
   boost::asio::awaitable<std::vector<std::pair<JobState, std::size_t>>> counts();
   boost::asio::awaitable<bool> is_healthy();
 
+  /// A blocking store call the awaitable ones above do not cover (claims and leases for
+  /// workers over HTTP), run on the storage threads and awaited without blocking the caller.
+  template <class F>
+  auto on_storage(F call) {
+    return storage_->run([store = store_, call = std::move(call)] { return call(*store); });
+  }
+
   /// Wakes local idle workers (enqueue does this itself).
   void notify();
   /// Blocks up to `wait` for notify(); returns early when woken.

@@ -1,0 +1,252 @@
+// jobs::work_routes: enqueue any job type over HTTP, and the lease protocol of workers over HTTP.
+
+#include "sluice/jobs/work_routes.hpp"
+
+#include "sluice/api/bind.hpp"
+#include "sluice/api/constraints.hpp"
+#include "sluice/api/params.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/describe/class.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+
+namespace sluice::jobs {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using namespace api;
+using http::Request;
+using http::Response;
+
+struct NewJobBody {
+  Field<std::string, MinLength<1>, MaxLength<200>> type;
+  std::optional<json::value> payload;
+  std::optional<std::string> queue;  // one queue per store today: only "default"
+  std::optional<Field<std::int64_t, Ge<-1000>, Le<1000>>> priority;
+  std::optional<Field<std::int64_t, Ge<0>, Le<std::int64_t{31'536'000'000}>>> delay_ms;
+  std::optional<Field<std::int64_t, Ge<1>, Le<100>>> max_attempts;
+  std::optional<Field<std::int64_t, Ge<1>, Le<std::int64_t{604'800'000}>>> timeout_ms;
+  std::optional<Field<std::string, MinLength<1>, MaxLength<200>>> unique_key;  // a repeat returns the first job
+};
+BOOST_DESCRIBE_STRUCT(NewJobBody, (),
+                      (type, payload, queue, priority, delay_ms, max_attempts, timeout_ms, unique_key))
+
+struct ClaimBody {
+  Field<std::vector<std::string>, MinLength<1>, MaxLength<50>> types;
+  Field<std::int64_t, Ge<1>, Le<100>, WithDefault> max = 1;
+  Field<std::int64_t, Ge<1000>, Le<3'600'000>, WithDefault> lease_ms = 30'000;
+  Field<std::int64_t, Ge<0>, Le<30'000>, WithDefault> wait_ms = 0;
+  std::optional<Field<std::string, MaxLength<200>>> worker;  // shown in the job record
+};
+BOOST_DESCRIBE_STRUCT(ClaimBody, (), (types, max, lease_ms, wait_ms, worker))
+
+struct HeartbeatBody {
+  Field<std::string, MinLength<1>, MaxLength<200>> lease_token;
+  Field<std::int64_t, Ge<1000>, Le<3'600'000>, WithDefault> lease_ms = 30'000;
+  std::optional<Field<double, Ge<0>, Le<1>>> progress;
+  std::optional<Field<std::string, MaxLength<2000>>> message;
+};
+BOOST_DESCRIBE_STRUCT(HeartbeatBody, (), (lease_token, lease_ms, progress, message))
+
+struct CompleteBody {
+  Field<std::string, MinLength<1>, MaxLength<200>> lease_token;
+  std::optional<json::value> result;
+};
+BOOST_DESCRIBE_STRUCT(CompleteBody, (), (lease_token, result))
+
+struct FailBody {
+  Field<std::string, MinLength<1>, MaxLength<200>> lease_token;
+  Field<std::string, MaxLength<10'000>, WithDefault> error = std::string("failed");
+  Field<bool, WithDefault> retry = true;       // false: failed for good, whatever attempts remain
+  Field<bool, WithDefault> cancelled = false;  // the worker stopped because cancellation was asked
+  std::optional<Field<std::int64_t, Ge<0>, Le<std::int64_t{86'400'000}>>> retry_delay_ms;
+};
+BOOST_DESCRIBE_STRUCT(FailBody, (), (lease_token, error, retry, cancelled, retry_delay_ms))
+
+namespace {
+
+using JobId = Path<"job_id", Field<std::string, MinLength<1>, MaxLength<200>>>;
+
+/// What every handler shares: the options; and which types this process runs itself (asked
+/// per request: groups mounted later register theirs before the server starts, none after).
+struct Context {
+  WorkRouteOptions options;
+  bool is_reserved(const std::string& type) const { return options.queue->handler(type) != nullptr; }
+};
+
+core::Error reserved_type(const std::string& type, json::array loc) {
+  return core::validation_error({{"reserved_type", std::move(loc),
+                                  "'" + type + "' jobs are run by the server itself; start them through its routes",
+                                  json::string(type)}});
+}
+
+core::Error lease_lost() {
+  return {409, "lease_lost", "The lease token is not the job's: it expired and the job went to another worker, or "
+                             "the job is no longer running", nullptr};
+}
+
+core::Error may_not_work() {
+  return {403, "forbidden", "Claiming and finishing jobs needs an admin API key (--dataset-admin-keys)", nullptr};
+}
+
+json::object claimed_json(const Claim& claim, std::int64_t lease_ms) {
+  return {{"id", claim.job.id},
+          {"type", claim.job.type},
+          {"payload", claim.job.payload},
+          {"attempt", claim.job.attempts},
+          {"max_attempts", claim.job.max_attempts},
+          {"lease_token", claim.token},
+          {"lease_ms", lease_ms}};
+}
+
+asio::awaitable<Response> enqueue(const Context& context, Body<NewJobBody> body, Request& request) {
+  const auto& spec = body.value;
+  if (context.is_reserved(*spec.type)) co_return Response::error(reserved_type(*spec.type, json::array{"body", "type"}));
+  if (spec.queue && *spec.queue != "default")
+    co_return Response::error(core::validation_error(
+        {{"enum", {"body", "queue"}, "One queue per store today: 'default'", json::string(*spec.queue)}}));
+  auto options = context.options.job_defaults;
+  if (spec.priority) options.priority = static_cast<int>(**spec.priority);
+  if (spec.delay_ms) options.delay = Millis(**spec.delay_ms);
+  if (spec.max_attempts) options.max_attempts = static_cast<int>(**spec.max_attempts);
+  if (spec.timeout_ms) options.timeout = Millis(**spec.timeout_ms);
+  if (spec.unique_key) options.idempotency_key = **spec.unique_key;
+  if (context.options.owner) options.owner = context.options.owner(request);
+  auto job = co_await context.options.queue->submit(*spec.type, spec.payload.value_or(json::object{}), options);
+  co_return Response::json(job.to_json(), http::Status::created);
+}
+
+asio::awaitable<Response> claim(const Context& context, Body<ClaimBody> body, Request& request) {
+  if (context.options.may_work && !context.options.may_work(request)) co_return Response::error(may_not_work());
+  const auto& spec = body.value;
+  for (std::size_t i = 0; i < spec.types->size(); ++i)
+    if (context.is_reserved((*spec.types)[i]))
+      co_return Response::error(reserved_type((*spec.types)[i], json::array{"body", "types", static_cast<std::int64_t>(i)}));
+  const JobTypes types = *spec.types;
+  const auto lease = Millis(*spec.lease_ms);
+  const auto max = static_cast<std::size_t>(*spec.max);
+  const std::string worker = spec.worker ? **spec.worker : "http:" + std::string(request.client_host());
+  // Long-poll: claim, and while nothing is due, look again every few milliseconds until
+  // wait_ms has passed. Each look is one indexed query on the storage threads; the wait
+  // itself holds no thread.
+  constexpr auto kPoll = std::chrono::milliseconds(5);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(*spec.wait_ms);
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  std::vector<Claim> claims;
+  for (;;) {
+    claims = co_await context.options.queue->on_storage(
+        [&](JobStore& store) { return store.claim_batch(worker, lease, max, types); });
+    const auto now = std::chrono::steady_clock::now();
+    if (!claims.empty() || now >= deadline) break;
+    timer.expires_after(std::min<std::chrono::steady_clock::duration>(kPoll, deadline - now));
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) break;  // cancelled: the client left
+  }
+  json::array jobs;
+  for (const auto& held : claims) jobs.push_back(claimed_json(held, *spec.lease_ms));
+  co_return Response::json({{"jobs", std::move(jobs)}});
+}
+
+/// The job `id` as its lease holder `token` would hold it (attempts for fail's retry rule).
+asio::awaitable<std::optional<Claim>> held(const Context& context, const std::string& id, const std::string& token) {
+  auto job = co_await context.options.queue->find(id);
+  if (!job) co_return std::nullopt;
+  co_return Claim{std::move(*job), token};
+}
+
+asio::awaitable<Response> heartbeat(const Context& context, JobId id, Body<HeartbeatBody> body, Request& request) {
+  if (context.options.may_work && !context.options.may_work(request)) co_return Response::error(may_not_work());
+  auto claim = co_await held(context, *id.value, *body->lease_token);
+  if (!claim) co_return Response::error({404, "not_found", "Job not found", nullptr});
+  const auto lease = Millis(*body->lease_ms);
+  std::optional<double> progress;
+  if (body->progress) progress = **body->progress;
+  std::string message = body->message ? **body->message : std::string();
+  auto outcome = co_await context.options.queue->on_storage([&](JobStore& store) -> std::optional<bool> {
+    bool cancel_requested = false;
+    if (!store.heartbeat(*claim, lease, cancel_requested)) return std::nullopt;
+    if (progress && !store.report_progress(*claim, *progress, message)) return std::nullopt;
+    return cancel_requested;
+  });
+  if (!outcome) co_return Response::error(lease_lost());
+  co_return Response::json({{"cancel_requested", *outcome}, {"lease_ms", *body->lease_ms}});
+}
+
+asio::awaitable<Response> complete(const Context& context, JobId id, Body<CompleteBody> body, Request& request) {
+  if (context.options.may_work && !context.options.may_work(request)) co_return Response::error(may_not_work());
+  auto claim = co_await held(context, *id.value, *body->lease_token);
+  if (!claim) co_return Response::error({404, "not_found", "Job not found", nullptr});
+  const auto result = body->result.value_or(nullptr);
+  bool is_held = co_await context.options.queue->on_storage([&](JobStore& store) { return store.complete(*claim, result); });
+  if (!is_held) co_return Response::error(lease_lost());
+  auto job = co_await context.options.queue->find(*id.value);
+  co_return Response::json(job ? job->to_json() : json::object{{"id", *id.value}});
+}
+
+asio::awaitable<Response> fail(const Context& context, JobId id, Body<FailBody> body, Request& request) {
+  if (context.options.may_work && !context.options.may_work(request)) co_return Response::error(may_not_work());
+  auto claim = co_await held(context, *id.value, *body->lease_token);
+  if (!claim) co_return Response::error({404, "not_found", "Job not found", nullptr});
+  // No retry: the store fails a job for good on its last attempt, so this is its last.
+  if (!*body->retry) claim->job.attempts = std::max(claim->job.attempts, claim->job.max_attempts);
+  const auto delay = body->retry_delay_ms ? Millis(**body->retry_delay_ms) : context.options.job_defaults.backoff;
+  const std::string error = *body->error;
+  const bool is_cancelled = *body->cancelled;
+  bool is_held = co_await context.options.queue->on_storage([&](JobStore& store) {
+    return is_cancelled ? store.mark_cancelled(*claim) : store.fail(*claim, error, delay);
+  });
+  if (!is_held) co_return Response::error(lease_lost());
+  auto job = co_await context.options.queue->find(*id.value);
+  co_return Response::json(job ? job->to_json() : json::object{{"id", *id.value}});
+}
+
+}  // namespace
+
+api::RouteGroup work_routes(WorkRouteOptions options) {
+  auto context = std::make_shared<const Context>(Context{options});
+  api::RouteGroup group(options.group);
+  group.post(
+      "", [context](Body<NewJobBody> body, Request& request) { return enqueue(*context, std::move(body), request); },
+      {.summary = "Enqueue a job",
+       .description = "Any job type a worker over HTTP (or in another process) runs: the payload is stored as "
+                      "given. unique_key: a repeat returns the first job. The job belongs to the caller's API key.",
+       .status_code = 201,
+       .response_description = "Job enqueued"});
+  group.post(
+      "/claim", [context](Body<ClaimBody> body, Request& request) { return claim(*context, std::move(body), request); },
+      {.summary = "Claim jobs (workers)",
+       .description = "Up to `max` due jobs of `types`, each leased for lease_ms with its own lease_token; waits "
+                      "up to wait_ms for one to be due (long-poll). A lease not renewed by a heartbeat expires, "
+                      "and the job goes to another worker."});
+  group.post(
+      "/{job_id}/heartbeat",
+      [context](JobId id, Body<HeartbeatBody> body, Request& request) {
+        return heartbeat(*context, std::move(id), std::move(body), request);
+      },
+      {.summary = "Renew a job's lease (workers)",
+       .description = "Extends the lease by lease_ms and records progress; answers whether cancellation was "
+                      "asked. 409 lease_lost when the token is no longer the job's."});
+  group.post(
+      "/{job_id}/complete",
+      [context](JobId id, Body<CompleteBody> body, Request& request) {
+        return complete(*context, std::move(id), std::move(body), request);
+      },
+      {.summary = "Complete a job (workers)", .description = "Records its result once; 409 lease_lost for a stale token."});
+  group.post(
+      "/{job_id}/fail",
+      [context](JobId id, Body<FailBody> body, Request& request) {
+        return fail(*context, std::move(id), std::move(body), request);
+      },
+      {.summary = "Fail a job's attempt (workers)",
+       .description = "Retried after retry_delay_ms while attempts remain (retry: false fails it for good); "
+                      "cancelled: true records that the worker stopped on a cancellation request."});
+  return group;
+}
+
+}  // namespace sluice::jobs
