@@ -15,6 +15,39 @@ using http::Response;
 
 namespace {
 
+bool is_scalar(const json::value& v) { return v.is_string() || v.is_number() || v.is_bool(); }
+
+/// What is wrong with the filter condition on `key`, if anything: a scalar (equal), or an object
+/// of operators — $eq, $ne (scalars), $gt, $gte, $lt, $lte (numbers or strings), $in (up to
+/// 1,000 scalars).
+std::optional<core::FieldIssue> condition_issue(std::string_view key, const json::value& condition) {
+  const json::array at{"body", "filter", json::string(key)};
+  if (is_scalar(condition)) return std::nullopt;
+  if (!condition.is_object() || condition.as_object().empty())
+    return core::FieldIssue{"filter_value", at, "A filter value should be a string, number, boolean or an object of "
+                                                "operators ($eq, $ne, $in, $gt, $gte, $lt, $lte)", condition};
+  for (const auto& [op, operand] : condition.as_object()) {
+    auto loc = at;
+    loc.emplace_back(op);
+    if (op == "$eq" || op == "$ne") {
+      if (!is_scalar(operand)) return core::FieldIssue{"filter_value", loc, "Should be a string, number or boolean", operand};
+    } else if (op == "$gt" || op == "$gte" || op == "$lt" || op == "$lte") {
+      if (!operand.is_number() && !operand.is_string())
+        return core::FieldIssue{"filter_value", loc, "A range bound should be a number or a string (an ISO 8601 date)",
+                                operand};
+    } else if (op == "$in") {
+      if (!operand.is_array() || operand.as_array().size() > 1000)
+        return core::FieldIssue{"filter_value", loc, "Should be an array of at most 1,000 values", operand};
+      for (const auto& item : operand.as_array())
+        if (!is_scalar(item)) return core::FieldIssue{"filter_value", loc, "Values should be strings, numbers or booleans", item};
+    } else {
+      return core::FieldIssue{"filter_operator", loc, "Unknown operator: use $eq, $ne, $in, $gt, $gte, $lt or $lte",
+                              json::string(op)};
+    }
+  }
+  return std::nullopt;
+}
+
 core::Result<SearchRequest> search_request(const SearchBody& body) {
   SearchRequest out{.query = *body.query,
                     .k = *body.k,
@@ -30,9 +63,7 @@ core::Result<SearchRequest> search_request(const SearchBody& body) {
     if (!body.filter->is_object())
       return core::validation_error({{"dict_type", {"body", "filter"}, "Input should be an object", *body.filter}});
     for (const auto& [key, value] : body.filter->as_object())
-      if (!(value.is_string() || value.is_number() || value.is_bool()))
-        return core::validation_error({{"filter_value", {"body", "filter", key},
-                                        "A filter value should be a string, number or boolean", value}});
+      if (auto issue = condition_issue(key, value)) return core::validation_error({std::move(*issue)});
     out.filter = body.filter->as_object();
   }
   return out;
@@ -120,7 +151,9 @@ void add_search_routes(RouteGroup& group, const std::shared_ptr<const RouteConte
        .description = "mode: keyword (BM25, English analyser), vector (HNSW, cosine) or hybrid (both, min-max "
                       "normalised scores summed with the vector list weighted by vector_weight; `fusion: rrf` "
                       "for weighted reciprocal-rank fusion). group_by_document keeps each "
-                      "document's best chunk; filter keeps documents whose metadata equals every given value."});
+                      "document's best chunk; filter keeps documents whose metadata meets every condition: "
+                      "`{\"lang\": \"en\"}` (equal), or operators `$eq`, `$ne`, `$in`, `$gt`, `$gte`, `$lt`, `$lte` "
+                      "(`{\"year\": {\"$gte\": 2020}}`, `{\"date\": {\"$lt\": \"2024-06-01\"}}`)."});
   group.post(
       "/{dataset_id}/answer",
       [context](DatasetId id, Body<AnswerBody> body, Depends<Datasets> datasets, Depends<ai::Generator> generator,

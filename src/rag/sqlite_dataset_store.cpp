@@ -99,6 +99,35 @@ void bind_json_scalar(Statement& s, int index, const json::value& value) {
   else s.bind_null(index);
 }
 
+/// A quoted path segment: keys with dots or spaces name one member, not a path.
+std::string member_path(std::string_view key) {
+  std::string path = "$.\"";
+  for (char c : key) {
+    if (c == '"' || c == '\\') path += '\\';
+    path += c;
+  }
+  path += '"';
+  return path;
+}
+
+/// A filter value as (operator, operand) pairs: a scalar is {"$eq": scalar}; an object holds
+/// operators, checked by the routes (filter_conditions in search_routes.cpp).
+std::vector<std::pair<std::string_view, const json::value*>> conditions_of(const json::value& condition) {
+  if (!condition.is_object()) return {{"$eq", &condition}};
+  std::vector<std::pair<std::string_view, const json::value*>> out;
+  for (const auto& [op, operand] : condition.as_object()) out.push_back({op, &operand});
+  return out;
+}
+
+std::string_view sql_operator(std::string_view op) {
+  if (op == "$ne") return "IS NOT";  // as MongoDB: a document without the key matches too
+  if (op == "$gt") return ">";
+  if (op == "$gte") return ">=";
+  if (op == "$lt") return "<";
+  if (op == "$lte") return "<=";
+  return "IS";  // $eq
+}
+
 class SqliteDatasetStore final : public DatasetStore {
  public:
   explicit SqliteDatasetStore(const std::string& path) : db_(path) {
@@ -403,21 +432,34 @@ class SqliteDatasetStore final : public DatasetStore {
 
   std::vector<std::int64_t> chunks_matching(std::int64_t dataset, const json::object& filter) override {
     std::lock_guard lock(mutex_);
+    // Each condition is "json_extract(metadata, path) <op> ?"; the values are bound in order.
     std::string sql = "SELECT c.id FROM chunks c JOIN documents d ON d.key = c.document WHERE c.dataset = ?";
-    for (std::size_t i = 0; i < filter.size(); ++i) sql += " AND json_extract(d.metadata, ?) IS ?";
+    std::vector<std::pair<std::string, const json::value*>> binds;  // (path, value); empty path: value only
+    for (const auto& [key, condition] : filter) {
+      const auto path = member_path(key);
+      for (const auto& [op, operand] : conditions_of(condition)) {
+        if (op == "$in") {
+          sql += " AND json_extract(d.metadata, ?) IN (";
+          binds.push_back({path, nullptr});
+          const auto& values = operand->as_array();
+          for (std::size_t i = 0; i < values.size(); ++i) {
+            sql += i ? ", ?" : "?";
+            binds.push_back({"", &values[i]});
+          }
+          if (values.empty()) sql += "NULL";  // IN () is not SQL; IN (NULL) matches nothing
+          sql += ")";
+          continue;
+        }
+        sql += " AND json_extract(d.metadata, ?) " + std::string(sql_operator(op)) + " ?";
+        binds.push_back({path, operand});
+      }
+    }
     Statement s(db_.handle(), sql);
     s.bind(1, dataset);
     int index = 2;
-    for (const auto& [key, value] : filter) {
-      // A quoted path segment: keys with dots or spaces name one member, not a path.
-      std::string path = "$.\"";
-      for (char c : key) {
-        if (c == '"' || c == '\\') path += '\\';
-        path += c;
-      }
-      path += '"';
-      s.bind(index++, path);
-      bind_json_scalar(s, index++, value);
+    for (const auto& [path, value] : binds) {
+      if (!path.empty()) s.bind(index++, path);
+      if (value) bind_json_scalar(s, index++, *value);
     }
     std::vector<std::int64_t> ids;
     while (s.step()) ids.push_back(s.integer(0));

@@ -85,6 +85,12 @@ TEST(Datasets, UploadEveryFormatProcessSearchAndAnswer) {
   EXPECT_TRUE(search(server.port(), id, "var", "keyword").empty()) << "scripts are not text";
   EXPECT_EQ(search(server.port(), id, "water", "hybrid", R"("filter":{"topic":"chemistry"})"),
             std::vector<std::string>{"rust"});
+  EXPECT_EQ(search(server.port(), id, "water", "hybrid", R"("filter":{"topic":{"$in":["chemistry","none"]}})"),
+            std::vector<std::string>{"rust"});
+  // A malformed condition is a 422 that names where it is.
+  auto bad = call(server.port(), "POST", base(id) + "/search", 422,
+                  R"({"query":"water","filter":{"topic":{"$regex":"chem"}}})");
+  EXPECT_EQ(bad.at("detail").at(0).at("loc"), (json::array{"body", "filter", "topic", "$regex"}));
   auto page = call(server.port(), "GET", base(id) + "/documents/page", 200);
   EXPECT_EQ(page.at("title"), "Bridges");
   EXPECT_EQ(page.at("text"), "Suspension bridges hang from cables.");

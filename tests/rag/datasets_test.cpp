@@ -112,6 +112,32 @@ TEST_F(DatasetsTest, ARouterOfEmbeddersCountsTokensAndEmbedsOnTheJobsThread) {
   EXPECT_EQ(hits[0].chunk.document_id, "rust");
 }
 
+TEST_F(DatasetsTest, FiltersTakeOperatorsInsideBothRetrievers) {
+  auto datasets = open();
+  auto id = datasets->create({.name = "d"}).id;
+  datasets->upload(id, {{"a", "A", "Water boils at one hundred degrees.", {{"year", 2019}, {"date", "2019-03-01"}, {"lang", "en"}}},
+                        {"b", "B", "Water freezes at zero degrees.", {{"year", 2021}, {"date", "2021-07-15"}, {"lang", "de"}}},
+                        {"c", "C", "Water is wet.", {{"year", 2024}, {"date", "2024-01-09"}}}});
+  build(*datasets, id);
+  auto query = embed("water degrees");
+  auto found = [&](boost::json::object filter, SearchMode mode) {
+    auto ids = documents_of(datasets->search(id, {.query = "water", .k = 10, .mode = mode, .filter = std::move(filter)},
+                                             &query));
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  using Ids = std::vector<std::string>;
+  for (auto mode : {SearchMode::keyword, SearchMode::vector, SearchMode::hybrid}) {
+    EXPECT_EQ(found({{"year", {{"$gte", 2021}}}}, mode), (Ids{"b", "c"}));
+    EXPECT_EQ(found({{"year", {{"$gt", 2019}, {"$lt", 2024}}}}, mode), (Ids{"b"}));
+    EXPECT_EQ(found({{"date", {{"$lte", "2021-07-15"}}}}, mode), (Ids{"a", "b"})) << "ISO dates compare as text";
+    EXPECT_EQ(found({{"lang", {{"$in", {"en", "fr"}}}}}, mode), (Ids{"a"}));
+    EXPECT_EQ(found({{"lang", {{"$ne", "en"}}}}, mode), (Ids{"b", "c"})) << "a document without the key matches $ne";
+    EXPECT_EQ(found({{"lang", {{"$in", boost::json::array{}}}}}, mode), Ids{});
+    EXPECT_EQ(found({{"lang", "de"}, {"year", {{"$eq", 2021}}}}, mode), (Ids{"b"}));
+  }
+}
+
 TEST_F(DatasetsTest, UnchangedDocumentsAreSkippedAndChangesReachSearch) {
   auto datasets = open();
   auto id = datasets->create({.name = "d"}).id;

@@ -138,7 +138,9 @@ class DatasetStore {
   /// The chunks `ids` with their document's id, title and metadata, in the order of `ids`
   /// (missing ones left out).
   virtual std::vector<ChunkView> chunk_views(std::int64_t dataset, const std::vector<std::int64_t>& ids) = 0;
-  /// Ids of the chunks whose document's metadata has every key of `filter` equal to its value.
+  /// Ids of the chunks whose document's metadata meets every condition of `filter`: key →
+  /// scalar (equal), or key → {"$eq"|"$ne"|"$gt"|"$gte"|"$lt"|"$lte": scalar, "$in": [scalars]}
+  /// (all of them). Ranges compare numbers as numbers and strings (ISO 8601 dates) as text.
   virtual std::vector<std::int64_t> chunks_matching(std::int64_t dataset, const boost::json::object& filter) = 0;
 };
 

@@ -32,7 +32,7 @@ struct SearchRequest {
   std::size_t k = 10;
   SearchMode mode = SearchMode::hybrid;
   bool group_by_document = false;
-  boost::json::object filter;  // metadata key → value, all must be equal
+  boost::json::object filter;  // metadata key → value or {operator: operand} (DatasetStore::chunks_matching)
   Fusion fusion = Fusion::normalised_scores;
   /// Weight of the vector ranking in hybrid fusion, the keyword ranking's being 1; unset:
   /// DatasetsOptions::vector_weight.
