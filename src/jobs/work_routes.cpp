@@ -153,17 +153,19 @@ asio::awaitable<Response> claim(const Context& context, Body<ClaimBody> body, Re
   co_return Response::json({{"jobs", std::move(jobs)}});
 }
 
-/// The job `id` as its lease holder `token` would hold it (attempts for fail's retry rule).
-asio::awaitable<std::optional<Claim>> held(const Context& context, const std::string& id, const std::string& token) {
+/// The job `id` as its lease holder `token` would hold it (its attempts for fail's retry
+/// rule; the store checks the token), for a caller that may work jobs: else 403, or 404.
+asio::awaitable<core::Result<Claim>> held(const Context& context, Request& request, const std::string& id,
+                                          const std::string& token) {
+  if (context.options.may_work && !context.options.may_work(request)) co_return may_not_work();
   auto job = co_await context.options.queue->find(id);
-  if (!job) co_return std::nullopt;
+  if (!job) co_return core::Error{404, "not_found", "Job not found", nullptr};
   co_return Claim{std::move(*job), token};
 }
 
 asio::awaitable<Response> heartbeat(const Context& context, JobId id, Body<HeartbeatBody> body, Request& request) {
-  if (context.options.may_work && !context.options.may_work(request)) co_return Response::error(may_not_work());
-  auto claim = co_await held(context, *id.value, *body->lease_token);
-  if (!claim) co_return Response::error({404, "not_found", "Job not found", nullptr});
+  auto claim = co_await held(context, request, *id.value, *body->lease_token);
+  if (!claim) co_return Response::error(claim.error());
   const auto lease = Millis(*body->lease_ms);
   std::optional<double> progress;
   if (body->progress) progress = **body->progress;
@@ -179,9 +181,8 @@ asio::awaitable<Response> heartbeat(const Context& context, JobId id, Body<Heart
 }
 
 asio::awaitable<Response> complete(const Context& context, JobId id, Body<CompleteBody> body, Request& request) {
-  if (context.options.may_work && !context.options.may_work(request)) co_return Response::error(may_not_work());
-  auto claim = co_await held(context, *id.value, *body->lease_token);
-  if (!claim) co_return Response::error({404, "not_found", "Job not found", nullptr});
+  auto claim = co_await held(context, request, *id.value, *body->lease_token);
+  if (!claim) co_return Response::error(claim.error());
   const auto result = body->result.value_or(nullptr);
   bool is_held = co_await context.options.queue->on_storage([&](JobStore& store) { return store.complete(*claim, result); });
   if (!is_held) co_return Response::error(lease_lost());
@@ -190,9 +191,8 @@ asio::awaitable<Response> complete(const Context& context, JobId id, Body<Comple
 }
 
 asio::awaitable<Response> fail(const Context& context, JobId id, Body<FailBody> body, Request& request) {
-  if (context.options.may_work && !context.options.may_work(request)) co_return Response::error(may_not_work());
-  auto claim = co_await held(context, *id.value, *body->lease_token);
-  if (!claim) co_return Response::error({404, "not_found", "Job not found", nullptr});
+  auto claim = co_await held(context, request, *id.value, *body->lease_token);
+  if (!claim) co_return Response::error(claim.error());
   // No retry: the store fails a job for good on its last attempt, so this is its last.
   if (!*body->retry) claim->job.attempts = std::max(claim->job.attempts, claim->job.max_attempts);
   const auto delay = body->retry_delay_ms ? Millis(**body->retry_delay_ms) : context.options.job_defaults.backoff;

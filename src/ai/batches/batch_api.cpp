@@ -20,6 +20,10 @@ std::string BatchApi::owner(const http::Request& request) const {
   return ownership_ ? ownership_->owner(request) : std::string();
 }
 
+core::Error bad_request(std::string message, std::string param) {
+  return openai::invalid(std::move(param), std::move(message));
+}
+
 core::Error no_such(std::string_view kind, std::string_view id, std::string_view param) {
   return openai::invalid(std::string(param), fmt::format("No such {} object: {}", kind, id), "not_found", 404);
 }

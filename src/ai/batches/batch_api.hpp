@@ -51,6 +51,8 @@ void add_file_routes(api::RouteGroup& group, std::uint64_t file_size_limit);
 /// The /batches routes.
 void add_batch_routes(api::RouteGroup& group);
 
+/// OpenAI's 400 for a request the files and batches routes refuse, naming `param` if given.
+core::Error bad_request(std::string message, std::string param = {});
 /// OpenAI's 404 for a missing (or someone else's) object.
 core::Error no_such(std::string_view kind, std::string_view id, std::string_view param);
 

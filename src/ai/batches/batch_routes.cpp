@@ -27,10 +27,6 @@ namespace {
 
 constexpr std::int64_t kWindowSeconds = 24 * 3600;  // the only completion_window OpenAI offers
 
-core::Error bad_request(std::string message, std::string param = {}) {
-  return openai::invalid(std::move(param), std::move(message));
-}
-
 struct NewBatch {
   std::string input_file_id;
   std::string endpoint;

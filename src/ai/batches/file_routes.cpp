@@ -32,10 +32,6 @@ constexpr std::size_t kContentChunk = 256 * 1024;
 constexpr std::int64_t kWholeContent = 4 * 1024 * 1024;  // smaller files go out in one piece, with a length
 constexpr std::uint64_t kMultipartRoom = 64 * 1024;      // boundaries, part headers, the purpose field
 
-core::Error bad_request(std::string message, std::string param = {}) {
-  return openai::invalid(std::move(param), std::move(message));
-}
-
 /// Parses the upload and writes its file (on the disk pool: the body may be hundreds of MB).
 std::variant<StoredFile, core::Error> store_upload(FileStore& files, std::string_view body, const std::string& boundary,
                                                    const std::string& owner, std::uint64_t limit) {
