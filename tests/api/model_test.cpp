@@ -67,6 +67,17 @@ TEST(Model, ReadsAValidModelWithDefaults) {
   EXPECT_TRUE(chat->stream);
 }
 
+// A long string against a pattern is matched without recursion per character: std::regex
+// overflowed the stack at about 12 KB (fuzz_json_binding's find).
+TEST(Model, APatternMatchesALongStringWithoutOverflowingTheStack) {
+  const std::string messages = R"(,"messages":[{"role":"user","content":"hi"}],"stream":false})";
+  Issues ok;
+  EXPECT_TRUE(read<Chat>(R"({"model":")" + std::string(1'000'000, 'w') + "\"" + messages, ok));
+  Issues bad;
+  EXPECT_FALSE(read<Chat>(R"({"model":")" + std::string(1'000'000, 'w') + "!\"" + messages, bad));
+  EXPECT_EQ(bad.to_error().to_json().at("detail").at(0).at("type"), "string_pattern_mismatch");
+}
+
 TEST(Model, ReportsEveryFailureWithItsLocation) {
   Issues issues;
   auto chat = read<Chat>(
