@@ -69,19 +69,18 @@ std::function<void(const client::CallRecord&)> upstream_metrics(std::shared_ptr<
   };
 }
 
-/// The datasets under <data_dir>/rag, built at start-up (after the model stack they embed with).
-void add_datasets(App& app, const ServeOptions& options) {
-  auto directory = std::filesystem::path(options.jobs.data_dir) / "rag";
+/// The datasets: SQLite under <data_dir>/rag, or PostgreSQL shared by every node.
+void add_datasets(App& app, const ServeOptions& options, std::shared_ptr<postgres::Database> database) {
   const bool is_builtin_embedder = options.ai.provider_url.empty() && options.ai.local_embedding_models.empty();
   const double vector_weight = hybrid_vector_weight(options.rag, is_builtin_embedder);
   auto& services = app.services();
-  services.add_singleton<rag::Datasets>(
-      std::function<std::shared_ptr<rag::Datasets>(di::Container&)>([directory, vector_weight](di::Container& c) {
-        std::filesystem::create_directories(directory);
-        return std::make_shared<rag::Datasets>(
-            rag::DatasetsOptions{.directory = directory, .vector_weight = vector_weight},
-            rag::open_sqlite_dataset_store((directory / "rag.db").string()), c.get<ai::Embedder>());
+  services.add_singleton<rag::Datasets>(std::function<std::shared_ptr<rag::Datasets>(di::Container&)>(
+      [data_dir = options.jobs.data_dir, database, vector_weight](di::Container& c) {
+        return open_datasets(data_dir, database, c.get<ai::Embedder>(), vector_weight);
       }));
+  // A shared database is reached (and its schema migrated) before serving, not on the first
+  // request: a wrong URL stops the start with its reason.
+  if (database) services.on_startup([&services] { services.get<rag::Datasets>(); });
   services.on_shutdown([&services] { services.get<rag::Datasets>()->save_all(); });
 }
 
@@ -137,7 +136,9 @@ void compose_server(App& app, const ServeOptions& options) {
   services.on_startup([jobs, compute = &app.compute()] { jobs->start_workers(compute); });
   services.on_shutdown([jobs] { jobs->stop_workers(); });
   auto ownership = std::make_shared<const api::Ownership>(protection->requires_api_key(), options.rag.admin_keys);
-  add_datasets(app, options);
+  auto database = open_database(options.jobs.database_url);
+  if (database) services.add_singleton<postgres::Database>(database);
+  add_datasets(app, options, database);
   rag::handle_indexing_jobs(jobs->queue(), [&services] { return services.get<rag::Datasets>(); });
   services.add_singleton<ContextSource>(context_source(app, options, shared_cache));
 
@@ -163,7 +164,7 @@ void compose_server(App& app, const ServeOptions& options) {
                            .job_defaults = jobs->defaults(),
                            .ownership = ownership,
                            .upload_limit = std::max(options.rag.upload_limit, options.server.body_limit)}));
-  add_operations(app, options);
+  add_operations(app, options, database);
   const auto openai_errors = ai::openai::error_format();
   app.include(ai::openai::routes({.limits = options.ai.limits,
                                   .model_middleware = protection->model_route_middleware(openai_errors.respond),

@@ -7,6 +7,7 @@
 #include "serve_options.hpp"
 
 #include "sluice/core/logging.hpp"
+#include "sluice/rag/routes.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -54,6 +55,14 @@ int work(const sluice::server::JobOptions& options, const sluice::server::AiOpti
   batches.limits = ai.limits;
   // The models exist now, before any worker thread does: nothing races to build them.
   sluice::ai::openai::register_batch_job(jobs.queue(), batches, models.embedder, models.generator);
+  // Indexing runs wherever the datasets are shared: with --database-url a worker writes chunks
+  // and vectors to PostgreSQL, and every serving node catches up from its change log.
+  std::shared_ptr<sluice::rag::Datasets> datasets;
+  if (!options.database_url.empty()) {
+    datasets = sluice::server::open_datasets(options.data_dir, sluice::server::open_database(options.database_url),
+                                             models.embedder, 1.0);
+    sluice::rag::handle_indexing_jobs(jobs.queue(), [datasets] { return datasets; });
+  }
   jobs.start_workers();
   std::printf("sluice worker running\n");
   std::fflush(stdout);
@@ -61,6 +70,7 @@ int work(const sluice::server::JobOptions& options, const sluice::server::AiOpti
   sigwait(&signals, &received);
   spdlog::info("received signal {}: stopping workers", received);
   jobs.stop_workers();
+  if (datasets) datasets->save_all();
   spdlog::info("stopped");
   return 0;
 }

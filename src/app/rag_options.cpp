@@ -1,10 +1,27 @@
 #include "rag_options.hpp"
 
+#include "sluice/postgres/database.hpp"
+
 #include <CLI/CLI.hpp>
 
+#include <filesystem>
 #include <string>
 
 namespace sluice::server {
+
+std::shared_ptr<postgres::Database> open_database(const std::string& url) {
+  return url.empty() ? nullptr : postgres::Database::open({.url = url});
+}
+
+std::shared_ptr<rag::Datasets> open_datasets(const std::string& data_dir, std::shared_ptr<postgres::Database> database,
+                                             std::shared_ptr<ai::Embedder> embedder, double vector_weight) {
+  const auto directory = std::filesystem::path(data_dir) / "rag";
+  std::filesystem::create_directories(directory);
+  auto store = database ? rag::open_postgres_dataset_store(std::move(database))
+                        : rag::open_sqlite_dataset_store((directory / "rag.db").string());
+  return std::make_shared<rag::Datasets>(rag::DatasetsOptions{.directory = directory, .vector_weight = vector_weight},
+                                         std::move(store), std::move(embedder));
+}
 
 void add_rag_flags(CLI::App& command, RagOptions& o) {
   command

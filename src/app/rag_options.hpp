@@ -1,7 +1,12 @@
 #pragma once
 // `sluice serve` settings for datasets and retrieval.
 
+#include "sluice/ai/embedder.hpp"
+#include "sluice/rag/datasets.hpp"
+
 #include <CLI/App.hpp>
+
+#include <memory>
 
 #include <cstdint>
 #include <optional>
@@ -25,6 +30,14 @@ inline constexpr double kLexicalVectorWeight = 0.2;
 inline double hybrid_vector_weight(const RagOptions& options, bool is_builtin_embedder) {
   return options.hybrid_vector_weight.value_or(is_builtin_embedder ? kLexicalVectorWeight : 1.0);
 }
+
+/// The database a server or worker shares with the others (--database-url); null when unset.
+std::shared_ptr<postgres::Database> open_database(const std::string& url);
+/// The datasets of a server or worker: on `database` when there is one (shared by every node;
+/// the schema is migrated here), else SQLite in <data_dir>/rag. Index files live in
+/// <data_dir>/rag either way.
+std::shared_ptr<rag::Datasets> open_datasets(const std::string& data_dir, std::shared_ptr<postgres::Database> database,
+                                             std::shared_ptr<ai::Embedder> embedder, double vector_weight);
 
 /// Adds --context-dataset, --dataset-admin-keys, --upload-limit and --hybrid-vector-weight to `command`.
 void add_rag_flags(CLI::App& command, RagOptions& options);

@@ -116,6 +116,9 @@ void add_job_flags(CLI::App& command, JobOptions& o) {
   command.add_option("--redis-url", o.redis_url, "Redis for the job queue, rate-limit counts and caches, shared by every server using it "
                      "(redis://host:port[/db]); empty = SQLite and memory")
       ->envname("SLUICE_REDIS_URL");
+  command.add_option("--database-url", o.database_url, "PostgreSQL for datasets, shared by every server and worker "
+                     "using it (postgresql://user:password@host:port/db); empty = SQLite in the data directory")
+      ->envname("SLUICE_DATABASE_URL");
   command.add_option("--job-workers", o.workers, "Jobs run at once by this process (0: enqueue only)")
       ->envname("SLUICE_JOB_WORKERS")
       ->capture_default_str();

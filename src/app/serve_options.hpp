@@ -19,6 +19,8 @@ namespace sluice::server {
 struct JobOptions {
   std::string data_dir = "data";
   std::string redis_url;  // empty: SQLite in data_dir
+  // PostgreSQL for the datasets every node and worker share; empty: SQLite in data_dir.
+  std::string database_url;
   std::size_t workers = 0;  // in-process workers; serve defaults to one per CPU
   std::chrono::milliseconds lease{30'000};
   int max_attempts = 3;

@@ -251,13 +251,20 @@ asio::awaitable<Response> dispatch_route(Request& request) {
     co_return response;
   }
   std::string failure;
+  std::optional<Response> refusal;
   try {
     co_return co_await (*handler)(request);
+  } catch (const core::Failure& e) {
+    // Expected on a bad day (database down, disk full): answered with its own status.
+    spdlog::warn("{} {}: {}", std::string_view(beast_http::to_string(request.method())), request.target(), e.what());
+    refusal = Response::error(e.error());
+    if (e.retry_after_s() > 0) refusal->set_header(Field::retry_after, std::to_string(e.retry_after_s()));
   } catch (const std::exception& e) {
     failure = e.what();
   } catch (...) {
     failure = "a non-standard exception";
   }
+  if (refusal) co_return std::move(*refusal);
   // A handler cancelled because its client left throws operation_aborted from its next await:
   // expected, not a bug. (Only this_coro queries may be awaited here: any other await of a
   // cancelled coroutine throws.)

@@ -28,6 +28,10 @@ struct Datasets::Index {
   std::filesystem::path vector_path;
   bool is_dirty = false;    // vectors changed since the file was written
   bool is_dropped = false;  // the dataset was deleted: never write its file again
+  // A shared store's change log: the last change applied (under `mutex`), and one catch-up at
+  // a time (searches arriving meanwhile wait, then find nothing left to apply).
+  std::int64_t applied_change = 0;
+  std::mutex catching_up;
 };
 
 std::string indexed_text(std::string_view title, std::string_view text) {
@@ -57,8 +61,10 @@ std::filesystem::path Datasets::vector_path(const Dataset& dataset) const {
   std::string model;
   for (char c : dataset.embedding_model)
     model += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.') ? c : '_';
-  return options_.directory / ("dataset-" + std::to_string(dataset.id) + "-" + model + "-" +
-                               std::to_string(embedder_->dimension()) + ".hnsw");
+  // A shared store names its data: dataset 3 of another database must not load this file.
+  const auto store = store_->identity();
+  return options_.directory / ("dataset-" + (store.empty() ? "" : store + "-") + std::to_string(dataset.id) + "-" +
+                               model + "-" + std::to_string(embedder_->dimension()) + ".hnsw");
 }
 
 Dataset Datasets::create(DatasetSpec spec) {
@@ -95,6 +101,8 @@ std::shared_ptr<Datasets::Index> Datasets::index(std::int64_t id) {
 
 std::shared_ptr<Datasets::Index> Datasets::load(const Dataset& dataset) {
   auto index = std::make_shared<Index>();
+  // Read before the rows: whatever commits while they load is replayed from the log after.
+  index->applied_change = store_->last_change(dataset.id);
   store_->for_each_chunk(dataset.id, [&](const Chunk& chunk) {
     index->keyword.add(chunk.id, analyse(indexed_text(chunk.title, chunk.text)));
     index->chunk_document[chunk.id] = chunk.document_key;
@@ -120,9 +128,69 @@ std::shared_ptr<Datasets::Index> Datasets::load(const Dataset& dataset) {
     if (size == embedder_->dimension()) index->vectors->add(chunk, vector);
   });
   index->is_dirty = !missing.empty() || dropped > 0;
+  catch_up(dataset.id, *index);
   spdlog::info("dataset {}: {} chunks, {} vectors ({} added from the store, {} dropped)", dataset.id,
                index->keyword.size(), index->vectors->size(), missing.size(), dropped);
   return index;
+}
+
+void Datasets::catch_up(std::int64_t id, Index& index) {
+  if (!store_->is_shared()) return;
+  std::lock_guard one_at_a_time(index.catching_up);
+  constexpr std::size_t kBatch = 1'000;
+  std::int64_t from = 0;
+  {
+    std::shared_lock lock(index.mutex);
+    from = index.applied_change;
+  }
+  while (true) {
+    auto changes = store_->changes_since(id, from, kBatch);
+    if (changes.empty()) return;
+    // Fetch what the changes need outside the lock; apply them in order inside it. Every step
+    // is idempotent (chunk ids are never reused), so rows loaded after `from` may repeat here.
+    std::vector<std::int64_t> added, embedded;
+    for (const auto& change : changes) {
+      auto& ids = change.kind == IndexChange::Kind::chunks_added ? added : embedded;
+      if (change.kind != IndexChange::Kind::chunks_removed) ids.insert(ids.end(), change.chunks.begin(), change.chunks.end());
+    }
+    std::unordered_map<std::int64_t, std::pair<std::int64_t, std::vector<std::string>>> chunks;  // id → document, terms
+    for (const auto& chunk : store_->chunks(id, added))
+      chunks.emplace(chunk.id, std::pair{chunk.document_key, analyse(indexed_text(chunk.title, chunk.text))});
+    std::unordered_map<std::int64_t, std::vector<float>> vectors;
+    if (embedded.size() > 0 && index.vectors)
+      store_->for_each_vector(id, embedded, [&](std::int64_t chunk, const float* vector, std::size_t size) {
+        if (size == embedder_->dimension()) vectors.emplace(chunk, std::vector<float>(vector, vector + size));
+      });
+    std::unique_lock lock(index.mutex);
+    if (index.is_dropped) return;
+    for (const auto& change : changes) {
+      for (auto chunk : change.chunks) {
+        switch (change.kind) {
+          case IndexChange::Kind::chunks_added:
+            if (auto it = chunks.find(chunk); it != chunks.end() && !index.keyword.contains(chunk)) {
+              index.keyword.add(chunk, it->second.second);
+              index.chunk_document[chunk] = it->second.first;
+            }
+            break;
+          case IndexChange::Kind::vectors_added:
+            if (auto it = vectors.find(chunk); it != vectors.end() && index.keyword.contains(chunk) &&
+                                               !index.vectors->contains(chunk)) {
+              index.vectors->add(chunk, it->second.data());
+              index.is_dirty = true;
+            }
+            break;
+          case IndexChange::Kind::chunks_removed:
+            index.keyword.remove(chunk);
+            index.chunk_document.erase(chunk);
+            if (index.vectors) index.vectors->remove(chunk);
+            index.is_dirty = true;
+            break;
+        }
+      }
+    }
+    from = index.applied_change = std::max(index.applied_change, changes.back().seq);
+    if (changes.size() < kBatch) return;
+  }
 }
 
 void Datasets::save(Index& index) {
@@ -293,6 +361,7 @@ std::vector<SearchHit> Datasets::search(std::int64_t id, const SearchRequest& re
                                         const std::vector<float>* query_vector) {
   auto index_of = index(id);
   if (!index_of) return {};
+  catch_up(id, *index_of);
   std::optional<std::unordered_set<std::int64_t>> allowed;
   if (!request.filter.empty()) {
     auto ids = store_->chunks_matching(id, request.filter);

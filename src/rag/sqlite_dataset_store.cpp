@@ -1,5 +1,7 @@
 #include "sluice/rag/dataset_store.hpp"
 
+#include "store_metadata.hpp"
+
 #include "sqlite/sqlite.hpp"
 
 #include <boost/json/parse.hpp>
@@ -60,12 +62,6 @@ std::int64_t now_ms() {
       .count();
 }
 
-json::object parse_metadata(std::string_view text) {
-  if (text.empty()) return {};
-  auto value = json::parse(text);
-  return value.is_object() ? std::move(value.as_object()) : json::object{};
-}
-
 Dataset read_dataset(Statement& s) {
   return Dataset{.id = s.integer(0),
                  .name = s.text(1),
@@ -108,15 +104,6 @@ std::string member_path(std::string_view key) {
   }
   path += '"';
   return path;
-}
-
-/// A filter value as (operator, operand) pairs: a scalar is {"$eq": scalar}; an object holds
-/// operators, checked by the routes (filter_conditions in search_routes.cpp).
-std::vector<std::pair<std::string_view, const json::value*>> conditions_of(const json::value& condition) {
-  if (!condition.is_object()) return {{"$eq", &condition}};
-  std::vector<std::pair<std::string_view, const json::value*>> out;
-  for (const auto& [op, operand] : condition.as_object()) out.push_back({op, &operand});
-  return out;
 }
 
 std::string_view sql_operator(std::string_view op) {
@@ -380,6 +367,18 @@ class SqliteDatasetStore final : public DatasetStore {
                 "JOIN documents d ON d.key = c.document WHERE c.dataset = ? ORDER BY c.id");
     s.bind(1, dataset);
     while (s.step()) visit(read_chunk(s));
+  }
+
+  std::vector<Chunk> chunks(std::int64_t dataset, const std::vector<std::int64_t>& ids) override {
+    if (ids.empty()) return {};
+    std::lock_guard lock(mutex_);
+    Statement s(db_.handle(), "SELECT c.id, c.document, c.start, c.end, c.text, d.title FROM chunks c "
+                "JOIN documents d ON d.key = c.document WHERE c.dataset = ? AND c.id IN (" + id_list(ids) +
+                ") ORDER BY c.id");
+    s.bind(1, dataset);
+    std::vector<Chunk> list;
+    while (s.step()) list.push_back(read_chunk(s));
+    return list;
   }
 
   std::vector<std::int64_t> embedded_chunk_ids(std::int64_t dataset) override {

@@ -5,6 +5,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <variant>
@@ -57,6 +58,22 @@ class Result {
 
  private:
   std::variant<T, Error> state_;
+};
+
+/// A store or service that cannot serve right now (a database that is down, a full disk)
+/// throws this from code that has no Result to return, such as a synchronous store interface
+/// called on the compute pool. The HTTP layer answers it with its error (and `Retry-After` when
+/// `retry_after_s` is set) instead of a bare 500.
+class Failure : public std::runtime_error {
+ public:
+  explicit Failure(Error error, unsigned retry_after_s = 0)
+      : std::runtime_error(error.message), error_(std::move(error)), retry_after_s_(retry_after_s) {}
+  const Error& error() const { return error_; }
+  unsigned retry_after_s() const { return retry_after_s_; }
+
+ private:
+  Error error_;
+  unsigned retry_after_s_;
 };
 
 }  // namespace sluice::core

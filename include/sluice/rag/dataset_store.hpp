@@ -13,6 +13,10 @@
 #include <string>
 #include <vector>
 
+namespace sluice::postgres {
+class Database;
+}
+
 namespace sluice::rag {
 
 struct DatasetSpec {
@@ -91,11 +95,36 @@ struct ChunkView {
   std::size_t start = 0, end = 0;
 };
 
+/// A change to a dataset's indexes, numbered per dataset in commit order (shared stores keep
+/// them so that every node's in-memory indexes can catch up).
+struct IndexChange {
+  enum class Kind { chunks_added, vectors_added, chunks_removed };
+  std::int64_t seq = 0;
+  Kind kind = Kind::chunks_added;
+  std::vector<std::int64_t> chunks;
+};
+
 /// Every call is synchronous and may touch the disk: callers run it off the IO threads.
 /// Thread-safe.
 class DatasetStore {
  public:
   virtual ~DatasetStore() = default;
+
+  /// Whether other processes write this store too: then in-memory indexes catch up with its
+  /// change log (changes_since) instead of trusting that every write went through them.
+  virtual bool is_shared() const { return false; }
+  /// Names this store's data in the index files' names, so that a file made from another
+  /// database is never mistaken for this one's; empty for the embedded store.
+  virtual std::string identity() const { return {}; }
+  /// The dataset's latest change number (0: none; always 0 where nothing is logged).
+  virtual std::int64_t last_change(std::int64_t /*dataset*/) { return 0; }
+  /// The dataset's changes numbered after `after`, oldest first, at most `limit`.
+  virtual std::vector<IndexChange> changes_since(std::int64_t /*dataset*/, std::int64_t /*after*/,
+                                                 std::size_t /*limit*/) {
+    return {};
+  }
+  /// The chunks `ids` that still exist, as for_each_chunk gives them.
+  virtual std::vector<Chunk> chunks(std::int64_t dataset, const std::vector<std::int64_t>& ids) = 0;
 
   virtual Dataset create_dataset(const DatasetSpec& spec) = 0;
   virtual std::optional<Dataset> dataset(std::int64_t id) = 0;
@@ -146,6 +175,8 @@ class DatasetStore {
 
 /// Opens (creating if needed) the SQLite store at `path`, in WAL mode.
 std::shared_ptr<DatasetStore> open_sqlite_dataset_store(const std::string& path);
+/// The store on PostgreSQL, shared by every node that opens it; creates or migrates its schema.
+std::shared_ptr<DatasetStore> open_postgres_dataset_store(std::shared_ptr<postgres::Database> database);
 
 /// A 128-bit hash (two FNV-1a variants, hex) of title, text and metadata: equal inputs, equal hash.
 std::string content_hash(const DocumentInput& document);

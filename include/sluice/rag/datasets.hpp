@@ -112,6 +112,8 @@ class Datasets {
   struct Index;
   std::shared_ptr<Index> index(std::int64_t id);
   std::shared_ptr<Index> load(const Dataset& dataset);
+  /// Applies what other processes logged in a shared store since the index last looked.
+  void catch_up(std::int64_t id, Index& index);
   std::vector<ai::Vector> embed(const std::vector<std::string>& texts);
   std::filesystem::path vector_path(const Dataset& dataset) const;
   void save(Index& index);

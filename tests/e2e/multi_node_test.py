@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""Several nodes as one Sluice, end to end: PostgreSQL (initdb/pg_ctl in a temporary directory),
+Redis, two `sluice serve` and two `sluice worker` processes on loopback (tests/e2e/cluster.py).
+  multi_node_test.py SLUICE_BINARY
+Checks: a dataset created on A is served by B; documents uploaded on B are indexed by a worker
+and searched on A and B with equal results; API-key ownership holds across nodes; a document
+or dataset deleted on B disappears from A; kill -9 of a worker mid-indexing: the other worker
+resumes from the checkpoint and the chunks equal a clean run's; kill -9 of a serving node
+mid-upload: re-sending to the other node converges (counted unchanged); PostgreSQL stopped:
+503 database_unavailable with Retry-After, and everything recovers by itself once it is back;
+a restarted node loads its indexes from the store."""
+
+import os
+import random
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cluster import Cluster, call, wait_for  # noqa: E402
+
+ALPHA = {"Authorization": "Bearer alpha-key"}
+BETA = {"Authorization": "Bearer beta-key"}
+WORDS = ("lighthouse keeper lamp night storm harbour ship rock beacon tide fog bell coast cliff wave "
+         "sourdough flour starter oven crust volcano lava magma crater ash tea leaf kettle brew cup").split()
+
+
+def documents(count, seed, words=60):
+    rng = random.Random(seed)
+    return [{"id": "doc-%d" % i, "title": "Document %d" % i,
+             "text": " ".join(rng.choice(WORDS) for _ in range(words)) + " marker%d." % i,
+             "metadata": {"n": i, "group": "even" if i % 2 == 0 else "odd"}} for i in range(count)]
+
+
+def api(base, method, path, body=None, expect=200, headers=ALPHA):
+    return call(base, method, path, body, expect=expect, headers=headers)
+
+
+def process(base, dataset, headers=ALPHA):
+    started = api(base, "POST", "/datasets/%d/process" % dataset, {}, expect=202, headers=headers)
+    return started["job_id"]
+
+
+def wait_job(base, job_id, seconds=120):
+    def done():
+        job = call(base, "GET", "/jobs/" + job_id, headers=ALPHA)
+        return job if job["state"] in ("succeeded", "failed", "dead", "cancelled") else None
+    job = wait_for("job " + job_id, done, seconds)
+    assert job["state"] == "succeeded", job
+    return job
+
+
+def search(base, dataset, query, k=5, mode="hybrid", headers=ALPHA, **extra):
+    body = {"query": query, "k": k, "mode": mode, **extra}
+    return api(base, "POST", "/datasets/%d/search" % dataset, body, headers=headers)["results"]
+
+
+def ids(results):
+    return [(hit["document_id"], hit["chunk_id"]) for hit in results]
+
+
+def check_shared_datasets(cluster, a, b):
+    dataset = api(a, "POST", "/datasets", {"name": "shared", "chunk_size": 48, "chunk_overlap": 8}, expect=201)
+    id_ = dataset["id"]
+    assert api(b, "GET", "/datasets/%d" % id_)["name"] == "shared"
+    # Ownership holds across nodes: beta sees neither the dataset nor its searches.
+    api(b, "GET", "/datasets/%d" % id_, expect=404, headers=BETA)
+    assert all(d["id"] != id_ for d in api(b, "GET", "/datasets", headers=BETA)["datasets"])
+
+    docs = documents(300, seed=1)
+    uploaded = api(b, "POST", "/datasets/%d/documents" % id_, {"documents": docs}, expect=201)
+    assert uploaded["added"] == 300, uploaded
+    job = wait_job(a, process(a, id_))
+    assert job["result"]["documents_chunked"] == 300, job
+
+    for query in ("lighthouse keeper night", "sourdough oven crust", "marker17", "volcano ash"):
+        for mode in ("hybrid", "keyword", "vector"):
+            on_a, on_b = search(a, id_, query, mode=mode), search(b, id_, query, mode=mode)
+            assert on_a, (query, mode)
+            assert ids(on_a) == ids(on_b), (query, mode, ids(on_a), ids(on_b))
+    assert search(b, id_, "marker17", k=1, mode="keyword")[0]["document_id"] == "doc-17"
+    filtered = search(a, id_, "lighthouse", k=20, mode="keyword", filter={"n": {"$gte": 290}})
+    assert filtered and all(hit["metadata"]["n"] >= 290 for hit in filtered), filtered
+
+    # Changed on B, searched on A at once: the change log is read before A answers.
+    api(b, "DELETE", "/datasets/%d/documents/doc-17" % id_)
+    assert all(hit["document_id"] != "doc-17" for hit in search(a, id_, "marker17", k=10, mode="keyword"))
+    replaced = dict(docs[5], text="an entirely new text about quasars and pulsars marker5.")
+    assert api(a, "POST", "/datasets/%d/documents" % id_, {"documents": [replaced]})["updated"] == 1
+    wait_job(b, process(b, id_))
+    assert search(b, id_, "quasars pulsars", k=1, mode="keyword")[0]["document_id"] == "doc-5"
+    assert search(a, id_, "quasars pulsars", k=1, mode="keyword")[0]["document_id"] == "doc-5"
+    return id_
+
+
+def check_delete_dataset(a, b, id_):
+    assert api(b, "DELETE", "/datasets/%d" % id_)["deleted"]
+    api(a, "POST", "/datasets/%d/search" % id_, {"query": "lighthouse"}, expect=404)
+    api(a, "GET", "/datasets/%d" % id_, expect=404)
+
+
+def chunk_layout(base, id_):
+    layout = []
+    for offset in range(0, 100000, 1000):
+        page = api(base, "GET", "/datasets/%d/documents?limit=1000&offset=%d" % (id_, offset))["documents"]
+        layout += [(d["id"], d["chunks"]) for d in page]
+        if len(page) < 1000:
+            return sorted(layout)
+
+
+def check_worker_killed_mid_indexing(cluster, a, b, first_worker):
+    docs = documents(3000, seed=2, words=400)
+    clean = api(a, "POST", "/datasets", {"name": "clean", "chunk_size": 32, "chunk_overlap": 4}, expect=201)["id"]
+    drill = api(a, "POST", "/datasets", {"name": "drill", "chunk_size": 32, "chunk_overlap": 4}, expect=201)["id"]
+    for id_ in (clean, drill):
+        for start in range(0, len(docs), 1000):
+            api(b, "POST", "/datasets/%d/documents" % id_, {"documents": docs[start:start + 1000]}, expect=201)
+    job_id = process(a, drill)
+    # Wait until the job is well under way on some worker, then kill -9 that worker.
+    wait_for("embedding progress", lambda: call(a, "GET", "/jobs/" + job_id, headers=ALPHA)["progress"] > 0.2, 120)
+    victim = first_worker if first_worker.process.poll() is None else None
+    running_on = [w for w in cluster.processes if "worker" in w.log_path and w.process.poll() is None]
+    # The job's worker is whichever logged it; kill that one (the other resumes from the checkpoint).
+    for worker in running_on:
+        if "build_embeddings" in worker.tail() or worker is victim:
+            worker.kill()
+            victim = worker
+            break
+    job = wait_job(a, job_id, 180)
+    assert job["attempts"] >= 2, job
+    wait_job(a, process(a, clean), 180)
+    assert chunk_layout(a, drill) == chunk_layout(a, clean)
+    counts = api(b, "GET", "/datasets/%d" % drill)
+    assert counts["chunks"] == counts["indexed_chunks"] == api(b, "GET", "/datasets/%d" % clean)["chunks"], counts
+    for query in ("lighthouse harbour", "kettle brew"):
+        assert [h["document_id"] for h in search(a, drill, query, k=10, mode="keyword")] == \
+               [h["document_id"] for h in search(b, clean, query, k=10, mode="keyword")]
+    return victim
+
+
+def check_node_killed_mid_upload(cluster, a, b):
+    id_ = api(a, "POST", "/datasets", {"name": "upload-drill"}, expect=201)["id"]
+    docs = documents(6000, seed=3, words=80)
+    server_a = cluster.processes[0]
+    failure = []
+
+    def upload():
+        try:
+            api(a, "POST", "/datasets/%d/documents" % id_, {"documents": docs}, expect=201)
+        except Exception as e:  # the connection is cut by the kill
+            failure.append(e)
+    thread = threading.Thread(target=upload)
+    thread.start()
+    time.sleep(0.3)
+    server_a.kill()
+    thread.join()
+    # The client re-sends to the other node: one upload is one transaction, so either nothing
+    # or everything arrived; the re-send completes it, counting what was there as unchanged.
+    status, again, _ = call(b, "POST", "/datasets/%d/documents" % id_, {"documents": docs}, expect=None, headers=ALPHA)
+    assert status in (200, 201), (status, again)
+    assert again["added"] + again["unchanged"] == 6000 and again["updated"] == 0, again
+    assert api(b, "GET", "/datasets/%d" % id_)["documents"] == 6000
+    third = api(b, "POST", "/datasets/%d/documents" % id_, {"documents": docs})
+    assert third["unchanged"] == 6000, third
+
+
+def check_database_outage(cluster, b, id_):
+    before = search(b, id_, "lighthouse keeper", mode="keyword")
+    cluster.postgres.stop("fast")
+    try:
+        status, body, headers = call(b, "POST", "/datasets/%d/search" % id_, {"query": "lighthouse keeper"},
+                                     expect=None, headers=ALPHA)
+        assert status == 503 and body["code"] == "database_unavailable", (status, body)
+        assert headers.get("Retry-After"), headers
+        status, body, _ = call(b, "POST", "/datasets/%d/documents" % id_, {"documents": documents(3, seed=9)},
+                               expect=None, headers=ALPHA)
+        assert status == 503 and body["code"] == "database_unavailable", (status, body)
+        status, ready, _ = call(b, "GET", "/ready", expect=None)
+        assert status == 503 and ready["checks"]["database"]["status"] == "unavailable", ready
+    finally:
+        cluster.postgres.start()
+    # Recovers by itself: the pool reconnects on the next call.
+    assert wait_for("search after the outage", lambda: call(b, "POST", "/datasets/%d/search" % id_,
+                                                            {"query": "lighthouse keeper", "mode": "keyword"},
+                                                            expect=None, headers=ALPHA)[0] == 200, 30)
+    assert ids(search(b, id_, "lighthouse keeper", mode="keyword")) == ids(before)
+    assert call(b, "GET", "/ready")["checks"]["database"]["status"] == "ok"
+
+
+def main():
+    binary = sys.argv[1]
+    with Cluster(binary, api_keys=["alpha-key", "beta-key"]) as cluster:
+        a = cluster.serve("--job-lease-ms", "1500")
+        b = cluster.serve("--job-lease-ms", "1500")
+        first_worker = cluster.worker("--job-lease-ms", "1500", workers=1)
+        cluster.worker("--job-lease-ms", "1500", workers=1)
+        shared = check_shared_datasets(cluster, a, b)
+        print("ok: shared datasets, ownership and changes across nodes")
+        check_worker_killed_mid_indexing(cluster, a, b, first_worker)
+        print("ok: a worker killed mid-indexing")
+        check_database_outage(cluster, b, shared)
+        print("ok: PostgreSQL stopped and started again")
+        # A node started now loads its indexes from the store.
+        c = cluster.serve("--job-lease-ms", "1500")
+        for query in ("lighthouse keeper night", "marker42"):
+            assert ids(search(c, shared, query)) == ids(search(b, shared, query))
+        print("ok: a new node serves what the others do")
+        check_delete_dataset(a, b, shared)
+        print("ok: a dataset deleted on B is gone from A")
+        check_node_killed_mid_upload(cluster, a, b)
+        print("ok: a node killed mid-upload")
+
+
+if __name__ == "__main__":
+    main()
