@@ -357,56 +357,69 @@ json::value Datasets::build(std::int64_t id, jobs::JobContext& job) {
                      {"indexed_chunks", counts.indexed_chunks}};
 }
 
-std::vector<SearchHit> Datasets::search(std::int64_t id, const SearchRequest& request,
-                                        const std::vector<float>* query_vector) {
-  auto index_of = index(id);
-  if (!index_of) return {};
-  catch_up(id, *index_of);
-  std::optional<std::unordered_set<std::int64_t>> allowed;
-  if (!request.filter.empty()) {
-    auto ids = store_->chunks_matching(id, request.filter);
-    allowed.emplace(ids.begin(), ids.end());
-  }
+std::vector<ScoredChunk> Datasets::rank(Index& index, const SearchRequest& request,
+                                        const std::vector<float>* query_vector,
+                                        const std::unordered_set<std::int64_t>* allowed, std::int64_t& ranked_at) {
   // Grouping needs more chunks than results (several may come from one document); fusion
   // works on deeper lists than it returns.
   const std::size_t wanted = request.group_by_document ? std::min<std::size_t>(request.k * 5, 1000) : request.k;
   const std::size_t depth = request.mode == SearchMode::hybrid ? std::max<std::size_t>(wanted, 100) : wanted;
   std::vector<ScoredChunk> ranked;
-  std::vector<std::int64_t> chosen;
-  {
-    std::shared_lock lock(index_of->mutex);
-    std::vector<ScoredChunk> keyword, vector;
-    if (request.mode != SearchMode::vector) {
-      auto terms = analyse(request.query);
-      keyword = index_of->keyword.search(terms, depth, allowed ? &*allowed : nullptr);
-    }
-    if (request.mode != SearchMode::keyword && index_of->vectors && query_vector) {
-      std::vector<float> query = *query_vector;
-      normalise(query);
-      vector = allowed ? index_of->vectors->search_exact(query.data(), depth, *allowed)
-                       : index_of->vectors->search(query.data(), depth);
-    }
-    if (request.mode == SearchMode::keyword) ranked = std::move(keyword);
-    else if (request.mode == SearchMode::vector) ranked = std::move(vector);
-    else {
-      const std::vector<double> weights{1.0, request.vector_weight.value_or(options_.vector_weight)};
-      ranked = request.fusion == Fusion::reciprocal_rank ? fuse_reciprocal_rank({keyword, vector}, weights, wanted)
-                                                         : fuse_normalised_scores({keyword, vector}, weights, wanted);
-    }
-    std::unordered_set<std::int64_t> documents;
-    std::vector<ScoredChunk> kept;
-    for (const auto& hit : ranked) {
-      if (kept.size() == request.k) break;
-      if (request.group_by_document) {
-        auto it = index_of->chunk_document.find(hit.chunk);
-        if (it == index_of->chunk_document.end() || !documents.insert(it->second).second) continue;
-      }
-      kept.push_back(hit);
-    }
-    ranked = std::move(kept);
+  std::shared_lock lock(index.mutex);
+  ranked_at = index.applied_change;
+  std::vector<ScoredChunk> keyword, vector;
+  if (request.mode != SearchMode::vector) {
+    auto terms = analyse(request.query);
+    keyword = index.keyword.search(terms, depth, allowed);
   }
-  for (const auto& hit : ranked) chosen.push_back(hit.chunk);
-  auto views = store_->chunk_views(id, chosen);
+  if (request.mode != SearchMode::keyword && index.vectors && query_vector) {
+    std::vector<float> query = *query_vector;
+    normalise(query);
+    vector = allowed ? index.vectors->search_exact(query.data(), depth, *allowed)
+                     : index.vectors->search(query.data(), depth);
+  }
+  if (request.mode == SearchMode::keyword) ranked = std::move(keyword);
+  else if (request.mode == SearchMode::vector) ranked = std::move(vector);
+  else {
+    const std::vector<double> weights{1.0, request.vector_weight.value_or(options_.vector_weight)};
+    ranked = request.fusion == Fusion::reciprocal_rank ? fuse_reciprocal_rank({keyword, vector}, weights, wanted)
+                                                       : fuse_normalised_scores({keyword, vector}, weights, wanted);
+  }
+  std::unordered_set<std::int64_t> documents;
+  std::vector<ScoredChunk> kept;
+  for (const auto& hit : ranked) {
+    if (kept.size() == request.k) break;
+    if (request.group_by_document) {
+      auto it = index.chunk_document.find(hit.chunk);
+      if (it == index.chunk_document.end() || !documents.insert(it->second).second) continue;
+    }
+    kept.push_back(hit);
+  }
+  return kept;
+}
+
+std::vector<SearchHit> Datasets::search(std::int64_t id, const SearchRequest& request,
+                                        const std::vector<float>* query_vector) {
+  auto index_of = index(id);
+  if (!index_of) return {};
+  std::optional<std::unordered_set<std::int64_t>> allowed;
+  if (!request.filter.empty()) {
+    auto ids = store_->chunks_matching(id, request.filter);
+    allowed.emplace(ids.begin(), ids.end());
+  }
+  // A shared store may have changed since the index last caught up: the views are read with
+  // the store's change number, and a ranking made on an older index is made again.
+  std::vector<ScoredChunk> ranked;
+  std::vector<ChunkView> views;
+  for (int round = 0;; ++round) {
+    std::int64_t ranked_at = 0, seen = 0;
+    ranked = rank(*index_of, request, query_vector, allowed ? &*allowed : nullptr, ranked_at);
+    std::vector<std::int64_t> chosen;
+    for (const auto& hit : ranked) chosen.push_back(hit.chunk);
+    views = store_->chunk_views_at(id, chosen, seen);
+    if (seen <= ranked_at || round == 2) break;
+    catch_up(id, *index_of);
+  }
   std::unordered_map<std::int64_t, double> scores;
   for (const auto& hit : ranked) scores[hit.chunk] = hit.score;
   std::vector<SearchHit> hits;

@@ -554,14 +554,25 @@ class PostgresDatasetStore final : public DatasetStore {
   }
 
   std::vector<ChunkView> chunk_views(std::int64_t dataset, const std::vector<std::int64_t>& ids) override {
-    if (ids.empty()) return {};
+    std::int64_t ignored = 0;
+    return chunk_views_at(dataset, ids, ignored);
+  }
+
+  std::vector<ChunkView> chunk_views_at(std::int64_t dataset, const std::vector<std::int64_t>& ids,
+                                        std::int64_t& last_change_seen) override {
+    // One round trip: the rows and the dataset's change number in the same snapshot (a row of
+    // NULLs carries the number when no chunk matches).
     auto found = db_->session([&](Session& s) -> asio::awaitable<std::unordered_map<std::int64_t, ChunkView>> {
       auto rows = co_await s.query(
-          "SELECT c.id, c.start_at, c.end_at, c.text, d.id, d.title, d.metadata FROM rag_chunks c "
-          "JOIN rag_documents d ON d.key = c.document WHERE c.dataset = $1 AND c.id = ANY($2::bigint[])",
+          "SELECT c.id, c.start_at, c.end_at, c.text, d.id, d.title, d.metadata, "
+          "(SELECT change_seq FROM rag_datasets WHERE id = $1) FROM (SELECT 1) AS one "
+          "LEFT JOIN (rag_chunks c JOIN rag_documents d ON d.key = c.document) "
+          "ON c.dataset = $1 AND c.id = ANY($2::bigint[])",
           number(dataset), postgres::int_array(ids));
       std::unordered_map<std::int64_t, ChunkView> views;
+      last_change_seen = rows.size() > 0 && !rows.is_null(0, 7) ? rows.integer(0, 7) : 0;
       for (int i = 0; i < rows.size(); ++i) {
+        if (rows.is_null(i, 0)) continue;
         auto id = rows.integer(i, 0);
         views.emplace(id, ChunkView{.id = id,
                                     .document_id = std::string(rows.text(i, 4)),

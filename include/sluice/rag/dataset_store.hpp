@@ -167,6 +167,13 @@ class DatasetStore {
   /// The chunks `ids` with their document's id, title and metadata, in the order of `ids`
   /// (missing ones left out).
   virtual std::vector<ChunkView> chunk_views(std::int64_t dataset, const std::vector<std::int64_t>& ids) = 0;
+  /// chunk_views, and the dataset's latest change number as of the same read: a search that
+  /// ranked on an index older than that ranks again (a shared store answers both in one query).
+  virtual std::vector<ChunkView> chunk_views_at(std::int64_t dataset, const std::vector<std::int64_t>& ids,
+                                                std::int64_t& last_change_seen) {
+    last_change_seen = is_shared() ? last_change(dataset) : 0;
+    return chunk_views(dataset, ids);
+  }
   /// Ids of the chunks whose document's metadata meets every condition of `filter`: key →
   /// scalar (equal), or key → {"$eq"|"$ne"|"$gt"|"$gte"|"$lt"|"$lte": scalar, "$in": [scalars]}
   /// (all of them). Ranges compare numbers as numbers and strings (ISO 8601 dates) as text.

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace sluice::rag {
@@ -112,6 +113,10 @@ class Datasets {
   struct Index;
   std::shared_ptr<Index> index(std::int64_t id);
   std::shared_ptr<Index> load(const Dataset& dataset);
+  /// The best chunks for `request` in `index` (filtered to `allowed` when set), with the
+  /// change number the index was at.
+  std::vector<ScoredChunk> rank(Index& index, const SearchRequest& request, const std::vector<float>* query_vector,
+                                const std::unordered_set<std::int64_t>* allowed, std::int64_t& ranked_at);
   /// Applies what other processes logged in a shared store since the index last looked.
   void catch_up(std::int64_t id, Index& index);
   std::vector<ai::Vector> embed(const std::vector<std::string>& texts);
