@@ -78,6 +78,9 @@ int work(const sluice::server::JobOptions& options, const sluice::server::AiOpti
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A write past the file-size limit (RLIMIT_FSIZE) is then an EFBIG error that the stores
+  // answer with 507, not a signal that kills the process with every request in flight.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App cli{"Sluice: a high-performance backend for AI systems"};
   cli.require_subcommand(1);
   sluice::server::ServeOptions options;

@@ -40,6 +40,11 @@ std::optional<core::Error> protocol_error(const error_code& ec) {
     return core::Error{431, "request_header_fields_too_large", "Request header fields too large", nullptr};
   if (ec == beast_http::error::body_limit)
     return core::Error{413, "payload_too_large", "Request body too large", nullptr};
+  // Spooling a large body to the data directory's disk failed for want of space.
+  if (ec == boost::system::errc::no_space_on_device || ec == boost::system::errc::file_too_large)
+    return core::Error{507, "insufficient_storage",
+                       "The server's disk is full: the request body could not be stored, and nothing of it was kept",
+                       nullptr};
   if (ec == beast_http::error::end_of_stream || ec == beast_http::error::partial_message) return std::nullopt;
   if (ec.category() == beast_http::make_error_code(beast_http::error::bad_method).category())
     return core::bad_request("Malformed HTTP request: " + ec.message());
@@ -391,7 +396,10 @@ asio::awaitable<void> run_session(Stream& socket, tcp::socket& tcp_socket, Worke
     }
     if (ec) {
       if (self.has_timed_out) break;  // slowloris or idle keep-alive: close without a word
-      if (auto error = protocol_error(ec)) co_await refuse(socket, self, *error);
+      if (auto error = protocol_error(ec)) {
+        if (error->status >= 500) spdlog::warn("refused a request: {} ({})", error->message, ec.message());
+        co_await refuse(socket, self, *error);
+      }
       break;
     }
 

@@ -77,7 +77,7 @@ std::size_t spool_body::reader::write(const void* data, std::size_t size, boost:
     auto n = ::write(body_.fd, bytes + done, size - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      ec = last_error();  // disk full: the request fails with 500, nothing half-read is served
+      ec = last_error();  // disk full: the request is refused with 507, nothing half-read is served
       break;
     }
     done += static_cast<std::size_t>(n);

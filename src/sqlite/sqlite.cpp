@@ -1,12 +1,31 @@
 #include "sqlite.hpp"
 
+#include <cerrno>
+
 namespace sluice::sqlite {
 
+StorageFull::StorageFull(std::string detail)
+    : core::Failure({507, "insufficient_storage",
+                     "The server's disk is full: this change was not stored (its transaction was rolled back); "
+                     "what was stored before it is intact. " + detail,
+                     nullptr}) {}
+
 namespace {
-void check(sqlite3* db, int rc, std::string_view what) {
-  if (rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-    throw Error(std::string(what) + ": " + sqlite3_errmsg(db));
+
+/// Out of space: the disk (ENOSPC, which SQLite reports as SQLITE_FULL), a quota (EDQUOT) or the
+/// process's file-size limit (EFBIG, RLIMIT_FSIZE) — the same to the client: nothing more fits.
+bool is_disk_full(sqlite3* db, int rc) {
+  const int error = sqlite3_system_errno(db);
+  return (rc & 0xff) == SQLITE_FULL ||
+         ((rc & 0xff) == SQLITE_IOERR && (error == ENOSPC || error == EFBIG || error == EDQUOT));
 }
+
+void check(sqlite3* db, int rc, std::string_view what) {
+  if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) return;
+  if (is_disk_full(db, sqlite3_extended_errcode(db))) throw StorageFull(sqlite3_errmsg(db));
+  throw Error(std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
 }  // namespace
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
@@ -81,6 +100,7 @@ void Database::exec(std::string_view sql) {
   if (rc != SQLITE_OK) {
     std::string message = error ? error : sqlite3_errmsg(db_);
     sqlite3_free(error);
+    if (is_disk_full(db_, sqlite3_extended_errcode(db_))) throw StorageFull(message);
     throw Error(message);
   }
 }

@@ -2,6 +2,8 @@
 // A thin RAII layer over the SQLite C API: a connection and prepared statements. An internal
 // library (not public API) that the job store, the dataset store and the batch stores link.
 
+#include "sluice/core/error.hpp"
+
 #include <sqlite3.h>
 
 #include <cstddef>
@@ -15,6 +17,14 @@ namespace sluice::sqlite {
 class Error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+/// The disk is full (SQLITE_FULL, or a write that failed with ENOSPC): answered as 507
+/// `insufficient_storage`, not 500. SQLite rolls the statement back; the Transaction guard
+/// rolls back the rest.
+class StorageFull : public core::Failure {
+ public:
+  explicit StorageFull(std::string detail);
 };
 
 class Statement {
