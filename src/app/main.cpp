@@ -60,7 +60,7 @@ int work(const sluice::server::JobOptions& options, const sluice::server::AiOpti
   std::shared_ptr<sluice::rag::Datasets> datasets;
   if (!options.database_url.empty()) {
     datasets = sluice::server::open_datasets(options.data_dir, sluice::server::open_database(options.database_url),
-                                             models.embedder, 1.0);
+                                             models.embedder, 1.0, /*serves_searches=*/false);
     sluice::rag::handle_indexing_jobs(jobs.queue(), [datasets] { return datasets; });
   }
   jobs.start_workers();

@@ -14,12 +14,13 @@ std::shared_ptr<postgres::Database> open_database(const std::string& url) {
 }
 
 std::shared_ptr<rag::Datasets> open_datasets(const std::string& data_dir, std::shared_ptr<postgres::Database> database,
-                                             std::shared_ptr<ai::Embedder> embedder, double vector_weight) {
+                                             std::shared_ptr<ai::Embedder> embedder, double vector_weight,
+                                             bool serves_searches) {
   const auto directory = std::filesystem::path(data_dir) / "rag";
   std::filesystem::create_directories(directory);
   auto store = database ? rag::open_postgres_dataset_store(std::move(database))
                         : rag::open_sqlite_dataset_store((directory / "rag.db").string());
-  return std::make_shared<rag::Datasets>(rag::DatasetsOptions{.directory = directory, .vector_weight = vector_weight},
+  return std::make_shared<rag::Datasets>(rag::DatasetsOptions{.directory = directory, .vector_weight = vector_weight, .serves_searches = serves_searches},
                                          std::move(store), std::move(embedder));
 }
 

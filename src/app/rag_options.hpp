@@ -37,7 +37,8 @@ std::shared_ptr<postgres::Database> open_database(const std::string& url);
 /// the schema is migrated here), else SQLite in <data_dir>/rag. Index files live in
 /// <data_dir>/rag either way.
 std::shared_ptr<rag::Datasets> open_datasets(const std::string& data_dir, std::shared_ptr<postgres::Database> database,
-                                             std::shared_ptr<ai::Embedder> embedder, double vector_weight);
+                                             std::shared_ptr<ai::Embedder> embedder, double vector_weight,
+                                             bool serves_searches = true);
 
 /// Adds --context-dataset, --dataset-admin-keys, --upload-limit and --hybrid-vector-weight to `command`.
 void add_rag_flags(CLI::App& command, RagOptions& options);

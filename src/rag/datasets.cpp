@@ -273,8 +273,12 @@ json::value Datasets::build(std::int64_t id, jobs::JobContext& job) {
   if (!has_vectors(*dataset))
     throw std::invalid_argument("dataset " + std::to_string(id) + " is embedded with '" + dataset->embedding_model +
                                 "' but this server embeds with '" + embedder_->model() + "'");
-  auto index_of = index(id);
-  if (!index_of) return deleted();
+  // A process that serves no searches (`sluice worker` on a shared store) only writes the store.
+  std::shared_ptr<Index> index_of;
+  if (options_.serves_searches) {
+    index_of = index(id);
+    if (!index_of) return deleted();
+  }
   const ChunkerOptions chunking{.size = dataset->chunk_size, .overlap = dataset->chunk_overlap};
   auto counter = [this](std::string_view text) { return count_tokens(text); };
 
@@ -293,6 +297,8 @@ json::value Datasets::build(std::int64_t id, jobs::JobContext& job) {
       chunked.emplace_back(std::move(document), std::move(drafts));
     }
     auto stored = store_->store_chunks(id, chunked);
+    chunked_documents += pending.size();
+    if (!index_of) continue;
     std::vector<std::vector<std::string>> terms;
     terms.reserve(stored.size());
     for (const auto& chunk : stored) terms.push_back(analyse(indexed_text(chunk.title, chunk.text)));
@@ -301,7 +307,6 @@ json::value Datasets::build(std::int64_t id, jobs::JobContext& job) {
       index_of->keyword.add(stored[i].id, terms[i]);
       index_of->chunk_document[stored[i].id] = stored[i].document_key;
     }
-    chunked_documents += pending.size();
   }
 
   // Phase 2: embed chunks without vectors; each batch's vectors are the checkpoint.
@@ -329,7 +334,7 @@ json::value Datasets::build(std::int64_t id, jobs::JobContext& job) {
       rows.emplace_back(batch[i].id, std::move(vectors[i]));
     }
     store_->store_vectors(id, rows);
-    {
+    if (index_of) {
       std::unique_lock lock(index_of->mutex);
       if (index_of->is_dropped) return deleted();
       for (const auto& [chunk, vector] : rows)
@@ -342,7 +347,7 @@ json::value Datasets::build(std::int64_t id, jobs::JobContext& job) {
     job.progress(static_cast<double>(done) / static_cast<double>(total),
                  std::to_string(done) + "/" + std::to_string(total) + " chunks");
   }
-  {
+  if (index_of) {
     std::unique_lock lock(index_of->mutex);
     if (index_of->is_dropped) return deleted();
     save(*index_of);

@@ -60,6 +60,9 @@ struct DatasetsOptions {
   /// weights suit a semantic embedder; a lexical one (the built-in) mostly repeats what BM25
   /// found, with more noise, and gets less (see docs/rag.md).
   double vector_weight = 1.0;
+  /// False in a process that only indexes (`sluice worker` on a shared store): build() then
+  /// writes the store without loading or updating in-memory indexes nobody searches here.
+  bool serves_searches = true;
 };
 
 /// Thread-safe. Every method may touch the disk or burn CPU: call them from the compute pool
