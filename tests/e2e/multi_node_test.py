@@ -82,6 +82,24 @@ def check_shared_datasets(cluster, a, b):
     filtered = search(a, id_, "lighthouse", k=20, mode="keyword", filter={"n": {"$gte": 290}})
     assert filtered and all(hit["metadata"]["n"] >= 290 for hit in filtered), filtered
 
+    for condition, expected in (({"group": {"$in": ["odd"]}}, lambda m: m["group"] == "odd"),
+                                ({"group": {"$ne": "odd"}}, lambda m: m["group"] == "even"),
+                                ({"n": {"$gt": 10, "$lt": 13}}, lambda m: 10 < m["n"] < 13)):
+        hits = search(b, id_, "lighthouse", k=50, mode="keyword", filter=condition)
+        assert hits and all(expected(hit["metadata"]) for hit in hits), (condition, hits)
+
+    # COPY's escapes and one upload naming a document twice (the later one wins, counted as an update).
+    odd = {"id": "odd\tid", "title": "Tabs\tand\\slashes", "text": "line one\nline\ttwo \\ back\\slash \r naïve café 東京 quasiquote",
+           "metadata": {"path": "C:\\dir", "quote": "\"x\""}}
+    twice = [{"id": "dup", "text": "first version"}, {"id": "dup", "text": "second version zebra"}]
+    result = api(a, "POST", "/datasets/%d/documents" % id_, {"documents": [odd] + twice}, expect=201)
+    assert (result["added"], result["updated"]) == (2, 1), result
+    stored = api(b, "GET", "/datasets/%d/documents/odd%%09id" % id_)
+    assert (stored["title"], stored["text"], stored["metadata"]) == (odd["title"], odd["text"], odd["metadata"]), stored
+    assert api(b, "GET", "/datasets/%d/documents/dup" % id_)["text"] == "second version zebra"
+    wait_job(a, process(a, id_))
+    assert search(b, id_, "quasiquote", k=1, mode="keyword")[0]["text"].startswith("line one\nline\ttwo")
+
     # Changed on B, searched on A at once: the change log is read before A answers.
     api(b, "DELETE", "/datasets/%d/documents/doc-17" % id_)
     assert all(hit["document_id"] != "doc-17" for hit in search(a, id_, "marker17", k=10, mode="keyword"))
