@@ -55,10 +55,12 @@ void Connection::watch_socket() {
   socket_.emplace(executor_, fd);
 }
 
-asio::awaitable<void> Connection::wait(Wait what, Clock::time_point deadline) {
+asio::awaitable<bool> Connection::is_ready_by(Wait what, Clock::time_point deadline) {
   asio::steady_timer timer(executor_, deadline);
   auto ready = [this](asio::posix::descriptor_base::wait_type type) { return socket_->async_wait(type, use_tuple); };
-  bool is_ready = true;
+  // Each result is stored before co_return: GCC 12 miscompiles a co_await of these operator
+  // expressions inside a co_return.
+  bool is_ready = false;
   switch (what) {
     case Wait::read:
       is_ready = (co_await (ready(asio::posix::descriptor_base::wait_read) || timer.async_wait(use_tuple))).index() == 0;
@@ -72,7 +74,12 @@ asio::awaitable<void> Connection::wait(Wait what, Clock::time_point deadline) {
                      .index() != 2;
       break;
   }
+  co_return is_ready;
+}
+
+asio::awaitable<void> Connection::wait(Wait what, Clock::time_point deadline) {
   // A statement still in flight cannot be matched to a later caller: the connection goes.
+  const bool is_ready = co_await is_ready_by(what, deadline);
   if (!is_ready) fail("the database did not answer in time");
 }
 
@@ -211,6 +218,23 @@ asio::awaitable<void> Connection::copy(std::string_view sql, std::string_view da
   if (ended < 0) fail("cannot send to the database");
   co_await flush(deadline);
   co_await finish(deadline);
+}
+
+asio::awaitable<std::vector<std::string>> Connection::notifications(Clock::time_point deadline) {
+  std::vector<std::string> payloads;
+  auto drain = [&] {
+    while (PGnotify* notify = PQnotifies(conn_)) {
+      payloads.emplace_back(notify->extra ? notify->extra : "");
+      PQfreemem(notify);
+    }
+  };
+  drain();  // some may have arrived with the last statement's answer
+  if (!payloads.empty()) co_return payloads;
+  const bool has_news = co_await is_ready_by(Wait::read, deadline);
+  if (!has_news) co_return payloads;  // a quiet spell is no failure
+  if (PQconsumeInput(conn_) == 0) fail("lost the database connection");
+  drain();
+  co_return payloads;
 }
 
 asio::awaitable<void> Connection::execute(std::string_view sql, Clock::time_point deadline) {

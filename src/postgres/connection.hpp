@@ -31,11 +31,15 @@ class Connection {
   boost::asio::awaitable<void> copy(std::string_view sql, std::string_view data, Clock::time_point deadline);
   /// Statements without parameters, several allowed (the simple query protocol).
   boost::asio::awaitable<void> execute(std::string_view sql, Clock::time_point deadline);
+  /// Waits for NOTIFY payloads (after LISTEN) until `deadline`; empty when none came.
+  boost::asio::awaitable<std::vector<std::string>> notifications(Clock::time_point deadline);
   /// A statement failed in a way that leaves the connection unusable (or it never opened).
   bool is_broken() const { return is_broken_; }
 
  private:
   enum class Wait { read, write, either };
+  /// Whether the socket became ready for `what` before `deadline`.
+  boost::asio::awaitable<bool> is_ready_by(Wait what, Clock::time_point deadline);
   /// Waits until the socket is ready for `what`, or throws Unavailable at `deadline`.
   boost::asio::awaitable<void> wait(Wait what, Clock::time_point deadline);
   boost::asio::awaitable<void> flush(Clock::time_point deadline);

@@ -4,6 +4,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -173,6 +174,7 @@ struct Database::Pool {
   std::size_t open = 0;  // connections lent out or idle
   std::vector<std::unique_ptr<Connection>> idle;
   std::deque<std::shared_ptr<asio::steady_timer>> waiters;  // units waiting for a connection
+  bool is_stopping = false;  // listeners end when they see it
 
   asio::awaitable<std::unique_ptr<Connection>> acquire(Clock::time_point deadline) {
     while (true) {
@@ -252,6 +254,7 @@ Database::~Database() {
   // Connections close on the loop that owns them, then the loop ends.
   asio::post(pool_->loop, [pool = pool_.get()] {
     pool->idle.clear();
+    pool->is_stopping = true;
     pool->guard.reset();
   });
   pool_->thread.join();
@@ -313,6 +316,51 @@ asio::awaitable<core::Result<bool>> Database::ping() {
     failure = e.what();
   }
   co_return core::Error{503, "database_unavailable", failure, nullptr};
+}
+
+namespace {
+
+/// One listener: connect, LISTEN, hand on each payload; on any failure wait and start over.
+/// It looks at `is_stopping` at least every `kTick`, so the database's destructor never waits long.
+asio::awaitable<void> follow(Database::Pool& pool, std::string conninfo, std::string channel,
+                             std::function<void(std::string_view)> on_notify, std::function<void()> on_connected) {
+  constexpr auto kTick = std::chrono::milliseconds(250);
+  auto backoff = std::chrono::milliseconds(100);
+  while (!pool.is_stopping) {
+    Connection connection(pool.loop.get_executor(), conninfo);
+    bool was_connected = false;
+    try {
+      // Named values, not temporaries, in these co_awaits: GCC 12 ends some temporaries' lives early.
+      const auto connect_by = Clock::now() + std::chrono::seconds(5);
+      co_await connection.connect(connect_by);
+      const std::string statement = "LISTEN " + channel;
+      co_await connection.execute(statement, connect_by);
+      was_connected = true;
+      backoff = std::chrono::milliseconds(100);
+      on_connected();
+      while (!pool.is_stopping) {
+        const auto until = Clock::now() + kTick;
+        auto payloads = co_await connection.notifications(until);
+        for (const auto& payload : payloads) on_notify(payload);
+      }
+    } catch (const std::exception& e) {
+      if (was_connected) spdlog::warn("database: stopped listening on {}: {}", channel, e.what());
+    }
+    for (auto waited = std::chrono::milliseconds(0); waited < backoff && !pool.is_stopping; waited += kTick) {
+      asio::steady_timer pause(pool.loop, std::min(kTick, backoff));
+      co_await pause.async_wait(use_tuple);
+    }
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5'000));
+  }
+}
+
+}  // namespace
+
+void Database::listen(std::string channel, std::function<void(std::string_view)> on_notify,
+                      std::function<void()> on_connected) {
+  asio::co_spawn(pool_->loop,
+                 follow(*pool_, options_.url, std::move(channel), std::move(on_notify), std::move(on_connected)),
+                 asio::detached);
 }
 
 void Database::migrate(std::string_view component, const std::vector<std::string_view>& steps) {

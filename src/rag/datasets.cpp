@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
 #include <shared_mutex>
 #include <stdexcept>
 #include <unordered_set>
@@ -43,13 +44,81 @@ std::string indexed_text(std::string_view title, std::string_view text) {
   return out;
 }
 
+/// What the store's listener (on the database's loop) hands to the follower thread. Shared, so
+/// that a late announcement after the Datasets are gone touches only this.
+struct Datasets::Follower {
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::unordered_set<std::int64_t> due;  // datasets announced since the follower last looked
+  bool is_all_due = false;               // the listener reconnected: anything may have been missed
+  bool is_stopping = false;
+};
+
 Datasets::Datasets(DatasetsOptions options, std::shared_ptr<DatasetStore> store,
                    std::shared_ptr<ai::Embedder> embedder)
     : options_(std::move(options)), store_(std::move(store)), embedder_(std::move(embedder)) {
   std::filesystem::create_directories(options_.directory);
+  if (!store_->is_shared() || !options_.serves_searches) return;
+  follower_ = std::make_shared<Follower>();
+  std::weak_ptr<Follower> weak = follower_;
+  store_->follow_changes(
+      [weak](std::int64_t dataset) {
+        if (auto follower = weak.lock()) {
+          std::lock_guard lock(follower->mutex);
+          follower->due.insert(dataset);
+          follower->wake.notify_one();
+        }
+      },
+      [weak] {
+        if (auto follower = weak.lock()) {
+          std::lock_guard lock(follower->mutex);
+          follower->is_all_due = true;
+          follower->wake.notify_one();
+        }
+      });
+  follower_thread_ = std::thread([this] { follow(); });
 }
 
-Datasets::~Datasets() = default;
+Datasets::~Datasets() {
+  if (!follower_) return;
+  {
+    std::lock_guard lock(follower_->mutex);
+    follower_->is_stopping = true;
+    follower_->wake.notify_one();
+  }
+  follower_thread_.join();
+}
+
+void Datasets::follow() {
+  while (true) {
+    std::unordered_set<std::int64_t> due;
+    bool is_all_due = false;
+    {
+      std::unique_lock lock(follower_->mutex);
+      follower_->wake.wait(lock, [&] {
+        return follower_->is_stopping || follower_->is_all_due || !follower_->due.empty();
+      });
+      if (follower_->is_stopping) return;
+      due.swap(follower_->due);
+      is_all_due = std::exchange(follower_->is_all_due, false);
+    }
+    // Only the indexes this node has loaded: another is read whole when first searched here.
+    std::vector<std::pair<std::int64_t, std::shared_ptr<Index>>> loaded;
+    {
+      std::lock_guard lock(indexes_mutex_);
+      for (const auto& [id, index] : indexes_)
+        if (is_all_due || due.contains(id)) loaded.emplace_back(id, index);
+    }
+    for (const auto& [id, index] : loaded) {
+      try {
+        catch_up(id, *index);
+      } catch (const std::exception& e) {
+        // The database is away: the next search catches up itself, or the reconnect marks all due.
+        spdlog::debug("dataset {}: catching up failed: {}", id, e.what());
+      }
+    }
+  }
+}
 
 std::size_t Datasets::count_tokens(std::string_view text) const {
   if (auto tokens = embedder_->count_tokens(text)) return *tokens;

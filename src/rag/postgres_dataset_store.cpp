@@ -11,6 +11,7 @@
 #include "sluice/postgres/database.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <unordered_map>
@@ -608,6 +609,17 @@ class PostgresDatasetStore final : public DatasetStore {
       for (int i = 0; i < rows.size(); ++i) ids.push_back(rows.integer(i, 0));
       co_return ids;
     });
+  }
+
+  void follow_changes(std::function<void(std::int64_t)> changed, std::function<void()> reconnected) override {
+    db_->listen(
+        "sluice_rag_changes",
+        [changed = std::move(changed)](std::string_view payload) {
+          std::int64_t dataset = 0;  // "<dataset>:<seq>"
+          std::from_chars(payload.data(), payload.data() + payload.size(), dataset);
+          if (dataset > 0) changed(dataset);
+        },
+        std::move(reconnected));
   }
 
   std::int64_t last_change(std::int64_t dataset) override {

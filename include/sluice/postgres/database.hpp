@@ -166,6 +166,13 @@ class Database : public std::enable_shared_from_this<Database> {
   /// Whether a connection answers `SELECT 1` now (for /ready); the error when not.
   boost::asio::awaitable<core::Result<bool>> ping();
 
+  /// Listens on `channel` on a connection of its own for as long as the database lives:
+  /// `on_notify(payload)` for each NOTIFY, `on_connected()` after each (re)connect (what was
+  /// announced while it was away is lost, so listeners re-read what they follow then). Both run
+  /// on the pool's loop: they must only hand work on.
+  void listen(std::string channel, std::function<void(std::string_view)> on_notify,
+              std::function<void()> on_connected);
+
   const Options& options() const { return options_; }
   boost::asio::any_io_executor executor();
 

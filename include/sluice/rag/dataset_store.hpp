@@ -123,6 +123,10 @@ class DatasetStore {
                                                  std::size_t /*limit*/) {
     return {};
   }
+  /// Calls `changed(dataset)` when another process logs a change (a shared store's NOTIFY), and
+  /// `reconnected()` when announcements may have been missed. Both may run on any thread and must
+  /// only hand work on. The embedded store has no one else to hear from.
+  virtual void follow_changes(std::function<void(std::int64_t)> /*changed*/, std::function<void()> /*reconnected*/) {}
   /// The chunks `ids` that still exist, as for_each_chunk gives them.
   virtual std::vector<Chunk> chunks(std::int64_t dataset, const std::vector<std::int64_t>& ids) = 0;
 

@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -132,6 +133,12 @@ class Datasets {
   std::mutex indexes_mutex_;  // guards indexes_ (and loading into it)
   std::mutex process_mutex_;  // serialises process()'s "is a job running? else enqueue one"
   std::unordered_map<std::int64_t, std::shared_ptr<Index>> indexes_;
+  // A shared store's announcements, applied in the background by `follower_` so that searches
+  // rarely find their index behind (they catch up themselves when they do).
+  struct Follower;
+  std::shared_ptr<Follower> follower_;
+  std::thread follower_thread_;
+  void follow();
 };
 
 /// The text a chunk is indexed and embedded as: its document's title, then the chunk.
