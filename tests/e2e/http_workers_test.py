@@ -15,10 +15,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cluster import call, wait_for  # noqa: E402
 CLIENT_DIR = os.path.join(ROOT, "clients", "python")
 
 WORKER = r"""
@@ -51,29 +51,6 @@ def doomed(payload, job):
 print("worker ready", flush=True)
 worker.run()
 """
-
-
-def call(base, method, path, body=None, expect=200):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            status, text = response.status, response.read()
-    except urllib.error.HTTPError as e:
-        status, text = e.code, e.read()
-    assert status == expect, "%s %s: HTTP %d %s" % (method, path, status, text[:300])
-    return json.loads(text)
-
-
-def wait_for(what, condition, seconds=30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def start_worker(base, lease_ms, name):
