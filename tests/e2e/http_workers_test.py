@@ -7,7 +7,6 @@ retried, Permanent fails at once; kill -9 of a worker mid-job hands the job to a
 after the lease, and the result is recorded once; stale lease tokens get 409; the server's own
 job types cannot be enqueued or claimed."""
 
-import json
 import os
 import re
 import signal
