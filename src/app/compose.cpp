@@ -171,6 +171,7 @@ void compose_server(App& app, const ServeOptions& options) {
                                   .model_responses = Protection::model_route_responses()}));
   auto batches = options.batches;  // --file-size-limit, --batch-concurrency
   batches.data_dir = options.jobs.data_dir;
+  batches.database = database;
   batches.limits = options.ai.limits;
   batches.job_defaults = jobs->defaults();
   batches.ownership = ownership;

@@ -51,16 +51,19 @@ int work(const sluice::server::JobOptions& options, const sluice::server::AiOpti
   sluice::server::JobService jobs(options);
   sluice::core::ComputePool compute(sluice::core::available_cpus());
   auto models = sluice::server::build_model_stack(ai, {.compute = compute, .metrics = nullptr});
+  // With --database-url, batches, files and datasets are the shared ones in PostgreSQL.
+  auto database = sluice::server::open_database(options.database_url);
   batches.data_dir = options.data_dir;
+  batches.database = database;
   batches.limits = ai.limits;
   // The models exist now, before any worker thread does: nothing races to build them.
   sluice::ai::openai::register_batch_job(jobs.queue(), batches, models.embedder, models.generator);
   // Indexing runs wherever the datasets are shared: with --database-url a worker writes chunks
   // and vectors to PostgreSQL, and every serving node catches up from its change log.
   std::shared_ptr<sluice::rag::Datasets> datasets;
-  if (!options.database_url.empty()) {
-    datasets = sluice::server::open_datasets(options.data_dir, sluice::server::open_database(options.database_url),
-                                             models.embedder, 1.0, /*serves_searches=*/false);
+  if (database) {
+    datasets = sluice::server::open_datasets(options.data_dir, database, models.embedder, 1.0,
+                                             /*serves_searches=*/false);
     sluice::rag::handle_indexing_jobs(jobs.queue(), [datasets] { return datasets; });
   }
   jobs.start_workers();

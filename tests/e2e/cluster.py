@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -101,6 +102,7 @@ class Postgres:
 
 class Process:
     def __init__(self, args, env, log_path, ready_pattern):
+        self.args = args
         self.log_path = log_path
         self.log = open(log_path, "w")
         self.process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=self.log, text=True)
@@ -186,11 +188,11 @@ class Cluster:
         os.makedirs(path, exist_ok=True)
         return path
 
-    def serve(self, *flags, name=None, workers=0):
+    def serve(self, *flags, name=None, workers=0, database_url=None):
         """A serving node; returns its base URL (the process is in self.processes[-1])."""
         name = name or "serve-%d" % len(self.processes)
         args = [self.binary, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", self._data_dir(name),
-                "--redis-url", self.redis_url, "--database-url", self.postgres.url,
+                "--redis-url", self.redis_url, "--database-url", database_url or self.postgres.url,
                 "--job-workers", str(workers), *flags]
         process = Process(args, self._env(), os.path.join(self.root, name + ".log"), "sluice listening on")
         self.processes.append(process)
@@ -203,3 +205,72 @@ class Cluster:
         process = Process(args, self._env(), os.path.join(self.root, name + ".log"), "sluice worker running")
         self.processes.append(process)
         return process
+
+
+class Partition:
+    """A TCP relay in front of PostgreSQL for one node: cut() drops every relayed connection and
+    refuses new ones (a network partition, as the node sees it), heal() lets them through again.
+
+        partition = Partition(cluster.postgres.port)
+        c = cluster.serve(database_url=partition.url)
+    """
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.is_cut = False
+        self.lock = threading.Lock()
+        self.sockets = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self):
+        return "postgresql://postgres@127.0.0.1:%d/postgres" % self.port
+
+    def cut(self):
+        with self.lock:
+            self.is_cut = True
+            for s in self.sockets:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                s.close()
+            self.sockets = []
+
+    def heal(self):
+        with self.lock:
+            self.is_cut = False
+
+    def _accept(self):
+        while True:
+            client, _ = self.listener.accept()
+            with self.lock:
+                if self.is_cut:
+                    client.close()
+                    continue
+                try:
+                    server = socket.create_connection(("127.0.0.1", self.target_port))
+                except OSError:
+                    client.close()
+                    continue
+                self.sockets += [client, server]
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._relay, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _relay(source, sink):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        for s in (source, sink):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass

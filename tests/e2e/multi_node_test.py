@@ -8,16 +8,21 @@ or dataset deleted on B disappears from A; kill -9 of a worker mid-indexing: the
 resumes from the checkpoint and the chunks equal a clean run's; kill -9 of a serving node
 mid-upload: re-sending to the other node converges (counted unchanged); PostgreSQL stopped:
 503 database_unavailable with Retry-After, and everything recovers by itself once it is back;
-a restarted node loads its indexes from the store."""
+a restarted node loads its indexes from the store; a node cut off from PostgreSQL and back catches
+up from the change log; a file uploaded on A is batched on B, run by a worker killed half-way and
+finished by the other, every line's result exactly once, its output served by A."""
 
+import collections
+import json
 import os
 import random
 import sys
 import threading
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster import Cluster, call, wait_for  # noqa: E402
+from cluster import Cluster, Partition, call, wait_for  # noqa: E402
 
 ALPHA = {"Authorization": "Bearer alpha-key"}
 BETA = {"Authorization": "Bearer beta-key"}
@@ -205,6 +210,97 @@ def check_database_outage(cluster, b, id_):
     assert call(b, "GET", "/ready")["checks"]["database"]["status"] == "ok"
 
 
+def check_partition(cluster, a, id_):
+    """A node cut off from PostgreSQL answers 503 while it is, and afterwards serves what a
+    connected node does, including what was written while it was away."""
+    partition = Partition(cluster.postgres.port)
+    c = cluster.serve("--job-lease-ms", "1500", database_url=partition.url)
+    assert ids(search(c, id_, "marker7", mode="keyword")) == ids(search(a, id_, "marker7", mode="keyword"))
+    partition.cut()
+    status, body, _ = call(c, "POST", "/datasets/%d/search" % id_, {"query": "marker7"}, expect=None,
+                           headers=ALPHA, timeout=30)
+    assert status == 503 and body["code"] == "database_unavailable", (status, body)
+    # Written meanwhile through A and indexed by a worker: C cannot hear of it.
+    api(a, "POST", "/datasets/%d/documents" % id_,
+        {"documents": [{"id": "while-away", "text": "partitioned zeppelin hangar beacon"}]}, expect=201)
+    wait_job(a, process(a, id_))
+    partition.heal()
+    assert wait_for("the node back", lambda: call(c, "GET", "/ready", expect=None)[0] == 200, 30)
+    for query in ("partitioned zeppelin", "marker7", "lighthouse keeper night"):
+        for mode in ("keyword", "hybrid"):
+            assert ids(search(c, id_, query, mode=mode)) == ids(search(a, id_, query, mode=mode)), (query, mode)
+    assert search(c, id_, "partitioned zeppelin", mode="keyword")[0]["document_id"] == "while-away"
+
+
+def multipart(fields, filename, content):
+    boundary = "sluice-test-%d" % random.getrandbits(48)
+    body = b""
+    for name, value in fields.items():
+        body += ('--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (boundary, name, value)).encode()
+    body += ('--%s\r\nContent-Disposition: form-data; name="file"; filename="%s"\r\n'
+             'Content-Type: application/octet-stream\r\n\r\n' % (boundary, filename)).encode()
+    body += content + ("\r\n--%s--\r\n" % boundary).encode()
+    return body, {"Content-Type": "multipart/form-data; boundary=" + boundary}
+
+
+def upload_file(base, purpose, filename, content, headers=ALPHA):
+    body, content_type = multipart({"purpose": purpose}, filename, content)
+    return call(base, "POST", "/v1/files", raw=body, headers={**headers, **content_type})
+
+
+def file_content(base, file_id, headers=ALPHA):
+    request = urllib.request.Request(base + "/v1/files/%s/content" % file_id, headers=headers)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return response.read()
+
+
+def check_files_and_batches(cluster, a, b):
+    # Any node serves any file, whole (5 MB: several stored chunks, streamed out) and owned.
+    big = random.Random(5).randbytes(5 * 1024 * 1024 + 17)
+    stored = upload_file(a, "user_data", "big.bin", big)
+    assert call(b, "GET", "/v1/files/" + stored["id"], headers=ALPHA)["bytes"] == len(big)
+    assert file_content(b, stored["id"]) == big
+    call(b, "GET", "/v1/files/" + stored["id"], expect=404, headers=BETA)
+    assert stored["id"] in [f["id"] for f in call(b, "GET", "/v1/files?purpose=user_data", headers=ALPHA)["data"]]
+    call(b, "DELETE", "/v1/files/" + stored["id"], headers=ALPHA)
+    call(a, "GET", "/v1/files/" + stored["id"], expect=404, headers=ALPHA)
+
+    # A batch of a file uploaded on A, created on B, run by a worker killed half-way.
+    lines = 4000
+    text = "".join(json.dumps({"custom_id": "line-%d" % i, "method": "POST", "url": "/v1/embeddings",
+                               "body": {"model": "sluice-embed", "input": "batched text %d" % i}}) + "\n"
+                   for i in range(lines))
+    text += json.dumps({"custom_id": "bad", "method": "POST", "url": "/v1/embeddings",
+                        "body": {"model": "no-such-model", "input": "x"}}) + "\n"
+    input_file = upload_file(a, "batch", "input.jsonl", text.encode())
+    batch = call(b, "POST", "/v1/batches", {"input_file_id": input_file["id"], "endpoint": "/v1/embeddings",
+                                            "completion_window": "24h"}, headers=ALPHA)
+
+    def progressed():
+        got = call(a, "GET", "/v1/batches/" + batch["id"], headers=ALPHA)
+        return got if got["request_counts"]["completed"] >= 300 else None
+    at_kill = wait_for("the batch under way", progressed, 120)
+    assert at_kill["status"] == "in_progress", at_kill
+    for worker in [p for p in cluster.processes if p.args[1] == "worker"]:
+        worker.kill()
+    fresh = cluster.worker("--job-lease-ms", "1500", workers=1)
+
+    def finished():
+        got = call(b, "GET", "/v1/batches/" + batch["id"], headers=ALPHA)
+        return got if got["status"] in ("completed", "failed", "cancelled", "expired") else None
+    final = wait_for("the batch", finished, 180)
+    assert final["status"] == "completed", final
+    assert "batch %s resumes" % batch["id"] in open(fresh.log_path).read(), fresh.tail()
+    assert final["request_counts"] == {"total": lines + 1, "completed": lines, "failed": 1}, final
+    output = file_content(a, final["output_file_id"]).decode()
+    seen = collections.Counter(json.loads(line)["custom_id"] for line in output.splitlines())
+    assert len(seen) == lines and max(seen.values()) == 1, (len(seen), seen.most_common(2))
+    errors = file_content(b, final["error_file_id"]).decode().splitlines()
+    assert [json.loads(line)["custom_id"] for line in errors] == ["bad"]
+    assert call(a, "GET", "/v1/files/" + final["output_file_id"], headers=ALPHA)["purpose"] == "batch_output"
+    call(a, "GET", "/v1/batches/" + batch["id"], expect=404, headers=BETA)
+
+
 STARTED = time.time()
 
 
@@ -230,8 +326,12 @@ def main():
         for query in ("lighthouse keeper night", "marker42"):
             assert ids(search(c, shared, query)) == ids(search(b, shared, query))
         done("a new node serves what the others do")
+        check_partition(cluster, a, shared)
+        done("a node cut off from PostgreSQL and back")
         check_delete_dataset(a, b, shared)
         done("a dataset deleted on B is gone from A")
+        check_files_and_batches(cluster, a, b)
+        done("files and batches through any node, a worker killed mid-batch")
         check_node_killed_mid_upload(cluster, a, b)
         done("a node killed mid-upload")
 

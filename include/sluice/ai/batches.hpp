@@ -1,6 +1,6 @@
 #pragma once
 // OpenAI's Files and Batches API as a route group a library user mounts in one call, on
-// Sluice's durable jobs: uploads live in the data directory, and each batch is the
+// Sluice's durable jobs: uploads live in the data directory (or PostgreSQL), and each batch is the
 // `openai_batch` job, run through the same model services as the online /v1 routes (in the
 // serving process or in `sluice worker` processes sharing the data directory and job store):
 //
@@ -26,11 +26,17 @@ class Container;
 namespace sluice::jobs {
 class JobQueue;
 }
+namespace sluice::postgres {
+class Database;
+}
 
 namespace sluice::ai::openai {
 
 struct BatchOptions {
   std::string data_dir = "data";                      // uploads (files/) and their index (openai.db) live under it
+  /// Files, batches and their results in PostgreSQL instead (several nodes and workers share
+  /// them); null: the data directory.
+  std::shared_ptr<postgres::Database> database;
   std::uint64_t file_size_limit = 200 * 1024 * 1024;  // per uploaded file; larger → 413
   // A full embedding batch per compute slot or so; the lines queue behind interactive requests.
   std::size_t concurrency = 64;  // requests of one batch in flight at once

@@ -34,11 +34,16 @@ namespace sluice::ai::openai {
 
 namespace {
 
-/// The stores under the data directory and the limits of the lines; the models are the caller's.
+/// The stores (the data directory's or PostgreSQL's) and the limits of the lines; the models are the caller's.
 std::shared_ptr<batches::BatchServices> open_services(const BatchOptions& options) {
   auto services = std::make_shared<batches::BatchServices>();
-  services->files = std::make_shared<batches::FileStore>(options.data_dir);
-  services->batches = std::make_shared<batches::BatchStore>(options.data_dir);
+  if (options.database) {
+    services->files = batches::open_postgres_file_store(options.database);
+    services->batches = batches::open_postgres_batch_store(options.database);
+  } else {
+    services->files = batches::open_local_file_store(options.data_dir);
+    services->batches = batches::open_sqlite_batch_store(options.data_dir);
+  }
   services->concurrency = options.concurrency;
   services->limits = options.limits;
   return services;

@@ -16,12 +16,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <optional>
 #include <stdexcept>
 #include <unordered_set>
@@ -30,58 +26,9 @@ namespace sluice::ai::batches {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
-namespace fs = std::filesystem;
 using openai::unix_now;
 
 namespace {
-
-/// A result file that only grows by whole lines: one write() per line, so a process killed
-/// mid-write leaves at most a torn last line, which recovery cuts off.
-class ResultFile {
- public:
-  explicit ResultFile(const fs::path& path)
-      : fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) {
-    if (fd_ < 0) throw std::runtime_error("cannot open " + path.string() + ": " + std::strerror(errno));
-  }
-  ~ResultFile() { ::close(fd_); }
-  ResultFile(const ResultFile&) = delete;
-  ResultFile& operator=(const ResultFile&) = delete;
-
-  void append(std::string_view line) {
-    while (!line.empty()) {
-      auto n = ::write(fd_, line.data(), line.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw std::runtime_error(std::string("cannot write a batch result: ") + std::strerror(errno));
-      line.remove_prefix(static_cast<std::size_t>(n));
-    }
-  }
-
- private:
-  int fd_;
-};
-
-/// Reads back the custom_ids that already have a line in `path` and cuts off a torn last line;
-/// the number of whole lines.
-std::size_t recover(const fs::path& path, std::unordered_set<std::string>& done) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return 0;
-  std::string line;
-  std::uintmax_t whole = 0;  // bytes of the whole lines
-  std::size_t count = 0;
-  while (std::getline(in, line)) {
-    if (in.eof()) break;  // no newline: the write was cut short
-    boost::system::error_code ec;
-    auto value = json::parse(line, ec);
-    const json::value* id = !ec && value.is_object() ? value.as_object().if_contains("custom_id") : nullptr;
-    if (!id || !id->is_string()) break;
-    done.emplace(id->as_string());
-    whole += line.size() + 1;
-    ++count;
-  }
-  in.close();
-  if (fs::file_size(path) != whole) fs::resize_file(path, whole);
-  return count;
-}
 
 bool is_finished(std::string_view status) {
   return status == "completed" || status == "failed" || status == "cancelled" || status == "expired";
@@ -91,17 +38,21 @@ json::object counts_json(std::size_t total, std::size_t completed, std::size_t f
   return {{"total", total}, {"completed", completed}, {"failed", failed}};
 }
 
-/// Output and error files of a batch: partial while it runs, then renamed to their file ids.
-struct ResultPaths {
-  fs::path output_partial, errors_partial;
+/// A batch's output and error logs, and the file ids they become.
+struct Results {
   std::string output_id, errors_id;
+  std::unique_ptr<ResultLog> output, errors;
 
-  ResultPaths(const FileStore& files, const std::string& batch_id) {
+  Results(FileStore& files, const std::string& batch_id) {
     auto suffix = batch_id.substr(batch_id.find('_') + 1);
     output_id = "file-out" + suffix;
     errors_id = "file-err" + suffix;
-    output_partial = files.directory() / (batch_id + ".output.partial");
-    errors_partial = files.directory() / (batch_id + ".errors.partial");
+    output = files.results(batch_id, "output", output_id);
+    errors = files.results(batch_id, "errors", errors_id);
+  }
+  void flush() {
+    output->flush();
+    errors->flush();
   }
 };
 
@@ -116,8 +67,7 @@ struct Execution {
   std::string endpoint;
   std::istream& input;
   std::unordered_set<std::string>& done;
-  ResultFile output;
-  ResultFile errors;
+  Results& results;
   std::size_t total = 0, completed = 0, failed = 0;
   std::int64_t expires_at = 0;
   std::shared_ptr<ai::Embedder> embedder;
@@ -139,8 +89,10 @@ struct Execution {
     return std::nullopt;
   }
 
-  /// Writes the counts and progress; stops on cancel, expiry or a job that must stop.
+  /// Makes the lines so far durable, writes the counts and progress; stops on cancel, expiry
+  /// or a job that must stop.
   void check() {
+    results.flush();
     if (job.is_cancelled()) {
       stop = Stop::interrupted;
       return;
@@ -175,10 +127,10 @@ asio::awaitable<void> run_lines(Execution& e) {
     auto text = core::json_text(result_line(line->custom_id, std::move(outcome)));
     text += '\n';
     if (is_success) {
-      e.output.append(text);
+      e.results.output->append(line->custom_id, text);
       ++e.completed;
     } else {
-      e.errors.append(text);
+      e.results.errors->append(line->custom_id, text);
       ++e.failed;
     }
   }
@@ -216,26 +168,17 @@ Stop execute(Execution& e) {
   asio::co_spawn(loop, watch(e), on_done);
   loop.run();
   if (failure) std::rethrow_exception(failure);
+  e.results.flush();
   return e.stop;
 }
 
-/// Renames the partial results to their file ids and records them; safe to repeat.
-std::pair<json::value, json::value> publish_results(BatchServices& s, const ResultPaths& paths,
-                                                    const std::string& owner, const std::string& batch_id) {
-  auto publish = [&](const fs::path& partial, const std::string& id, const std::string& name) -> json::value {
-    if (fs::exists(partial)) {
-      if (fs::file_size(partial) == 0) {
-        fs::remove(partial);
-        return nullptr;
-      }
-      fs::rename(partial, s.files->path(id));
-    }
-    if (!fs::exists(s.files->path(id))) return nullptr;
-    s.files->adopt(id, owner, "batch_output", name);
-    return json::value(id);
-  };
-  auto output = publish(paths.output_partial, paths.output_id, batch_id + "_output.jsonl");
-  auto errors = publish(paths.errors_partial, paths.errors_id, batch_id + "_error.jsonl");
+/// Turns the logs into files of the batch's owner; safe to repeat.
+std::pair<json::value, json::value> publish_results(Results& results, const std::string& owner,
+                                                    const std::string& batch_id) {
+  auto output = results.output->publish(owner, batch_id + "_output.jsonl") ? json::value(results.output_id)
+                                                                            : json::value(nullptr);
+  auto errors = results.errors->publish(owner, batch_id + "_error.jsonl") ? json::value(results.errors_id)
+                                                                           : json::value(nullptr);
   return {std::move(output), std::move(errors)};
 }
 
@@ -250,7 +193,7 @@ void fail_batch(BatchServices& s, const std::string& id, std::vector<LineError> 
 }
 
 /// The batch's last steps: results published, then its final status.
-json::value finish(BatchServices& s, const StoredBatch& stored, const ResultPaths& paths, std::string_view status,
+json::value finish(BatchServices& s, const StoredBatch& stored, Results& results, std::string_view status,
                    std::size_t completed, std::size_t failed) {
   const auto id = std::string(stored.batch.at("id").as_string());
   if (status == "completed")
@@ -258,7 +201,7 @@ json::value finish(BatchServices& s, const StoredBatch& stored, const ResultPath
       batch["status"] = "finalizing";
       batch["finalizing_at"] = unix_now();
     });
-  auto [output, errors] = publish_results(s, paths, stored.owner, id);
+  auto [output, errors] = publish_results(results, stored.owner, id);
   s.batches->update(id, [&](json::object& batch) {
     batch["status"] = status;
     batch[std::string(status) + "_at"] = unix_now();
@@ -280,31 +223,27 @@ json::value run_batch(const std::string& batch_id, BatchServices& s, jobs::JobCo
   auto& batch = stored->batch;
   std::string status(batch.at("status").as_string());
   if (is_finished(status)) return {{"batch_id", batch_id}, {"status", status}};
-  const ResultPaths paths(*s.files, batch_id);
+  Results results(*s.files, batch_id);
   std::unordered_set<std::string> done;
-  // Results so far: in the partial files, or in the published ones if finalising was cut short.
-  auto results = [&](const fs::path& partial, const std::string& published) {
-    return recover(fs::exists(partial) ? partial : s.files->path(published), done);
-  };
-  std::size_t completed = results(paths.output_partial, paths.output_id);
-  std::size_t failed = results(paths.errors_partial, paths.errors_id);
+  std::size_t completed = results.output->recover(done);
+  std::size_t failed = results.errors->recover(done);
   if (completed + failed > 0)
     spdlog::info("batch {} resumes: {} results already written", batch_id, completed + failed);
-  if (status == "cancelling") return finish(s, *stored, paths, "cancelled", completed, failed);
+  if (status == "cancelling") return finish(s, *stored, results, "cancelled", completed, failed);
   // Results already published: the process stopped while finalising.
-  if (status == "finalizing" || fs::exists(s.files->path(paths.output_id)) ||
-      fs::exists(s.files->path(paths.errors_id)))
-    return finish(s, *stored, paths, "completed", completed, failed);
+  if (status == "finalizing" || results.output->is_published() || results.errors->is_published())
+    return finish(s, *stored, results, "completed", completed, failed);
 
   const std::string input_id(batch.at("input_file_id").as_string());
   const std::string endpoint(batch.at("endpoint").as_string());
-  std::ifstream input(s.files->path(input_id), std::ios::binary);
-  if (!input) {
+  auto missing_input = [&]() -> json::value {
     fail_batch(s, batch_id, {{0, "input_file_missing", "The input file " + input_id + " no longer exists", ""}});
     return {{"batch_id", batch_id}, {"status", "failed"}};
-  }
+  };
+  auto input = s.files->open(input_id);
+  if (!input) return missing_input();
   if (status == "validating") {
-    auto validation = validate_batch_input(input, endpoint, kMaxBatchRequests);
+    auto validation = validate_batch_input(*input, endpoint, kMaxBatchRequests);
     if (!validation.errors.empty()) {
       spdlog::info("batch {} failed validation: {} error(s)", batch_id, validation.errors.size());
       fail_batch(s, batch_id, std::move(validation.errors));
@@ -316,14 +255,13 @@ json::value run_batch(const std::string& batch_id, BatchServices& s, jobs::JobCo
       b["status"] = "in_progress";
       b["in_progress_at"] = unix_now();
     });
-    if (updated && updated->at("status") == "cancelling") return finish(s, *stored, paths, "cancelled", 0, 0);
+    if (updated && updated->at("status") == "cancelling") return finish(s, *stored, results, "cancelled", 0, 0);
     batch["request_counts"] = counts_json(validation.requests, 0, 0);
-    input.clear();
-    input.seekg(0);
+    input = s.files->open(input_id);  // from the start again (a stored file need not seek)
+    if (!input) return missing_input();
   }
 
-  Execution e{
-      s, job, batch_id, endpoint, input, done, ResultFile(paths.output_partial), ResultFile(paths.errors_partial)};
+  Execution e{s, job, batch_id, endpoint, *input, done, results};
   e.total = static_cast<std::size_t>(batch.at("request_counts").at("total").to_number<std::int64_t>());
   e.completed = completed;
   e.failed = failed;
@@ -333,15 +271,15 @@ json::value run_batch(const std::string& batch_id, BatchServices& s, jobs::JobCo
   auto stop = execute(e);
   switch (stop) {
     case Stop::interrupted:
-      throw jobs::JobCancelled();  // shutdown or lost lease: the job resumes from its files
+      throw jobs::JobCancelled();  // shutdown or lost lease: the job resumes from its results
     case Stop::cancelled:
-      return finish(s, *stored, paths, "cancelled", e.completed, e.failed);
+      return finish(s, *stored, results, "cancelled", e.completed, e.failed);
     case Stop::expired:
-      return finish(s, *stored, paths, "expired", e.completed, e.failed);
+      return finish(s, *stored, results, "expired", e.completed, e.failed);
     case Stop::none:
       break;
   }
-  return finish(s, *stored, paths, "completed", e.completed, e.failed);
+  return finish(s, *stored, results, "completed", e.completed, e.failed);
 }
 
 void handle_batch_jobs(jobs::JobQueue& queue, std::shared_ptr<BatchServices> services) {

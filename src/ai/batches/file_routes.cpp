@@ -11,7 +11,7 @@
 
 #include <algorithm>
 #include <array>
-#include <fstream>
+#include <istream>
 #include <variant>
 
 namespace sluice::ai::batches {
@@ -104,8 +104,9 @@ asio::awaitable<Response> retrieve_file(Request& request, Path<"file_id", std::s
 asio::awaitable<Response> file_content(Request& request, Path<"file_id", std::string> file_id, Depends<BatchApi> api) {
   auto file = co_await find_file(*api, request, *file_id);
   if (!file) co_return error_response(no_such("File", *file_id, "id"));
-  auto input = std::make_shared<std::ifstream>(api->files().path(file->id), std::ios::binary);
-  if (!*input) co_return error_response(no_such("File", *file_id, "id"));
+  // Opened on the disk pool (a stored file's first read may wait on the database).
+  std::shared_ptr<std::istream> input = co_await api->run([&] { return api->files().open(file->id); });
+  if (!input) co_return error_response(no_such("File", *file_id, "id"));
   if (file->bytes <= kWholeContent) {
     auto content = co_await api->run([&] {
       std::string bytes(static_cast<std::size_t>(file->bytes), '\0');
