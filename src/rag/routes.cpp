@@ -3,6 +3,7 @@
 #include "sluice/rag/routes.hpp"
 
 #include "document_upload.hpp"
+#include "file_upload.hpp"
 #include "route_models.hpp"
 
 namespace sluice::rag {
@@ -129,6 +130,79 @@ core::Result<UpsertResult> store_stream(Datasets& datasets, std::int64_t id, std
   return total;
 }
 
+/// What an upload of files stored, and what the answer says of each file's document.
+struct StoredFiles {
+  UpsertResult total;
+  json::array documents, warnings;
+};
+
+/// Every file is extracted before anything is stored, so that a bad file stores nothing. The
+/// documents are kept for one store while their texts stay within a slice (4 MiB); past that
+/// each file is extracted again and stored on its own, so that 100 MB of office files are
+/// never all in memory as text. On a compute thread.
+core::Result<StoredFiles> store_files(Datasets& datasets, std::int64_t id, const std::vector<UploadedFile>& files,
+                                      const SingleDocument& single) {
+  // ?id= and ?title= name the document of a one-file upload; with several, their file names do.
+  auto single_for = files.size() == 1 ? single : SingleDocument{};
+  StoredFiles out;
+  std::vector<DocumentInput> kept;
+  std::size_t bytes = 0;
+  bool keeps_all = true;
+  for (const auto& file : files) {
+    auto parsed = documents_of(file, single_for);
+    if (!parsed) return parsed.error();
+    for (auto& warning : parsed->warnings) out.warnings.push_back(std::move(warning));
+    for (auto& document : parsed->documents) {
+      json::object described{{"id", document.id}, {"title", document.title}};
+      if (const auto* pages = document.metadata.if_contains("pages")) described["pages"] = *pages;
+      out.documents.push_back(std::move(described));
+      bytes += document.text.size() + document.title.size();
+      if (keeps_all && bytes <= kUploadSlice.bytes) kept.push_back(std::move(document));
+    }
+    if (bytes > kUploadSlice.bytes && keeps_all) {
+      keeps_all = false;
+      kept = {};
+    }
+  }
+  auto add = [&](const UpsertResult& stored) {
+    out.total.added += stored.added;
+    out.total.updated += stored.updated;
+    out.total.unchanged += stored.unchanged;
+  };
+  if (keeps_all) {
+    add(datasets.upload(id, kept));
+    return out;
+  }
+  for (const auto& file : files) {
+    auto parsed = documents_of(file, single_for);  // read once already: the same bytes, the same answer
+    if (!parsed) return parsed.error();
+    add(datasets.upload(id, parsed->documents));
+  }
+  return out;
+}
+
+/// A raw PDF, DOCX, ODT or EPUB file, or multipart/form-data files: extracted on the compute pool.
+asio::awaitable<Response> upload_files(Datasets& datasets, std::int64_t id, const std::string& content_type,
+                                       const SingleDocument& single, Request& request) {
+  auto file_name = disposition_file_name(request.header("Content-Disposition").value_or(""));
+  if (file_name.empty()) file_name = single.id;
+  std::optional<core::Result<StoredFiles>> stored;
+  co_await request.compute([&] {
+    auto files = uploaded_files(content_type, file_name, request.body());
+    if (files) stored.emplace(store_files(datasets, id, *files, single));
+    else stored.emplace(files.error());
+    return true;
+  });
+  if (!*stored) co_return Response::error(stored->error());
+  auto& result = **stored;
+  json::object answer{{"added", result.total.added},
+                      {"updated", result.total.updated},
+                      {"unchanged", result.total.unchanged},
+                      {"documents", std::move(result.documents)}};
+  if (!result.warnings.empty()) answer["warnings"] = std::move(result.warnings);
+  co_return Response::json(std::move(answer), result.total.added > 0 ? http::Status::created : http::Status::ok);
+}
+
 /// The body is read by content type here, not bound as a JSON model: it may be NDJSON or text.
 asio::awaitable<Response> upload_documents(const RouteContext& context, DatasetId dataset_id,
                                            Query<"id", std::string, Name("")> document_id,
@@ -139,6 +213,11 @@ asio::awaitable<Response> upload_documents(const RouteContext& context, DatasetI
   if (!dataset) co_return Response::error(dataset.error());
   SingleDocument single{.id = *document_id, .title = *title};
   auto content_type = std::string(request.header("Content-Type").value_or("application/json"));
+  auto file_name = disposition_file_name(request.header("Content-Disposition").value_or(""));
+  if (is_file_upload(content_type, file_name.empty() ? single.id : file_name)) {
+    auto response = co_await upload_files(*datasets, id, content_type, single, request);
+    co_return response;
+  }
   // Result has no empty state, which the compute pool's hand-back needs: store into a local.
   std::optional<core::Result<UpsertResult>> stored;
   co_await request.compute([&] {
@@ -224,12 +303,20 @@ std::vector<std::pair<std::string, json::value>> upload_content() {
                             {"text", {{"type", "string"}}},
                             {"metadata", {{"type", "object"}}}}}};
   json::value text = {{"type", "string"}};
+  json::value file = {{"type", "string"}, {"format", "binary"}};
   return {{"application/json",
            {{"type", "object"}, {"required", {"documents"}}, {"properties", {{"documents", {{"type", "array"}, {"items", document}}}}}}},
           {"application/x-ndjson", text},
           {"text/plain", text},
           {"text/markdown", text},
-          {"text/html", text}};
+          {"text/html", text},
+          {"application/pdf", file},
+          {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", file},
+          {"application/vnd.oasis.opendocument.text", file},
+          {"application/epub+zip", file},
+          {"multipart/form-data",
+           {{"type", "object"},
+            {"properties", {{"files", {{"type", "array"}, {"items", file}}}}}}}};
 }
 
 }  // namespace
@@ -274,6 +361,13 @@ api::RouteGroup routes(RouteOptions options) {
            "Body: `application/json` `{\"documents\":[{\"id\",\"title\"?,\"text\",\"metadata\"?}]}`, "
            "`application/x-ndjson` (one document a line; BEIR corpus lines `{\"_id\",\"title\",\"text\"}` "
            "as they are), or one `text/plain`, `text/markdown` or `text/html` document (`?id=` and `?title=`). "
+           "Files: one raw PDF, DOCX, ODT or EPUB (its Content-Type, or for `application/octet-stream` the "
+           "name in `Content-Disposition: attachment; filename=...` or `?id=`), or `multipart/form-data` with "
+           "up to 1,000 files (any of these formats, and .txt, .md, .html, .json, .jsonl), each a document "
+           "whose id is its file name. A PDF's metadata keeps its pages (`pages`, `page_starts`); pages with "
+           "no text layer are listed in the answer's `warnings`, and a PDF with none → 422 `no_text_layer`. "
+           "A file that cannot be read → 422 `document_unreadable`; one past a bound (2,000 pages, a zip "
+           "member over 64 MiB decompressed, 64 MiB of text) → 413 `document_too_large`, naming the file. "
            "Re-uploading an id replaces the document; an unchanged one is skipped. A malformed NDJSON line "
            "→ 422 naming the line, and nothing of the upload is stored. Answers "
            "`{\"added\",\"updated\",\"unchanged\"}` (201 when something was added). Its own body limit: "

@@ -57,7 +57,11 @@ try {
   const upload = spec.paths['/datasets/{dataset_id}/documents'].post.requestBody;
   assert.ok(upload?.required, 'the document upload documents its body');
   assert.deepEqual(Object.keys(upload.content).sort(),
-                   ['application/json', 'application/x-ndjson', 'text/html', 'text/markdown', 'text/plain']);
+                   ['application/epub+zip', 'application/json', 'application/pdf',
+                    'application/vnd.oasis.opendocument.text',
+                    'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'application/x-ndjson',
+                    'multipart/form-data', 'text/html', 'text/markdown', 'text/plain']);
+  assert.equal(upload.content['application/pdf'].schema.format, 'binary', 'a file is documented as bytes');
   assert.ok(upload.content['application/json'].schema.properties.documents, 'the JSON upload has its schema');
   const fileUpload = spec.paths['/v1/files'].post.requestBody;
   assert.ok(fileUpload?.content['multipart/form-data'], 'the file upload documents multipart/form-data');
