@@ -15,7 +15,9 @@
 // a worker that dies (kill -9) loses its jobs to another worker once the lease runs out, and a
 // result is recorded once: the server fences complete/fail by the lease token (a stale one gets
 // 409). A handler that throws fails its attempt (retried with backoff while attempts remain);
-// throw Permanent to fail for good. The protocol is in docs/jobs.md ("workers over HTTP").
+// throw Permanent to fail for good. A refusal that retrying cannot cure (403: the key may not work
+// jobs; 422: a field or type the server refuses) ends run() with a SluiceError, never a retry loop.
+// The protocol is in docs/jobs.md ("workers over HTTP").
 
 import { hostname } from 'node:os';
 
@@ -69,7 +71,7 @@ class Job {
    * Throws LeaseLost once the lease is gone: the job is another worker's, stop working on it.
    */
   async heartbeat(progress, message = '') {
-    await this.#renew({ progress, message: String(message).slice(0, 2000) });  // the server's limit
+    await this.#renew({ progress, message: truncateUtf8(String(message), MAX_MESSAGE_BYTES) });
     if (this.leaseLost) throw new LeaseLost(this.id);
     return this.cancelled;
   }
@@ -80,19 +82,18 @@ export class Worker {
   #running = new Map();  // job id -> { job, renew, done }: the jobs whose leases the renewer keeps
   #stopping = false;
   #renewing = false;
+  #fatal = null;  // a refusal the lease renewer met: run() throws it
 
   /**
    * url: the server; apiKey: a key in --dataset-admin-keys when keys are on; concurrency: jobs run
    * at once (also the most one claim asks for); leaseMs: how long a silent worker keeps a job;
-   * waitMs: how long one claim long-polls; queues: only 'default' today (one queue per store).
+   * waitMs: how long one claim long-polls; queues: the queues to take jobs from (absent: every
+   * queue); name: shown as the job's `worker`.
    */
-  constructor({ url, apiKey, queues = ['default'], concurrency = 1, leaseMs = 30000, waitMs = 10000,
+  constructor({ url, apiKey, queues, concurrency = 1, leaseMs = 30000, waitMs = 10000,
                 name = `node:${hostname()}:${process.pid}`, timeoutMs = 60000 } = {}) {
-    // The server ignores fields it does not know, so a claim for another queue would quietly
-    // take the default queue's jobs: refuse it here instead.
-    if (queues.some((queue) => queue !== 'default'))
-      throw new Error(`Sluice has one queue per store today ('default'), not ${JSON.stringify(queues)}`);
     this.url = url.replace(/\/+$/, '');
+    this.queues = queues;
     this.apiKey = apiKey;
     this.concurrency = concurrency;
     this.leaseMs = leaseMs;
@@ -131,17 +132,21 @@ export class Worker {
         let claimed;
         try {
           claimed = await this.#post('/jobs/claim', {
-            types: [...this.#tasks.keys()], max: Math.min(free, 100), lease_ms: this.leaseMs,
+            types: [...this.#tasks.keys()], queues: this.queues, max: Math.min(free, 100), lease_ms: this.leaseMs,
             wait_ms: this.waitMs, worker: this.name,
           });
         } catch (error) {
-          if (!isTransient(error)) throw error;  // 403/422: a key or type the server refuses
+          if (!isTransient(error)) {  // 403/422: a key or type the server refuses
+            console.error('sluice worker: the server refuses to give this worker jobs:', error.message);
+            throw error;
+          }
           await sleep(1000);                     // the server is restarting: try again shortly
           continue;
         }
         // Jobs claimed while stop() was called run too: handing them back would cost an attempt.
         for (const item of claimed.jobs) this.#start(item);
       }
+      if (this.#fatal) throw this.#fatal;
     } finally {
       await Promise.allSettled([...this.#running.values()].map((held) => held.done));
       clearInterval(renewer);
@@ -169,9 +174,8 @@ export class Worker {
       JSON.stringify(outcome.body);  // a result JSON cannot carry fails the attempt, not the report
     } catch (error) {
       if (job.leaseLost) return;  // the job is another worker's: it records the outcome
-      // The server's limit on an error is 10,000 characters; past it the report would be refused.
-      const text = (error instanceof Permanent ? error.message || 'failed' : `${error?.name}: ${error?.message}`)
-        .slice(0, 10000);
+      const text = truncateUtf8(
+        error instanceof Permanent ? error.message || 'failed' : `${error?.name}: ${error?.message}`, MAX_ERROR_BYTES);
       outcome = { path: '/fail', body: { error: text, retry: !(error instanceof Permanent) } };
       if (job.cancelled) outcome.body.cancelled = true;  // stopped on request: recorded as cancelled
     }
@@ -213,7 +217,14 @@ export class Worker {
     if (this.#renewing) return;  // the last round is still out: a slow server needs no more load
     this.#renewing = true;
     try {
-      await Promise.allSettled([...this.#running.values()].map((held) => held.renew()));
+      const rounds = await Promise.allSettled([...this.#running.values()].map((held) => held.renew()));
+      // A refusal (403: the key lost its rights) would recur every round: stop and say so.
+      const refused = rounds.find((round) => round.status === 'rejected');
+      if (refused && !this.#fatal) {
+        console.error('sluice worker: the server refuses to renew leases:', refused.reason?.message);
+        this.#fatal = refused.reason;
+        this.stop();
+      }
     } finally {
       this.#renewing = false;
     }
@@ -247,3 +258,15 @@ function isTransient(error) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// The server's limits on the strings a worker sends, in UTF-8 bytes: past them a report is refused
+// with 422, so they are cut here instead.
+const MAX_ERROR_BYTES = 10000;
+const MAX_MESSAGE_BYTES = 2000;
+
+/** `text` cut to at most `limit` UTF-8 bytes, never inside a character. */
+export function truncateUtf8(text, limit) {
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.length <= limit) return text;
+  return new TextDecoder().decode(bytes.subarray(0, limit)).replace(/\uFFFD$/, '');
+}

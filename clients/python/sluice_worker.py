@@ -16,14 +16,35 @@ leased; a background thread renews the leases of running jobs, so a worker that 
 loses its jobs to another worker once the lease runs out, and a result is recorded once: the
 server fences complete/fail by the lease token (a stale one gets 409). A task that raises fails
 its attempt (retried with backoff while attempts remain); raise Permanent to fail for good.
+
+A refusal that retrying cannot cure — 403 (the API key may not work jobs) or 422 (a field or job
+type the server refuses) — is raised from run() as SluiceError with the server's message; it is
+never retried in a loop.
 """
 
 import json
+import logging
+import os
 import signal
 import socket
 import threading
 import urllib.error
 import urllib.request
+
+log = logging.getLogger("sluice_worker")
+
+# The server's limits on the strings a worker sends (UTF-8 bytes); past them a report would be
+# refused with 422, so they are cut here instead.
+MAX_ERROR_BYTES = 10000
+MAX_MESSAGE_BYTES = 2000
+
+
+def truncate_utf8(text, limit):
+    """`text` cut to at most `limit` UTF-8 bytes, never inside a character."""
+    encoded = text.encode("utf-8")
+    if len(encoded) <= limit:
+        return text
+    return encoded[:limit].decode("utf-8", "ignore")
 
 
 class Permanent(Exception):
@@ -34,6 +55,26 @@ class LeaseLost(Exception):
     """The job's lease went to another worker (this one was too slow, or the job was cancelled)."""
 
 
+class SluiceError(Exception):
+    """A response from Sluice other than 2xx: `status`, and the server's `code` and `message`."""
+
+    def __init__(self, status, body):
+        self.status = status
+        self.body = body if isinstance(body, dict) else {"message": str(body)}
+        self.code = self.body.get("code")
+        message = "HTTP %d %s: %s" % (status, self.code or "", self.body.get("message") or body)
+        detail = self.body.get("detail")
+        for issue in detail if isinstance(detail, list) else []:  # a 422 names each refused field and why
+            message += "; %s %s: %s" % (".".join(str(part) for part in issue.get("loc", [])), issue.get("type"),
+                                         issue.get("msg"))
+        super().__init__(message)
+
+    @property
+    def is_transient(self):
+        """The server's own failure (5xx): worth trying again; a 4xx is not."""
+        return self.status >= 500
+
+
 class Job:
     """What a task sees of its job: its id, attempt, and progress/cancellation."""
 
@@ -42,30 +83,37 @@ class Job:
         self.type = claimed["type"]
         self.attempt = claimed["attempt"]
         self.lease_token = claimed["lease_token"]
+        self.payload = claimed["payload"]
         self._worker = worker
         self.cancel_requested = False
         self.lease_lost = False
 
     def progress(self, fraction, message=""):
         """Records progress (0..1) and renews the lease; raises LeaseLost once the lease is gone."""
-        self._worker._heartbeat(self, fraction, message)
+        self._worker._heartbeat(self, fraction, truncate_utf8(str(message), MAX_MESSAGE_BYTES))
         if self.lease_lost:
             raise LeaseLost(self.id)
 
 
 class Worker:
-    def __init__(self, url, api_key=None, batch=10, lease_ms=30000, wait_ms=10000, name=None, timeout=60):
+    """batch: jobs one claim may take (each one's lease is renewed until it has run); queues:
+    the queues to take jobs from (None: every queue); name: shown as the job's `worker`."""
+
+    def __init__(self, url, api_key=None, batch=10, lease_ms=30000, wait_ms=10000, name=None, timeout=60,
+                 queues=None):
         self.url = url.rstrip("/")
         self.api_key = api_key
         self.batch = batch
         self.lease_ms = lease_ms
         self.wait_ms = wait_ms
-        self.name = name or "python:%s" % socket.gethostname()
+        self.name = name or "python:%s:%d" % (socket.gethostname(), os.getpid())
         self.timeout = timeout
+        self.queues = list(queues) if queues else None
         self.tasks = {}
         self._stopping = threading.Event()
-        self._running = {}  # job id -> Job, renewed by the heartbeat thread
+        self._held = {}  # job id -> Job: every job claimed and not yet reported, renewed by the heartbeat thread
         self._lock = threading.Lock()
+        self._fatal = None  # a refusal the heartbeat thread met: run() raises it
 
     def task(self, name):
         """Decorator: registers fn(payload, job) -> result (any JSON value) for jobs of type `name`."""
@@ -80,32 +128,58 @@ class Worker:
         self._stopping.set()
 
     def run(self):
-        """Claims and runs jobs until stop() (or SIGINT/SIGTERM in the main thread)."""
+        """Claims and runs jobs until stop() (or SIGINT/SIGTERM in the main thread). Raises
+        SluiceError when the server refuses the worker (403, 422): retrying would not help."""
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: self.stop())
         renewer = threading.Thread(target=self._renew_leases, daemon=True)
         renewer.start()
-        while not self._stopping.is_set():
-            try:
-                claimed = self._post("/jobs/claim", {"types": sorted(self.tasks), "max": self.batch,
-                                                     "lease_ms": self.lease_ms, "wait_ms": self.wait_ms,
-                                                     "worker": self.name})["jobs"]
-            except (urllib.error.URLError, OSError):
-                self._stopping.wait(1.0)  # the server is restarting: try again shortly
-                continue
-            for item in claimed:
-                if self._stopping.is_set():
-                    break  # the rest go back when their leases expire
-                self._run_one(Job(self, item), item["payload"])
+        claim = {"types": sorted(self.tasks), "max": self.batch, "lease_ms": self.lease_ms,
+                 "wait_ms": self.wait_ms, "worker": self.name}
+        if self.queues:
+            claim["queues"] = self.queues
+        try:
+            while not self._stopping.is_set():
+                try:
+                    claimed = [Job(self, item) for item in self._post("/jobs/claim", claim)["jobs"]]
+                except SluiceError as e:
+                    if not e.is_transient:
+                        log.error("sluice worker: the server refuses to give this worker jobs: %s", e)
+                        raise
+                    self._stopping.wait(1.0)
+                    continue
+                except OSError:  # urllib's URLError too: the server is restarting; try again shortly
+                    self._stopping.wait(1.0)
+                    continue
+                self._run_batch(claimed)
+            if self._fatal:
+                raise self._fatal
+        finally:
+            self._stopping.set()
 
     # The lease protocol -------------------------------------------------------------------
 
-    def _run_one(self, job, payload):
+    def _run_batch(self, claimed):
+        # Every claimed job is held from the start, so the heartbeat thread renews the leases
+        # of those still waiting their turn, not only the running one's.
         with self._lock:
-            self._running[job.id] = job
+            for job in claimed:
+                self._held[job.id] = job
+        try:
+            for job in claimed:
+                if self._stopping.is_set():
+                    break  # the rest go back when their leases expire
+                self._run_one(job, job.payload)
+        finally:
+            with self._lock:
+                for job in claimed:
+                    self._held.pop(job.id, None)
+
+    def _run_one(self, job, payload):
         try:
             result = self.tasks[job.type](payload, job)
+            json.dumps(result)  # a result JSON cannot carry fails the attempt, not the report
         except LeaseLost:
             return
         except Permanent as e:
@@ -116,17 +190,21 @@ class Worker:
             self._finish(job, "/complete", {"result": result})
         finally:
             with self._lock:
-                self._running.pop(job.id, None)
+                self._held.pop(job.id, None)
 
     def _finish(self, job, action, body):
         body["lease_token"] = job.lease_token
+        if "error" in body:
+            body["error"] = truncate_utf8(body["error"], MAX_ERROR_BYTES)
         if job.cancel_requested and action == "/fail":
             body["cancelled"] = True
         try:
             self._post("/jobs/%s%s" % (job.id, action), body)
-        except urllib.error.HTTPError as e:
-            if e.code != 409:  # 409: the lease went elsewhere; that worker records the outcome
-                raise
+        except SluiceError as e:
+            if e.status == 409:  # the lease went elsewhere; that worker records the outcome
+                return
+            log.error("sluice worker: job %s: the server refused the report: %s", job.id, e)
+            raise
 
     def _heartbeat(self, job, fraction=None, message=""):
         body = {"lease_token": job.lease_token, "lease_ms": self.lease_ms}
@@ -134,26 +212,48 @@ class Worker:
             body.update(progress=fraction, message=message)
         try:
             job.cancel_requested = self._post("/jobs/%s/heartbeat" % job.id, body)["cancel_requested"]
-        except urllib.error.HTTPError as e:
-            if e.code == 409:
-                job.lease_lost = True
-            else:
+        except SluiceError as e:
+            if e.status != 409:
                 raise
+            job.lease_lost = True
 
     def _renew_leases(self):
         while not self._stopping.wait(self.lease_ms / 3000.0):
             with self._lock:
-                jobs = list(self._running.values())
+                jobs = list(self._held.values())
             for job in jobs:
                 try:
                     self._heartbeat(job)
-                except (urllib.error.URLError, OSError):
-                    pass  # the next round tries again; the lease covers a few misses
+                except SluiceError as e:
+                    if e.is_transient:
+                        continue  # the next round tries again; the lease covers a few misses
+                    # Refused (e.g. the key lost its rights): stop rather than fail silently each round.
+                    log.error("sluice worker: the server refuses to renew job %s: %s", job.id, e)
+                    self._fatal = e
+                    self._stopping.set()
+                    return
+                except OSError:
+                    pass  # unreachable: the next round tries again
+                except Exception:  # a bug here must not end the renewals silently
+                    log.exception("sluice worker: renewing job %s failed", job.id)
 
     def _post(self, path, body):
-        request = urllib.request.Request(self.url + path, data=json.dumps(body).encode(), method="POST",
-                                         headers={"Content-Type": "application/json"})
-        if self.api_key:
-            request.add_header("Authorization", "Bearer " + self.api_key)
-        with urllib.request.urlopen(request, timeout=self.timeout + self.wait_ms / 1000.0) as response:
+        return post(self.url, path, body, self.api_key, self.timeout + self.wait_ms / 1000.0)
+
+
+def post(url, path, body, api_key=None, timeout=60):
+    """One JSON POST to Sluice; a non-2xx answer is raised as SluiceError."""
+    request = urllib.request.Request(url.rstrip("/") + path, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    if api_key:
+        request.add_header("Authorization", "Bearer " + api_key)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
+    except urllib.error.HTTPError as e:
+        text = e.read()
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = {"message": text.decode("utf-8", "replace")}
+        raise SluiceError(e.code, parsed) from None

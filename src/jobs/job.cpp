@@ -24,8 +24,12 @@ std::optional<JobState> parse_job_state(std::string_view text) {
 
 boost::json::object Job::to_json() const {
   auto time_or_null = [](std::int64_t ms) { return ms == 0 ? boost::json::value(nullptr) : boost::json::value(ms); };
+  auto text_or_null = [](const std::string& text) {
+    return text.empty() ? boost::json::value(nullptr) : boost::json::value(text);
+  };
   return {{"id", id},
           {"type", type},
+          {"queue", queue},
           {"state", to_string(state)},
           {"payload", payload},
           {"priority", priority},
@@ -33,10 +37,11 @@ boost::json::object Job::to_json() const {
           {"max_attempts", max_attempts},
           {"progress", progress},
           {"progress_message", progress_message},
-          {"last_error", last_error.empty() ? boost::json::value(nullptr) : boost::json::value(last_error)},
+          {"last_error", text_or_null(last_error)},
           {"result", result},
           {"cancel_requested", is_cancel_requested},
-          {"idempotency_key", idempotency_key.empty() ? boost::json::value(nullptr) : boost::json::value(idempotency_key)},
+          {"idempotency_key", text_or_null(idempotency_key)},
+          {"worker", text_or_null(worker)},
           {"created_at", created_at_ms},
           {"updated_at", updated_at_ms},
           {"run_at", run_at_ms},
@@ -60,6 +65,11 @@ std::string new_job_id() {
   return id;
 }
 
+double backoff_jitter() {
+  thread_local std::mt19937 random{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.5, 1.5)(random);
+}
+
 Job make_queued_job(std::string type, boost::json::value payload, const EnqueueOptions& options, std::int64_t now) {
   Job job;
   job.id = new_job_id();
@@ -73,6 +83,7 @@ Job make_queued_job(std::string type, boost::json::value payload, const EnqueueO
   job.run_at_ms = now + options.delay.count();
   job.idempotency_key = options.idempotency_key;
   job.owner = options.owner;
+  job.queue = options.queue;
   return job;
 }
 
@@ -82,8 +93,9 @@ Job JobStore::enqueue(std::string type, boost::json::value payload, const Enqueu
   return enqueue_batch(std::move(one)).front();
 }
 
-std::optional<Claim> JobStore::claim(const std::string& worker, Millis lease, const JobTypes& types) {
-  auto claims = claim_batch(worker, lease, 1, types);
+std::optional<Claim> JobStore::claim(const std::string& worker, Millis lease, const JobTypes& types,
+                                     const JobQueues& queues) {
+  auto claims = claim_batch(worker, lease, 1, types, queues);
   if (claims.empty()) return std::nullopt;
   return std::move(claims.front());
 }

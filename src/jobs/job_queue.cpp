@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 
 namespace sluice::jobs {
 
@@ -220,9 +219,8 @@ void JobQueue::wait_for_work(Millis wait) {
 }
 
 Millis retry_delay(const Job& job) {
-  thread_local std::mt19937 random{std::random_device{}()};
   double base = static_cast<double>(job.backoff_ms) * std::pow(2.0, std::max(0, job.attempts - 1));
-  double jittered = base * std::uniform_real_distribution<double>(0.5, 1.5)(random);
+  double jittered = base * backoff_jitter();
   return Millis(static_cast<std::int64_t>(std::min(jittered, 3'600'000.0)));
 }
 
@@ -271,7 +269,7 @@ void Workers::work_loop() {
   while (!is_stopping_) {
     std::vector<Claim> claims;
     try {
-      claims = queue_.store().claim_batch(options_.name, options_.lease, batch, types);
+      claims = queue_.store().claim_batch(options_.name, options_.lease, batch, types, {});
     } catch (const std::exception& e) {
       spdlog::warn("worker: cannot claim jobs: {}", e.what());
       queue_.wait_for_work(Millis(500));

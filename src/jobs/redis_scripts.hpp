@@ -11,10 +11,20 @@ inline constexpr const char* kCommon = R"lua(
 local p = ARGV[1]
 local function now_ms() local t = redis.call('TIME'); return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) end
 local function ready_score(j) return -tonumber(redis.call('HGET', j, 'priority')) * 1e12 + tonumber(redis.call('HGET', j, 'seq')) end
-local function holds(j, token) return redis.call('HGET', j, 'lease_token') == token and redis.call('HGET', j, 'state') == 'running' end
+-- Held: the token is the job's, it runs, and its attempt has not passed its deadline (timeout).
+local function holds(j, token)
+  local f = redis.call('HMGET', j, 'lease_token', 'state', 'deadline')
+  return f[1] == token and f[2] == 'running' and (not f[3] or now_ms() < tonumber(f[3]))
+end
+-- A lease may not outlast its attempt's deadline.
+local function lease_until(j, now, lease_ms)
+  local deadline = redis.call('HGET', j, 'deadline')
+  if deadline then return math.min(now + lease_ms, tonumber(deadline)) end
+  return now + lease_ms
+end
 )lua";
 
-// ARGV: p, id, type, payload, priority, max_attempts, backoff_ms, timeout_ms, delay_ms, idempotency_key, owner
+// ARGV: p, id, type, payload, priority, max_attempts, backoff_ms, timeout_ms, delay_ms, idempotency_key, owner, queue
 // → {id, 1} when stored now, {id, 0} when it existed (idempotency key, or a retried call)
 inline constexpr const char* kEnqueue = R"lua(
 local key = ARGV[10]
@@ -35,6 +45,7 @@ redis.call('HSET', j, 'id', id, 'type', ARGV[3], 'payload', ARGV[4], 'state', 'q
   'run_at', run_at, 'created_at', now, 'updated_at', now)
 if key ~= '' then redis.call('HSET', j, 'idempotency_key', key) end
 if ARGV[11] ~= '' then redis.call('HSET', j, 'owner', ARGV[11]) end
+if ARGV[12] ~= 'default' then redis.call('HSET', j, 'queue', ARGV[12]) end
 if tonumber(ARGV[9]) > 0 then redis.call('ZADD', p .. 'delayed', run_at, id)
 else redis.call('ZADD', p .. 'ready', -tonumber(ARGV[5]) * 1e12 + seq, id) end
 redis.call('ZADD', p .. 'all', seq, id)
@@ -42,12 +53,16 @@ if key ~= '' then redis.call('SET', p .. 'idem:' .. key, id) end
 return {id, 1}
 )lua";
 
-// ARGV: p, worker, lease_ms, token prefix, max, types (one per line; '' any)
+// ARGV: p, worker, lease_ms, token prefix, max, types (one per line; '' any), queues (likewise),
+// jitter (a factor in [0.5, 1.5) for the backoff of attempts that timed out)
 // → the claimed jobs (HGETALL each), tokens token..i
 // The worker chooses the token; P..'claim:'..token lists what was leased under it, so a call
 // repeated because its reply was lost hands back the same jobs instead of leasing new ones.
-// With types, the first 1,000 ready jobs are looked at: a worker for some types finds its jobs
-// behind at most that many of other types (the others' workers take those).
+// With types or queues, the first 1,000 ready jobs are looked at: a worker for some finds its
+// jobs behind at most that many others (the others' workers take those).
+// A lease that expired at its attempt's deadline timed out: that attempt failed, and the job
+// waits out retry_delay()'s backoff (backoff · 2^(attempts-1) · jitter, at most 1 h) before
+// the next; any other expired lease lost its worker, and the job is due again at once.
 inline constexpr const char* kClaim = R"lua(
 local claimed_under = p .. 'claim:' .. ARGV[4]
 local earlier = redis.call('LRANGE', claimed_under, 0, -1)
@@ -60,14 +75,20 @@ local now = now_ms()
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', '(' .. now)) do
   local j = p .. 'job:' .. id
   redis.call('ZREM', p .. 'leases', id)
-  local attempts = tonumber(redis.call('HGET', j, 'attempts'))
-  local max_attempts = tonumber(redis.call('HGET', j, 'max_attempts'))
-  local lost = 'lease expired: the worker stopped heartbeating'
+  local f = redis.call('HMGET', j, 'attempts', 'max_attempts', 'lease_until', 'deadline', 'timeout_ms', 'backoff_ms')
+  local attempts, max_attempts = tonumber(f[1]), tonumber(f[2])
+  local timed_out = f[4] and tonumber(f[3]) >= tonumber(f[4])
+  local why, run_at = 'lease expired: the worker stopped heartbeating', now
+  if timed_out then
+    why = 'timed out after ' .. f[5] .. ' ms'
+    run_at = now + math.floor(math.min(tonumber(f[6]) * 2 ^ (attempts - 1) * tonumber(ARGV[8]), 3600000))
+  end
   if attempts >= max_attempts then
-    redis.call('HSET', j, 'state', 'failed', 'last_error', lost, 'lease_token', '', 'finished_at', now, 'updated_at', now)
+    redis.call('HSET', j, 'state', 'failed', 'last_error', why, 'lease_token', '', 'finished_at', now, 'updated_at', now)
   else
-    redis.call('HSET', j, 'state', 'retrying', 'last_error', lost, 'lease_token', '', 'run_at', now, 'updated_at', now)
-    redis.call('ZADD', p .. 'ready', ready_score(j), id)
+    redis.call('HSET', j, 'state', 'retrying', 'last_error', why, 'lease_token', '', 'run_at', run_at, 'updated_at', now)
+    if run_at > now then redis.call('ZADD', p .. 'delayed', run_at, id)
+    else redis.call('ZADD', p .. 'ready', ready_score(j), id) end
   end
 end
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'delayed', '-inf', now, 'LIMIT', 0, 100)) do
@@ -76,19 +97,28 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'delayed', '-inf', now, 'LI
 end
 local claimed = {}
 local ids = {}
-if ARGV[6] == '' then
+if ARGV[6] == '' and ARGV[7] == '' then
   local popped = redis.call('ZPOPMIN', p .. 'ready', tonumber(ARGV[5]))
   for i = 1, #popped, 2 do ids[#ids + 1] = popped[i] end
 else
-  local wanted, max = {}, tonumber(ARGV[5])
-  for t in string.gmatch(ARGV[6], '[^\n]+') do wanted[t] = true end
+  local function set_of(lines)
+    if lines == '' then return nil end
+    local set = {}
+    for item in string.gmatch(lines, '[^\n]+') do set[item] = true end
+    return set
+  end
+  local types, queues, max = set_of(ARGV[6]), set_of(ARGV[7]), tonumber(ARGV[5])
+  local function is_wanted(id)
+    local f = redis.call('HMGET', p .. 'job:' .. id, 'type', 'queue')
+    return (not types or types[f[1]]) and (not queues or queues[f[2] or 'default'])
+  end
   -- Pages of `max`: where every ready job is wanted (the usual case), one page does.
   local offset = 0
   while #ids < max and offset < 1000 do
     local page = redis.call('ZRANGE', p .. 'ready', offset, offset + max - 1)
     if #page == 0 then break end
     for _, id in ipairs(page) do
-      if #ids < max and wanted[redis.call('HGET', p .. 'job:' .. id, 'type')] then ids[#ids + 1] = id end
+      if #ids < max and is_wanted(id) then ids[#ids + 1] = id end
     end
     offset = offset + #page
   end
@@ -98,9 +128,11 @@ for i, id in ipairs(ids) do
   local j = p .. 'job:' .. id
   redis.call('HINCRBY', j, 'attempts', 1)
   if not redis.call('HGET', j, 'started_at') then redis.call('HSET', j, 'started_at', now) end
-  redis.call('HSET', j, 'state', 'running', 'worker', ARGV[2], 'lease_token', ARGV[4] .. i,
-    'lease_until', now + tonumber(ARGV[3]), 'updated_at', now)
-  redis.call('ZADD', p .. 'leases', now + tonumber(ARGV[3]), id)
+  local deadline = now + math.max(1, tonumber(redis.call('HGET', j, 'timeout_ms')))
+  local until_ms = math.min(now + tonumber(ARGV[3]), deadline)
+  redis.call('HSET', j, 'state', 'running', 'worker', ARGV[2], 'lease_token', ARGV[4] .. i, 'lease_ms', ARGV[3],
+    'lease_until', until_ms, 'deadline', deadline, 'updated_at', now)
+  redis.call('ZADD', p .. 'leases', until_ms, id)
   redis.call('RPUSH', claimed_under, id)
   claimed[#claimed + 1] = redis.call('HGETALL', j)
 end
@@ -113,8 +145,9 @@ inline constexpr const char* kHeartbeat = R"lua(
 local j = p .. 'job:' .. ARGV[2]
 if not holds(j, ARGV[3]) then return -1 end
 local now = now_ms()
-redis.call('HSET', j, 'lease_until', now + tonumber(ARGV[4]), 'updated_at', now)
-redis.call('ZADD', p .. 'leases', now + tonumber(ARGV[4]), ARGV[2])
+local until_ms = lease_until(j, now, tonumber(ARGV[4]))
+redis.call('HSET', j, 'lease_until', until_ms, 'updated_at', now)
+redis.call('ZADD', p .. 'leases', until_ms, ARGV[2])
 return tonumber(redis.call('HGET', j, 'cancel_requested') or 0)
 )lua";
 

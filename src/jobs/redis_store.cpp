@@ -88,6 +88,10 @@ Job job_from_fields(const RedisReply& reply) {
       job.worker = std::move(value);
     else if (name == "owner")
       job.owner = std::move(value);
+    else if (name == "queue")
+      job.queue = std::move(value);
+    else if (name == "lease_ms")
+      job.lease_ms = to_int(value);
   }
   return job;
 }
@@ -111,6 +115,13 @@ std::vector<std::pair<JobState, std::size_t>> counts_from(const RedisReply& repl
     if (auto state = parse_job_state(reply.elements[i].text))
       out.emplace_back(*state, static_cast<std::size_t>(reply.elements[i + 1].integer));
   return out;
+}
+
+/// One per line, as the claim script reads its filters; empty: any.
+std::string lines_of(const std::vector<std::string>& items) {
+  std::string lines;
+  for (const auto& item : items) lines += item + "\n";
+  return lines;
 }
 
 RedisScript script(const char* body) { return RedisScript(std::string(redis_scripts::kCommon) + body); }
@@ -151,7 +162,7 @@ class RedisStore final : public JobStore {
       replies.push_back(start(
           enqueue_, {job.id, job.type, core::json_text(job.payload), std::to_string(job.priority),
                      std::to_string(job.max_attempts), std::to_string(job.backoff_ms), std::to_string(job.timeout_ms),
-                     std::to_string(options.delay.count()), job.idempotency_key, job.owner}));
+                     std::to_string(options.delay.count()), job.idempotency_key, job.owner, job.queue}));
       out.push_back(std::move(job));
     }
     for (std::size_t i = 0; i < out.size(); ++i) {
@@ -167,17 +178,15 @@ class RedisStore final : public JobStore {
   std::vector<Job> list(const JobFilter& filter) override { return jobs_from(wait(call(list_, list_args(filter)))); }
 
   std::vector<Claim> claim_batch(const std::string& worker, Millis lease, std::size_t max,
-                                 const JobTypes& types) override {
+                                 const JobTypes& types, const JobQueues& queues) override {
     // The worker's own token: if the reply is lost and the call repeated (by the client's
     // retries, or by this thread's next claim after a failure), the script hands back what it
     // leased under this token instead of leasing more jobs to nobody.
     thread_local UnfinishedClaim unfinished;
     if (unfinished.store != this) unfinished = {this, new_job_id()};
     const auto token = unfinished.token;
-    std::string type_lines;  // one per line; empty: any type
-    for (const auto& type : types) type_lines += type + "\n";
-    auto reply =
-        wait(call(claim_, {worker, std::to_string(lease.count()), token, std::to_string(max), type_lines}));
+    auto reply = wait(call(claim_, {worker, std::to_string(lease.count()), token, std::to_string(max),
+                                    lines_of(types), lines_of(queues), std::to_string(backoff_jitter())}));
     unfinished = {};  // answered: the next claim leases anew
     std::vector<Claim> claims;
     for (std::size_t i = 0; i < reply.elements.size(); ++i)

@@ -47,10 +47,25 @@ CREATE INDEX IF NOT EXISTS jobs_due ON jobs(state, priority DESC, seq) WHERE sta
 CREATE INDEX IF NOT EXISTS jobs_leases ON jobs(lease_until) WHERE state = 'running';
 )sql";
 
+/// Columns added after the first release: a file made before them gains them when opened
+/// (ALTER TABLE ADD COLUMN is instant). deadline: when the running attempt times out (epoch ms;
+/// 0: none); lease_ms: the lease the last claim took.
+constexpr std::pair<std::string_view, std::string_view> kLaterColumns[] = {
+    {"owner", "TEXT NOT NULL DEFAULT ''"},
+    {"queue", "TEXT NOT NULL DEFAULT 'default'"},
+    {"lease_ms", "INTEGER NOT NULL DEFAULT 0"},
+    {"deadline", "INTEGER NOT NULL DEFAULT 0"},
+};
+
+/// Held: the token is the job's, it runs, and its attempt has not passed its deadline (timeout).
+/// ?1 id, ?2 token, ?9 now.
+constexpr std::string_view kHeld =
+    "id = ?1 AND lease_token = ?2 AND state = 'running' AND (deadline = 0 OR deadline > ?9)";
+
 constexpr std::string_view kColumns =
     "id, type, payload, state, priority, attempts, max_attempts, backoff_ms, timeout_ms, run_at, created_at, "
     "updated_at, started_at, finished_at, progress, progress_message, last_error, result, cancel_requested, "
-    "coalesce(idempotency_key, ''), worker, owner";
+    "coalesce(idempotency_key, ''), worker, owner, queue, lease_ms";
 
 Job read_job(const sqlite::Statement& row) {
   Job job;
@@ -76,6 +91,8 @@ Job read_job(const sqlite::Statement& row) {
   job.idempotency_key = row.text(19);
   job.worker = row.text(20);
   job.owner = row.text(21);
+  job.queue = row.text(22);
+  job.lease_ms = row.integer(23);
   return job;
 }
 
@@ -87,7 +104,7 @@ class SqliteStore final : public JobStore {
     // can lose the last transactions. That is the durability the job queue promises.
     db_.exec("PRAGMA synchronous=NORMAL");
     db_.exec(kSchema);
-    add_owner_column();
+    add_later_columns();
   }
 
   std::vector<Job> enqueue_batch(std::vector<NewJob> jobs) override {
@@ -95,8 +112,8 @@ class SqliteStore final : public JobStore {
     sqlite::Transaction tx(db_);
     auto& existing = cached(select_where("idempotency_key = ?1"));
     auto& insert = cached("INSERT INTO jobs (id, type, payload, state, priority, max_attempts, backoff_ms, "
-                             "timeout_ms, run_at, created_at, updated_at, idempotency_key, owner) "
-                          "VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11)");
+                             "timeout_ms, run_at, created_at, updated_at, idempotency_key, owner, queue) "
+                          "VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12)");
     std::vector<Job> out;
     out.reserve(jobs.size());
     for (auto& item : jobs) {
@@ -114,7 +131,7 @@ class SqliteStore final : public JobStore {
       insert.bind(7, job.timeout_ms).bind(8, job.run_at_ms).bind(9, job.created_at_ms);
       if (job.idempotency_key.empty()) insert.bind_null(10);
       else insert.bind(10, job.idempotency_key);
-      insert.bind(11, job.owner);
+      insert.bind(11, job.owner).bind(12, job.queue);
       insert.run();
       insert.reset();
       out.push_back(std::move(job));
@@ -145,31 +162,38 @@ class SqliteStore final : public JobStore {
   }
 
   std::vector<Claim> claim_batch(const std::string& worker, Millis lease, std::size_t max,
-                                 const JobTypes& types) override {
+                                 const JobTypes& types, const JobQueues& queues) override {
     std::lock_guard lock(mutex_);
     sqlite::Transaction tx(db_);
     const auto now = now_ms();
     requeue_expired(now);
     auto& next = cached(select_where("state IN ('queued', 'retrying') AND run_at <= ?1 AND "
-                                     "(?3 = '[]' OR type IN (SELECT value FROM json_each(?3)))") +
+                                     "(?3 = '[]' OR type IN (SELECT value FROM json_each(?3))) AND "
+                                     "(?4 = '[]' OR queue IN (SELECT value FROM json_each(?4)))") +
                         " ORDER BY priority DESC, seq LIMIT ?2");
     boost::json::array type_list(types.begin(), types.end());
+    boost::json::array queue_list(queues.begin(), queues.end());
     next.bind(1, now).bind(2, static_cast<std::int64_t>(max)).bind(3, core::json_text(type_list));
+    next.bind(4, core::json_text(queue_list));
     std::vector<Claim> claims;
     while (next.step()) claims.push_back({read_job(next), new_job_id()});
     next.reset();
+    // The lease never outlasts the attempt's deadline (see JobStore::claim).
     auto& take = cached(
         "UPDATE jobs SET state = 'running', attempts = attempts + 1, worker = ?2, lease_token = ?3, "
-        "lease_until = ?4, started_at = CASE started_at WHEN 0 THEN ?5 ELSE started_at END, updated_at = ?5 "
-        "WHERE id = ?1");
+        "lease_until = min(?4, ?6), lease_ms = ?7, deadline = ?6, "
+        "started_at = CASE started_at WHEN 0 THEN ?5 ELSE started_at END, updated_at = ?5 WHERE id = ?1");
     for (auto& claim : claims) {
       Job& job = claim.job;
       job.state = JobState::running;
       job.attempts += 1;
       job.worker = worker;
+      job.lease_ms = lease.count();
       if (job.started_at_ms == 0) job.started_at_ms = now;
       job.updated_at_ms = now;
-      take.bind(1, job.id).bind(2, worker).bind(3, claim.token).bind(4, now + lease.count()).bind(5, now).run();
+      const auto deadline = now + std::max<std::int64_t>(1, job.timeout_ms);
+      take.bind(1, job.id).bind(2, worker).bind(3, claim.token).bind(4, now + lease.count()).bind(5, now);
+      take.bind(6, deadline).bind(7, lease.count()).run();
       take.reset();
     }
     tx.commit();
@@ -180,12 +204,12 @@ class SqliteStore final : public JobStore {
     std::lock_guard lock(mutex_);
     sqlite::Transaction tx(db_);
     auto& update = cached(
-        "UPDATE jobs SET state = 'succeeded', progress = 1, result = ?3, finished_at = ?4, lease_token = '', "
-        "updated_at = ?4 WHERE id = ?1 AND lease_token = ?2 AND state = 'running'");
+        "UPDATE jobs SET state = 'succeeded', progress = 1, result = ?3, finished_at = ?9, lease_token = '', "
+        "updated_at = ?9 WHERE " + std::string(kHeld));
     std::size_t held = 0;
     const auto now = now_ms();
     for (const auto& [claim, result] : done) {
-      update.bind(1, claim.job.id).bind(2, claim.token).bind(3, core::json_text(result)).bind(4, now);
+      update.bind(1, claim.job.id).bind(2, claim.token).bind(3, core::json_text(result)).bind(9, now);
       held += static_cast<std::size_t>(update.run());
       update.reset();
     }
@@ -196,10 +220,9 @@ class SqliteStore final : public JobStore {
   bool heartbeat(const Claim& claim, Millis lease, bool& cancel_requested) override {
     std::lock_guard lock(mutex_);
     const auto now = now_ms();
-    auto& renew = cached(
-        "UPDATE jobs SET lease_until = ?3, updated_at = ?4 WHERE id = ?1 AND lease_token = ?2 AND state = 'running' "
-        "RETURNING cancel_requested");
-    renew.bind(1, claim.job.id).bind(2, claim.token).bind(3, now + lease.count()).bind(4, now);
+    auto& renew = cached("UPDATE jobs SET lease_until = CASE deadline WHEN 0 THEN ?3 ELSE min(?3, deadline) END, "
+                         "updated_at = ?9 WHERE " + std::string(kHeld) + " RETURNING cancel_requested");
+    renew.bind(1, claim.job.id).bind(2, claim.token).bind(3, now + lease.count()).bind(9, now);
     if (!renew.step()) return false;
     cancel_requested = renew.integer(0) != 0;
     renew.run();
@@ -279,18 +302,31 @@ class SqliteStore final : public JobStore {
   }
 
  private:
-  /// Files made before jobs had owners get the column (ALTER TABLE ADD COLUMN is instant).
-  void add_owner_column() {
-    sqlite::Statement columns(db_.handle(), "SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'owner'");
-    if (!columns.step()) db_.exec("ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT ''");
+  void add_later_columns() {
+    for (auto [name, type] : kLaterColumns) {
+      sqlite::Statement column(db_.handle(), "SELECT 1 FROM pragma_table_info('jobs') WHERE name = ?1");
+      column.bind(1, name);
+      if (!column.step())
+        db_.exec("ALTER TABLE jobs ADD COLUMN " + std::string(name) + " " + std::string(type));
+    }
   }
 
   static std::string select_where(std::string_view condition) {
     return std::string("SELECT ") + std::string(kColumns) + " FROM jobs WHERE " + std::string(condition);
   }
 
-  /// A running job whose lease ran out lost its worker: another attempt, or a dead letter.
+  /// A running job whose lease ran out at its attempt's deadline timed out: another attempt
+  /// after retry_delay()'s backoff (backoff · 2^(attempts-1) · jitter, at most 1 h), or a dead
+  /// letter. One whose lease ran out before lost its worker: another attempt at once, or a dead
+  /// letter.
   void requeue_expired(std::int64_t now) {
+    auto& time_out = cached(
+        "UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'retrying' END, "
+        "last_error = 'timed out after ' || timeout_ms || ' ms', lease_token = '', updated_at = ?1, "
+        "run_at = ?1 + CAST(min(backoff_ms * (1 << min(max(attempts - 1, 0), 30)) * ?2, 3600000) AS INTEGER), "
+        "finished_at = CASE WHEN attempts >= max_attempts THEN ?1 ELSE 0 END "
+        "WHERE state = 'running' AND lease_until < ?1 AND deadline > 0 AND lease_until >= deadline");
+    time_out.bind(1, now).bind(2, backoff_jitter()).run();
     auto& retry = cached("UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'retrying' "
                             "END, last_error = 'lease expired: the worker stopped heartbeating', lease_token = '', "
                             "run_at = ?1, updated_at = ?1, finished_at = CASE WHEN attempts >= max_attempts THEN ?1 "
@@ -302,10 +338,10 @@ class SqliteStore final : public JobStore {
   template <class Bind>
   bool update_held(const Claim& claim, std::string_view assignments, Bind bind) {
     std::lock_guard lock(mutex_);
+    const auto now = now_ms();
     sqlite::Statement update(db_.handle(), "UPDATE jobs SET " + std::string(assignments) +
-                                               ", updated_at = " + std::to_string(now_ms()) +
-                                               " WHERE id = ?1 AND lease_token = ?2 AND state = 'running'");
-    update.bind(1, claim.job.id).bind(2, claim.token);
+                                               ", updated_at = " + std::to_string(now) + " WHERE " + std::string(kHeld));
+    update.bind(1, claim.job.id).bind(2, claim.token).bind(9, now);
     bind(update);
     return update.run() == 1;
   }

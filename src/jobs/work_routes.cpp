@@ -24,39 +24,49 @@ using namespace api;
 using http::Request;
 using http::Response;
 
+// Every body refuses fields it does not know (422 extra_forbidden naming the field): a worker
+// that sends a field this server does not implement must hear so, not have it ignored.
+
 struct NewJobBody {
   Field<std::string, MinLength<1>, MaxLength<200>> type;
   std::optional<json::value> payload;
-  std::optional<std::string> queue;  // one queue per store today: only "default"
+  Field<std::string, MinLength<1>, MaxLength<200>, WithDefault> queue = std::string("default");
   std::optional<Field<std::int64_t, Ge<-1000>, Le<1000>>> priority;
   std::optional<Field<std::int64_t, Ge<0>, Le<std::int64_t{31'536'000'000}>>> delay_ms;
   std::optional<Field<std::int64_t, Ge<1>, Le<100>>> max_attempts;
   std::optional<Field<std::int64_t, Ge<1>, Le<std::int64_t{604'800'000}>>> timeout_ms;
   std::optional<Field<std::string, MinLength<1>, MaxLength<200>>> unique_key;  // a repeat returns the first job
+  static constexpr bool forbid_extra_fields = true;
 };
 BOOST_DESCRIBE_STRUCT(NewJobBody, (),
                       (type, payload, queue, priority, delay_ms, max_attempts, timeout_ms, unique_key))
 
+
 struct ClaimBody {
   Field<std::vector<std::string>, MinLength<1>, MaxLength<50>> types;
+  std::optional<Field<std::vector<std::string>, MinLength<1>, MaxLength<50>>> queues;  // absent: every queue
   Field<std::int64_t, Ge<1>, Le<100>, WithDefault> max = 1;
   Field<std::int64_t, Ge<1000>, Le<3'600'000>, WithDefault> lease_ms = 30'000;
   Field<std::int64_t, Ge<0>, Le<30'000>, WithDefault> wait_ms = 0;
   std::optional<Field<std::string, MaxLength<200>>> worker;  // shown in the job record
+  static constexpr bool forbid_extra_fields = true;
 };
-BOOST_DESCRIBE_STRUCT(ClaimBody, (), (types, max, lease_ms, wait_ms, worker))
+BOOST_DESCRIBE_STRUCT(ClaimBody, (), (types, queues, max, lease_ms, wait_ms, worker))
 
 struct HeartbeatBody {
   Field<std::string, MinLength<1>, MaxLength<200>> lease_token;
-  Field<std::int64_t, Ge<1000>, Le<3'600'000>, WithDefault> lease_ms = 30'000;
+  // Absent: the length the job was claimed with.
+  std::optional<Field<std::int64_t, Ge<1000>, Le<3'600'000>>> lease_ms;
   std::optional<Field<double, Ge<0>, Le<1>>> progress;
   std::optional<Field<std::string, MaxLength<2000>>> message;
+  static constexpr bool forbid_extra_fields = true;
 };
 BOOST_DESCRIBE_STRUCT(HeartbeatBody, (), (lease_token, lease_ms, progress, message))
 
 struct CompleteBody {
   Field<std::string, MinLength<1>, MaxLength<200>> lease_token;
   std::optional<json::value> result;
+  static constexpr bool forbid_extra_fields = true;
 };
 BOOST_DESCRIBE_STRUCT(CompleteBody, (), (lease_token, result))
 
@@ -65,7 +75,9 @@ struct FailBody {
   Field<std::string, MaxLength<10'000>, WithDefault> error = std::string("failed");
   Field<bool, WithDefault> retry = true;       // false: failed for good, whatever attempts remain
   Field<bool, WithDefault> cancelled = false;  // the worker stopped because cancellation was asked
+  // Absent: the job's backoff, doubled per attempt with jitter (retry_delay), as in-process.
   std::optional<Field<std::int64_t, Ge<0>, Le<std::int64_t{86'400'000}>>> retry_delay_ms;
+  static constexpr bool forbid_extra_fields = true;
 };
 BOOST_DESCRIBE_STRUCT(FailBody, (), (lease_token, error, retry, cancelled, retry_delay_ms))
 
@@ -87,8 +99,8 @@ core::Error reserved_type(const std::string& type, json::array loc) {
 }
 
 core::Error lease_lost() {
-  return {409, "lease_lost", "The lease token is not the job's: it expired and the job went to another worker, or "
-                             "the job is no longer running", nullptr};
+  return {409, "lease_lost", "The lease token is not the job's: it expired and the job went to another worker, the "
+                             "attempt ran past the job's timeout_ms, or the job is no longer running", nullptr};
 }
 
 core::Error may_not_work() {
@@ -101,6 +113,8 @@ json::object claimed_json(const Claim& claim, std::int64_t lease_ms) {
           {"payload", claim.job.payload},
           {"attempt", claim.job.attempts},
           {"max_attempts", claim.job.max_attempts},
+          {"queue", claim.job.queue},
+          {"timeout_ms", claim.job.timeout_ms},
           {"lease_token", claim.token},
           {"lease_ms", lease_ms}};
 }
@@ -108,10 +122,8 @@ json::object claimed_json(const Claim& claim, std::int64_t lease_ms) {
 asio::awaitable<Response> enqueue(const Context& context, Body<NewJobBody> body, Request& request) {
   const auto& spec = body.value;
   if (context.is_reserved(*spec.type)) co_return Response::error(reserved_type(*spec.type, json::array{"body", "type"}));
-  if (spec.queue && *spec.queue != "default")
-    co_return Response::error(core::validation_error(
-        {{"enum", {"body", "queue"}, "One queue per store today: 'default'", json::string(*spec.queue)}}));
   auto options = context.options.job_defaults;
+  options.queue = *spec.queue;
   if (spec.priority) options.priority = static_cast<int>(**spec.priority);
   if (spec.delay_ms) options.delay = Millis(**spec.delay_ms);
   if (spec.max_attempts) options.max_attempts = static_cast<int>(**spec.max_attempts);
@@ -129,6 +141,7 @@ asio::awaitable<Response> claim(const Context& context, Body<ClaimBody> body, Re
     if (context.is_reserved((*spec.types)[i]))
       co_return Response::error(reserved_type((*spec.types)[i], json::array{"body", "types", static_cast<std::int64_t>(i)}));
   const JobTypes types = *spec.types;
+  const JobQueues queues = spec.queues ? **spec.queues : JobQueues();
   const auto lease = Millis(*spec.lease_ms);
   const auto max = static_cast<std::size_t>(*spec.max);
   const std::string worker = spec.worker ? **spec.worker : "http:" + std::string(request.client_host());
@@ -141,7 +154,7 @@ asio::awaitable<Response> claim(const Context& context, Body<ClaimBody> body, Re
   std::vector<Claim> claims;
   for (;;) {
     claims = co_await context.options.queue->on_storage(
-        [&](JobStore& store) { return store.claim_batch(worker, lease, max, types); });
+        [&](JobStore& store) { return store.claim_batch(worker, lease, max, types, queues); });
     const auto now = std::chrono::steady_clock::now();
     if (!claims.empty() || now >= deadline) break;
     timer.expires_after(std::min<std::chrono::steady_clock::duration>(kPoll, deadline - now));
@@ -166,7 +179,10 @@ asio::awaitable<core::Result<Claim>> held(const Context& context, Request& reque
 asio::awaitable<Response> heartbeat(const Context& context, JobId id, Body<HeartbeatBody> body, Request& request) {
   auto claim = co_await held(context, request, *id.value, *body->lease_token);
   if (!claim) co_return Response::error(claim.error());
-  const auto lease = Millis(*body->lease_ms);
+  // Renewed by what it was claimed with unless told otherwise (30 s: a job claimed before
+  // stores kept the length).
+  const std::int64_t lease_ms = body->lease_ms ? **body->lease_ms : (claim->job.lease_ms > 0 ? claim->job.lease_ms : 30'000);
+  const auto lease = Millis(lease_ms);
   std::optional<double> progress;
   if (body->progress) progress = **body->progress;
   std::string message = body->message ? **body->message : std::string();
@@ -177,7 +193,7 @@ asio::awaitable<Response> heartbeat(const Context& context, JobId id, Body<Heart
     return cancel_requested;
   });
   if (!outcome) co_return Response::error(lease_lost());
-  co_return Response::json({{"cancel_requested", *outcome}, {"lease_ms", *body->lease_ms}});
+  co_return Response::json({{"cancel_requested", *outcome}, {"lease_ms", lease_ms}});
 }
 
 asio::awaitable<Response> complete(const Context& context, JobId id, Body<CompleteBody> body, Request& request) {
@@ -195,7 +211,7 @@ asio::awaitable<Response> fail(const Context& context, JobId id, Body<FailBody> 
   if (!claim) co_return Response::error(claim.error());
   // No retry: the store fails a job for good on its last attempt, so this is its last.
   if (!*body->retry) claim->job.attempts = std::max(claim->job.attempts, claim->job.max_attempts);
-  const auto delay = body->retry_delay_ms ? Millis(**body->retry_delay_ms) : context.options.job_defaults.backoff;
+  const auto delay = body->retry_delay_ms ? Millis(**body->retry_delay_ms) : retry_delay(claim->job);
   const std::string error = *body->error;
   const bool is_cancelled = *body->cancelled;
   bool is_held = co_await context.options.queue->on_storage([&](JobStore& store) {
@@ -221,17 +237,20 @@ api::RouteGroup work_routes(WorkRouteOptions options) {
   group.post(
       "/claim", [context](Body<ClaimBody> body, Request& request) { return claim(*context, std::move(body), request); },
       {.summary = "Claim jobs (workers)",
-       .description = "Up to `max` due jobs of `types`, each leased for lease_ms with its own lease_token; waits "
-                      "up to wait_ms for one to be due (long-poll). A lease not renewed by a heartbeat expires, "
-                      "and the job goes to another worker."});
+       .description = "Up to `max` due jobs of `types` (from `queues`; absent: every queue), each leased for "
+                      "lease_ms with its own lease_token; waits up to wait_ms for one to be due (long-poll). A "
+                      "lease not renewed by a heartbeat expires, and the job goes to another worker; an attempt "
+                      "past the job's timeout_ms fails (retried with backoff). `worker` names the claimer in the "
+                      "job record."});
   group.post(
       "/{job_id}/heartbeat",
       [context](JobId id, Body<HeartbeatBody> body, Request& request) {
         return heartbeat(*context, std::move(id), std::move(body), request);
       },
       {.summary = "Renew a job's lease (workers)",
-       .description = "Extends the lease by lease_ms and records progress; answers whether cancellation was "
-                      "asked. 409 lease_lost when the token is no longer the job's."});
+       .description = "Extends the lease by lease_ms (absent: the length claimed with), never past the "
+                      "attempt's timeout, and records progress; answers whether cancellation was asked. 409 "
+                      "lease_lost when the token is no longer the job's or the attempt timed out."});
   group.post(
       "/{job_id}/complete",
       [context](JobId id, Body<CompleteBody> body, Request& request) {
@@ -244,7 +263,8 @@ api::RouteGroup work_routes(WorkRouteOptions options) {
         return fail(*context, std::move(id), std::move(body), request);
       },
       {.summary = "Fail a job's attempt (workers)",
-       .description = "Retried after retry_delay_ms while attempts remain (retry: false fails it for good); "
+       .description = "Retried after retry_delay_ms (absent: the job's backoff, doubled per attempt, ±50% "
+                      "jitter) while attempts remain (retry: false fails it for good); "
                       "cancelled: true records that the worker stopped on a cancellation request."});
   return group;
 }

@@ -150,6 +150,39 @@ test('Permanent fails a job at once; an ordinary error is retried while attempts
   });
 });
 
+test('a worker takes only the queues it names, and its name is on the job', async () => {
+  const worker = newWorker({ queues: ['images'], name: 'image-worker' });
+  worker.task('node_queued', async () => 'done');
+  await running(worker, async () => {
+    const image = await enqueue(server.url, 'node_queued', {}, { queue: 'images' });
+    const plain = await enqueue(server.url, 'node_queued');
+    const done = await waitFor('the images job', inState(image.id, 'succeeded'));
+    assert.equal(done.worker, 'image-worker');
+    await sleep(500);
+    assert.equal((await job(plain.id)).state, 'queued', 'the default queue is not this worker\'s');
+  });
+});
+
+test('an error past the server\'s limit is cut to 10,000 UTF-8 bytes, and the worker goes on', async () => {
+  const worker = newWorker();
+  worker.task('node_verbose', async () => { throw new Error('\u00e9'.repeat(20000)); });  // 40,000 bytes
+  worker.task('node_after', async () => 'after');
+  await running(worker, async () => {
+    const verbose = await enqueue(server.url, 'node_verbose', {}, { maxAttempts: 1 });
+    const failed = await waitFor('the verbose job', inState(verbose.id, 'failed'));
+    const bytes = Buffer.byteLength(failed.last_error);
+    assert.ok(failed.last_error.startsWith('Error: \u00e9') && bytes >= 9990 && bytes <= 10000, `${bytes} bytes`);
+    const next = await enqueue(server.url, 'node_after');
+    await waitFor('a job after it', inState(next.id, 'succeeded'));
+  });
+});
+
+test('a refused claim (422) ends run() with the server\'s answer instead of retrying', async () => {
+  const worker = newWorker();
+  worker.task('build_embeddings', async () => null);  // the server's own type
+  await assert.rejects(worker.run(), (error) => error.status === 422);
+});
+
 test('a handler longer than its lease keeps the job: the worker renews the lease', async () => {
   const holder = newWorker({ leaseMs: 1000, name: 'holder' });
   holder.task('node_long', async () => { await sleep(2500); return 'held'; });

@@ -265,7 +265,7 @@ TEST_P(JobStoreTest, AWorkerClaimsOnlyTheTypesItRuns) {
   auto claim = store->claim("w", 30s, {"batch", "demo"});  // not the higher-priority index job
   ASSERT_TRUE(claim);
   EXPECT_EQ(claim->job.id, batch.id);
-  auto more = store->claim_batch("w", 30s, 10, {"batch", "demo"});
+  auto more = store->claim_batch("w", 30s, 10, {"batch", "demo"}, {});
   ASSERT_EQ(more.size(), 1u);
   EXPECT_EQ(more[0].job.id, demo.id);
   EXPECT_FALSE(store->claim("w", 30s, {"batch", "demo"}));
@@ -273,6 +273,54 @@ TEST_P(JobStoreTest, AWorkerClaimsOnlyTheTypesItRuns) {
   auto any = store->claim("server", 30s);  // no types: any
   ASSERT_TRUE(any);
   EXPECT_EQ(any->job.id, index.id);
+}
+
+TEST_P(JobStoreTest, AClaimTakesOnlyTheQueuesItNames) {
+  auto image = enqueue("t", {.queue = "images"});
+  auto plain = enqueue("t");
+  EXPECT_EQ(store->get(image.id)->queue, "images");
+  EXPECT_EQ(store->get(plain.id)->queue, "default");
+  EXPECT_FALSE(store->claim("w", 30s, {}, {"video"}));
+  auto taken = store->claim("w", 30s, {"t"}, {"images", "video"});
+  ASSERT_TRUE(taken);
+  EXPECT_EQ(taken->job.id, image.id);
+  EXPECT_EQ(taken->job.queue, "images");
+  auto any = store->claim("w", 30s);  // no queues: every queue
+  ASSERT_TRUE(any);
+  EXPECT_EQ(any->job.id, plain.id);
+}
+
+TEST_P(JobStoreTest, AClaimRecordsItsWorkerAndLeaseLength) {
+  auto job = enqueue();
+  ASSERT_TRUE(store->claim("resizer-7", 4321ms));
+  auto read = store->get(job.id);
+  EXPECT_EQ(read->worker, "resizer-7");
+  EXPECT_EQ(read->lease_ms, 4321);
+  EXPECT_EQ(read->to_json().at("worker"), "resizer-7");
+}
+
+TEST_P(JobStoreTest, AnAttemptPastItsTimeoutIsFencedOffAndRetriedAfterBackoff) {
+  EnqueueOptions options;
+  options.timeout = 150ms;
+  options.backoff = 200ms;
+  auto job = enqueue("t", options);
+  auto claim = store->claim("w", 30s);  // a lease far longer than the attempt may run
+  ASSERT_TRUE(claim);
+  bool cancel = false;
+  EXPECT_TRUE(store->heartbeat(*claim, 30s, cancel));
+  std::this_thread::sleep_for(200ms);
+  EXPECT_FALSE(store->heartbeat(*claim, 30s, cancel)) << "past the timeout the lease is gone";
+  EXPECT_FALSE(store->complete(*claim, 1));
+  EXPECT_FALSE(store->claim("other", 30s)) << "the timed-out attempt's backoff (100-300 ms) first";
+  auto timed_out = store->get(job.id);
+  EXPECT_EQ(timed_out->state, JobState::retrying);
+  EXPECT_EQ(timed_out->last_error, "timed out after 150 ms");
+  EXPECT_GE(timed_out->run_at_ms - timed_out->updated_at_ms, 99);
+  std::this_thread::sleep_for(350ms);
+  auto again = store->claim("other", 30s);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->job.attempts, 2);
+  EXPECT_TRUE(store->complete(*again, 2));
 }
 
 TEST_P(JobStoreTest, ConcurrentClaimersNeverShareAJob) {

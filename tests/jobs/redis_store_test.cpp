@@ -59,7 +59,7 @@ TEST(RedisJobStore, ARepeatedClaimAdoptsWhatWasLeasedUnderItsToken) {
   client::RedisClient client({.url = redis.url()});
   const client::RedisScript claim(std::string(redis_scripts::kCommon) + redis_scripts::kClaim);
   auto run_claim = [&](std::string token, std::string max) {
-    std::vector<std::string> args{prefix, "w1", "30000", std::move(token), std::move(max), ""};
+    std::vector<std::string> args{prefix, "w1", "30000", std::move(token), std::move(max), "", "", "1"};
     auto reply = on_loop(client.eval(claim, {}, std::move(args)));
     EXPECT_TRUE(reply) << reply.error().message;
     return ids_of(*reply);

@@ -30,6 +30,7 @@ struct EnqueueOptions {
   int priority = 0;              // higher first
   Millis delay{0};               // earliest start, from now
   std::string owner;             // who may see the job when the routes filter by owner; empty: nobody's
+  std::string queue = "default";  // workers claim from the queues they name (none named: every queue)
 };
 
 struct Job {
@@ -53,7 +54,9 @@ struct Job {
   boost::json::value result = nullptr;
   bool is_cancel_requested = false;
   std::string idempotency_key;
-  std::string worker;
+  std::string queue = "default";
+  std::string worker;          // the name its last claim gave
+  std::int64_t lease_ms = 0;   // the lease its last claim took (a heartbeat that names none renews by it)
   std::string owner;  // not in to_json: an owner is an identity, not the job's data
 
   boost::json::object to_json() const;
@@ -79,6 +82,9 @@ enum class CancelOutcome { not_found, cancelled, requested, already_finished };
 
 std::int64_t now_ms();
 std::string new_job_id();
+/// A random factor in [0.5, 1.5): the ±50% jitter on retry backoff, so that jobs failed together
+/// do not all come back at the same moment.
+double backoff_jitter();
 
 /// A queued job as enqueue creates it: a fresh id, the options applied, times from `now`.
 Job make_queued_job(std::string type, boost::json::value payload, const EnqueueOptions& options, std::int64_t now);

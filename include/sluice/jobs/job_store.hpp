@@ -34,6 +34,8 @@ class AsyncJobStore {
 /// so processes that share a store may each run a different set (`sluice worker` runs batches,
 /// not the serving process's dataset indexing).
 using JobTypes = std::vector<std::string>;
+/// The queues a claim takes from; empty: every queue.
+using JobQueues = std::vector<std::string>;
 
 /// One job to enqueue, for enqueue_batch.
 struct NewJob {
@@ -55,9 +57,16 @@ class JobStore {
   /// Takes the next due job (highest priority, then oldest) for `worker`, leasing it for
   /// `lease`. Running jobs whose lease has expired are re-queued (or dead-lettered when out of
   /// attempts) first, so a dead worker's job is never lost.
-  std::optional<Claim> claim(const std::string& worker, Millis lease, const JobTypes& types = {});
-  /// Extends the lease; false when it was lost (expired and taken over, or the job finished).
-  /// Sets `cancel_requested` when someone asked to cancel the job.
+  ///
+  /// An attempt lasts at most the job's timeout, whoever runs it (in-process or over HTTP): a
+  /// lease never reaches past the attempt's deadline, the holder's writes are refused after it,
+  /// and the claim that finds the lease expired there fails the attempt as "timed out after N
+  /// ms" (retried after retry_delay's backoff, as an in-process timeout is).
+  std::optional<Claim> claim(const std::string& worker, Millis lease, const JobTypes& types = {},
+                             const JobQueues& queues = {});
+  /// Extends the lease (up to the attempt's deadline); false when it was lost (expired and taken
+  /// over, past the deadline, or the job finished). Sets `cancel_requested` when someone asked
+  /// to cancel the job.
   virtual bool heartbeat(const Claim& claim, Millis lease, bool& cancel_requested) = 0;
   virtual bool report_progress(const Claim& claim, double fraction, const std::string& message) = 0;
   virtual bool complete(const Claim& claim, const boost::json::value& result) = 0;
@@ -74,9 +83,9 @@ class JobStore {
   // Batches: the same semantics as one call per item, in one transaction or round trip
   // (per-job round trips dominate small jobs); enqueue() and claim() are one-item batches.
   virtual std::vector<Job> enqueue_batch(std::vector<NewJob> jobs) = 0;
-  /// Up to `max` due jobs of `types`, each with its own lease.
+  /// Up to `max` due jobs of `types` in `queues`, each with its own lease.
   virtual std::vector<Claim> claim_batch(const std::string& worker, Millis lease, std::size_t max,
-                                         const JobTypes& types) = 0;
+                                         const JobTypes& types, const JobQueues& queues) = 0;
   /// Completes each held claim with its result; returns how many were still held.
   virtual std::size_t complete_batch(const std::vector<std::pair<Claim, boost::json::value>>& done) = 0;
 
