@@ -11,7 +11,13 @@
 
     worker.run()                          # until SIGINT/SIGTERM or worker.stop()
 
-Enqueue from anywhere: POST /jobs {"type": "resize", "payload": {...}}. Each claimed job is
+Enqueue from anywhere: POST /jobs {"type": "resize", "payload": {...}}, or from Python:
+
+    from sluice_worker import enqueue, enqueue_many
+    enqueue("http://127.0.0.1:8000", "resize", {"width": 640})
+    enqueue_many("http://127.0.0.1:8000", [{"type": "resize", "payload": {"width": w}} for w in widths])
+
+Each claimed job is
 leased; a background thread renews the leases of running jobs, so a worker that dies (kill -9)
 loses its jobs to another worker once the lease runs out, and a result is recorded once: the
 server fences complete/fail by the lease token (a stale one gets 409). A task that raises fails
@@ -37,6 +43,7 @@ log = logging.getLogger("sluice_worker")
 # refused with 422, so they are cut here instead.
 MAX_ERROR_BYTES = 10000
 MAX_MESSAGE_BYTES = 2000
+MAX_BATCH = 1000  # jobs one POST /jobs/batch takes
 
 
 def truncate_utf8(text, limit):
@@ -239,6 +246,23 @@ class Worker:
 
     def _post(self, path, body):
         return post(self.url, path, body, self.api_key, self.timeout + self.wait_ms / 1000.0)
+
+
+def enqueue(url, type, payload=None, api_key=None, **options):
+    """Enqueues one job; options as POST /jobs takes them (queue, priority, delay_ms,
+    max_attempts, timeout_ms, unique_key). Returns the stored job."""
+    return post(url, "/jobs", {"type": type, "payload": payload if payload is not None else {}, **options}, api_key)
+
+
+def enqueue_many(url, jobs, api_key=None):
+    """Enqueues `jobs` (each a dict shaped as POST /jobs' body) through POST /jobs/batch, up to
+    1,000 a request, each request stored in one write. Returns the stored jobs, in order. A
+    refused request (422 naming the element) raises SluiceError; earlier requests stay stored."""
+    jobs = list(jobs)
+    stored = []
+    for start in range(0, len(jobs), MAX_BATCH):
+        stored += post(url, "/jobs/batch", {"jobs": jobs[start:start + MAX_BATCH]}, api_key)["jobs"]
+    return stored
 
 
 def post(url, path, body, api_key=None, timeout=60):

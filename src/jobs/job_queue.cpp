@@ -52,6 +52,25 @@ auto ask(const std::shared_ptr<JobStore>& store, core::ComputePool& storage, Asy
   return storage.run([store, blocking = std::move(blocking)] { return blocking(*store); });
 }
 
+/// `handler` as a callback the committer thread may call: the result is posted to the caller's
+/// executor, which the work guard keeps running meanwhile.
+template <class Handler>
+auto resumed_on_callers_executor(Handler handler) {
+  struct Waiting {
+    Handler handler;
+    asio::executor_work_guard<asio::associated_executor_t<Handler>> work;
+  };
+  auto work = asio::make_work_guard(handler);
+  auto waiting = std::make_shared<Waiting>(Waiting{std::move(handler), std::move(work)});
+  return [waiting](std::exception_ptr error, auto stored) {
+    auto executor = waiting->work.get_executor();
+    asio::post(executor, [waiting, error, stored = std::move(stored)]() mutable {
+      waiting->work.reset();
+      std::move(waiting->handler)(error, std::move(stored));
+    });
+  };
+}
+
 asio::awaitable<Counts> counts_of(const std::shared_ptr<JobStore>& store, core::ComputePool& storage) {
   return ask(
       store, storage, [](AsyncJobStore& s) { return s.counts(); }, [](JobStore& s) { return s.counts(); });
@@ -155,27 +174,45 @@ Job JobQueue::enqueue(std::string type, boost::json::value payload, const Enqueu
   return stored.get();
 }
 
+void JobQueue::push_all(std::vector<NewJob> jobs, std::function<void(std::exception_ptr, std::vector<Job>)> done) {
+  if (jobs.empty()) return done(nullptr, {});
+  // Each job's callback fills its place; the last one answers for all. They all run on the
+  // committer thread, one after another: no lock needed.
+  struct Gathered {
+    std::vector<Job> stored;
+    std::size_t left;
+    std::exception_ptr error;
+    std::function<void(std::exception_ptr, std::vector<Job>)> done;
+  };
+  auto gathered = std::make_shared<Gathered>(Gathered{std::vector<Job>(jobs.size()), jobs.size(), nullptr, std::move(done)});
+  {
+    std::lock_guard lock(pending_mutex_);
+    for (std::size_t i = 0; i < jobs.size(); ++i)
+      pending_.push_back({std::move(jobs[i]), [gathered, i](std::exception_ptr error, Job job) {
+                            if (error) gathered->error = error;
+                            else gathered->stored[i] = std::move(job);
+                            if (--gathered->left == 0) gathered->done(gathered->error, std::move(gathered->stored));
+                          }});
+  }
+  pending_signal_.notify_one();
+}
+
+// The committer thread completes these calls; the caller resumes on its own event loop. Not
+// coroutines (see ask()).
 asio::awaitable<Job> JobQueue::submit(std::string type, boost::json::value payload, EnqueueOptions options) {
-  // The committer thread completes the call; the caller resumes on its own event loop, which
-  // the work guard keeps running meanwhile. Not a coroutine (see ask()).
   auto initiate = [this](auto handler, NewJob job) {
-    using Handler = decltype(handler);
-    struct Waiting {
-      Handler handler;
-      asio::executor_work_guard<asio::associated_executor_t<Handler>> work;
-    };
-    auto work = asio::make_work_guard(handler);
-    auto waiting = std::make_shared<Waiting>(Waiting{std::move(handler), std::move(work)});
-    push(std::move(job), [waiting](std::exception_ptr error, Job stored) {
-      auto executor = waiting->work.get_executor();
-      asio::post(executor, [waiting, error, stored = std::move(stored)]() mutable {
-        waiting->work.reset();
-        std::move(waiting->handler)(error, std::move(stored));
-      });
-    });
+    push(std::move(job), resumed_on_callers_executor(std::move(handler)));
   };
   return asio::async_initiate<const asio::use_awaitable_t<>, void(std::exception_ptr, Job)>(
       std::move(initiate), asio::use_awaitable, NewJob{std::move(type), std::move(payload), std::move(options)});
+}
+
+asio::awaitable<std::vector<Job>> JobQueue::submit_all(std::vector<NewJob> jobs) {
+  auto initiate = [this](auto handler, std::vector<NewJob> batch) {
+    push_all(std::move(batch), resumed_on_callers_executor(std::move(handler)));
+  };
+  return asio::async_initiate<const asio::use_awaitable_t<>, void(std::exception_ptr, std::vector<Job>)>(
+      std::move(initiate), asio::use_awaitable, std::move(jobs));
 }
 
 // Not coroutines (see ask()): each returns the store's awaitable, or the storage pool's.

@@ -41,6 +41,14 @@ struct NewJobBody {
 BOOST_DESCRIBE_STRUCT(NewJobBody, (),
                       (type, payload, queue, priority, delay_ms, max_attempts, timeout_ms, unique_key))
 
+/// The most jobs one POST /jobs/batch takes: a few hundred KB of body, one store write.
+constexpr std::size_t kMaxBatch = 1000;
+
+struct NewJobsBody {
+  Field<std::vector<NewJobBody>, MinLength<1>, MaxLength<kMaxBatch>> jobs;
+  static constexpr bool forbid_extra_fields = true;
+};
+BOOST_DESCRIBE_STRUCT(NewJobsBody, (), (jobs))
 
 struct ClaimBody {
   Field<std::vector<std::string>, MinLength<1>, MaxLength<50>> types;
@@ -92,10 +100,13 @@ struct Context {
   bool is_reserved(const std::string& type) const { return options.queue->handler(type) != nullptr; }
 };
 
+core::FieldIssue reserved_type_issue(const std::string& type, json::array loc) {
+  return {"reserved_type", std::move(loc), "'" + type + "' jobs are run by the server itself; start them through its routes",
+          json::string(type)};
+}
+
 core::Error reserved_type(const std::string& type, json::array loc) {
-  return core::validation_error({{"reserved_type", std::move(loc),
-                                  "'" + type + "' jobs are run by the server itself; start them through its routes",
-                                  json::string(type)}});
+  return core::validation_error({reserved_type_issue(type, std::move(loc))});
 }
 
 core::Error lease_lost() {
@@ -119,9 +130,8 @@ json::object claimed_json(const Claim& claim, std::int64_t lease_ms) {
           {"lease_ms", lease_ms}};
 }
 
-asio::awaitable<Response> enqueue(const Context& context, Body<NewJobBody> body, Request& request) {
-  const auto& spec = body.value;
-  if (context.is_reserved(*spec.type)) co_return Response::error(reserved_type(*spec.type, json::array{"body", "type"}));
+/// The job a validated body asks for: the server's defaults, overridden where it says.
+NewJob new_job(const Context& context, const NewJobBody& spec, const Request& request) {
   auto options = context.options.job_defaults;
   options.queue = *spec.queue;
   if (spec.priority) options.priority = static_cast<int>(**spec.priority);
@@ -130,8 +140,34 @@ asio::awaitable<Response> enqueue(const Context& context, Body<NewJobBody> body,
   if (spec.timeout_ms) options.timeout = Millis(**spec.timeout_ms);
   if (spec.unique_key) options.idempotency_key = **spec.unique_key;
   if (context.options.owner) options.owner = context.options.owner(request);
-  auto job = co_await context.options.queue->submit(*spec.type, spec.payload.value_or(json::object{}), options);
-  co_return Response::json(job.to_json(), http::Status::created);
+  return {*spec.type, spec.payload.value_or(json::object()), std::move(options)};
+}
+
+asio::awaitable<Response> enqueue(const Context& context, Body<NewJobBody> body, Request& request) {
+  const auto& spec = body.value;
+  if (context.is_reserved(*spec.type)) co_return Response::error(reserved_type(*spec.type, json::array{"body", "type"}));
+  auto job = new_job(context, spec, request);
+  auto stored = co_await context.options.queue->submit(std::move(job.type), std::move(job.payload), std::move(job.options));
+  co_return Response::json(stored.to_json(), http::Status::created);
+}
+
+/// All or nothing: every element is validated (the binder did the shapes) before any is stored.
+asio::awaitable<Response> enqueue_batch(const Context& context, Body<NewJobsBody> body, Request& request) {
+  const auto& specs = *body->jobs;
+  std::vector<core::FieldIssue> issues;
+  std::vector<NewJob> jobs;
+  jobs.reserve(specs.size());
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (context.is_reserved(*specs[i].type))
+      issues.push_back(reserved_type_issue(*specs[i].type, json::array{"body", "jobs", static_cast<std::int64_t>(i), "type"}));
+    jobs.push_back(new_job(context, specs[i], request));
+  }
+  if (!issues.empty()) co_return Response::error(core::validation_error(issues));
+  auto stored = co_await context.options.queue->submit_all(std::move(jobs));
+  json::array out;
+  out.reserve(stored.size());
+  for (const auto& job : stored) out.push_back(job.to_json());
+  co_return Response::json(json::object{{"jobs", std::move(out)}}, http::Status::created);
 }
 
 asio::awaitable<Response> claim(const Context& context, Body<ClaimBody> body, Request& request) {
@@ -231,9 +267,19 @@ api::RouteGroup work_routes(WorkRouteOptions options) {
       "", [context](Body<NewJobBody> body, Request& request) { return enqueue(*context, std::move(body), request); },
       {.summary = "Enqueue a job",
        .description = "Any job type a worker over HTTP (or in another process) runs: the payload is stored as "
-                      "given. unique_key: a repeat returns the first job. The job belongs to the caller's API key.",
+                      "given. unique_key: a repeat returns the first job. The job belongs to the caller's API key. "
+                      "Many at once: POST /jobs/batch.",
        .status_code = 201,
        .response_description = "Job enqueued"});
+  group.post(
+      "/batch",
+      [context](Body<NewJobsBody> body, Request& request) { return enqueue_batch(*context, std::move(body), request); },
+      {.summary = "Enqueue up to 1,000 jobs at once",
+       .description = "`jobs`: each the body of POST /jobs. All are validated before any is stored (a 422 names "
+                      "the element, e.g. body.jobs.3.type); then all are stored in one write (one transaction, or "
+                      "one pipelined Redis round trip). 201 with the jobs, in order.",
+       .status_code = 201,
+       .response_description = "Jobs enqueued"});
   group.post(
       "/claim", [context](Body<ClaimBody> body, Request& request) { return claim(*context, std::move(body), request); },
       {.summary = "Claim jobs (workers)",

@@ -25,6 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster import call, wait_for  # noqa: E402
 CLIENT_DIR = os.path.join(ROOT, "clients", "python")
+sys.path.insert(0, CLIENT_DIR)
 
 WORKER = r"""
 import os, sys, time
@@ -204,6 +205,38 @@ def check_python_worker_renews_its_whole_batch(base, job):
         napper.wait(10)
 
 
+def check_batch_enqueue(base, job):
+    from sluice_worker import enqueue_many, SluiceError
+    stored = call(base, "POST", "/jobs/batch", {"jobs": [
+        {"type": "batched", "payload": {"n": 0}},
+        {"type": "batched", "payload": {"n": 1}, "queue": "images", "priority": 5, "max_attempts": 7},
+        {"type": "batched", "unique_key": "batch-once"},
+        {"type": "batched", "payload": {"n": 3}, "unique_key": "batch-once"}]}, expect=201)["jobs"]
+    assert [j["payload"].get("n") for j in stored] == [0, 1, None, None], stored
+    assert (stored[1]["queue"], stored[1]["priority"], stored[1]["max_attempts"]) == ("images", 5, 7), stored[1]
+    assert stored[2]["id"] == stored[3]["id"], "a repeated unique_key in one batch is one job"
+    assert job(stored[0]["id"])["state"] == "queued"
+    count = lambda: len(call(base, "GET", "/jobs?type=batched&limit=100")["jobs"])
+    before = count()
+    # All validated before any is stored: one bad element refuses the whole batch, naming it.
+    for bad, loc, kind in [({"type": ""}, ["body", "jobs", 1, "type"], "string_too_short"),
+                           ({"type": "batched", "colour": 1}, ["body", "jobs", 1, "colour"], "extra_forbidden"),
+                           ({"type": "openai_batch"}, ["body", "jobs", 1, "type"], "reserved_type")]:
+        detail = call(base, "POST", "/jobs/batch", {"jobs": [{"type": "batched"}, bad]}, expect=422)["detail"]
+        assert [(d["loc"], d["type"]) for d in detail] == [(loc, kind)], detail
+    call(base, "POST", "/jobs/batch", {"jobs": []}, expect=422)
+    call(base, "POST", "/jobs/batch", {"jobs": [{"type": "batched"}] * 1001}, expect=422)
+    assert count() == before, "nothing stored from a refused batch"
+    # The client splits past 1,000 a request.
+    many = enqueue_many(base, [{"type": "batched_many", "payload": {"n": n}} for n in range(1500)])
+    assert [j["payload"]["n"] for j in many] == list(range(1500)) and len({j["id"] for j in many}) == 1500
+    try:
+        enqueue_many(base, [{"type": "batched", "delay_ms": -1}])
+        raise AssertionError("a refused batch raises")
+    except SluiceError as e:
+        assert e.status == 422 and "body.jobs.0.delay_ms" in str(e), e
+
+
 def main():
     binary = sys.argv[1]
     data = tempfile.mkdtemp(prefix="sluice-http-workers-")
@@ -214,6 +247,7 @@ def main():
         job = lambda id: call(base, "GET", "/jobs/" + id)
 
         check_unknown_fields_are_refused(base)
+        check_batch_enqueue(base, job)
         check_queues_and_worker_name(base, job)
         check_fail_backs_off_exponentially(base, job)
         check_timeout_is_enforced(base, job)

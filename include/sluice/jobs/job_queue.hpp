@@ -87,6 +87,8 @@ class JobQueue {
 
   /// enqueue() for coroutines: group-committed with concurrent enqueues in the same way.
   boost::asio::awaitable<Job> submit(std::string type, boost::json::value payload, EnqueueOptions options = {});
+  /// Several jobs in one commit (one transaction, or one pipelined Redis write), stored in order.
+  boost::asio::awaitable<std::vector<Job>> submit_all(std::vector<NewJob> jobs);
   boost::asio::awaitable<std::optional<Job>> find(std::string id);
   boost::asio::awaitable<std::vector<Job>> list(JobFilter filter);
   boost::asio::awaitable<CancelOutcome> cancel(std::string id);
@@ -108,6 +110,8 @@ class JobQueue {
  private:
   void commit_loop();
   void push(NewJob job, std::function<void(std::exception_ptr, Job)> done);
+  /// Queues all of `jobs` under one lock, so that the committer writes them in one batch.
+  void push_all(std::vector<NewJob> jobs, std::function<void(std::exception_ptr, std::vector<Job>)> done);
 
   std::shared_ptr<JobStore> store_;
   std::shared_ptr<core::ComputePool> storage_;  // runs blocking store calls for the awaitable ones
