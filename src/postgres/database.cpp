@@ -301,6 +301,10 @@ void Database::run(Work work, bool is_transaction) {
   asio::co_spawn(pool_->loop, unit(std::move(work), is_transaction, options_.timeout), asio::use_future).get();
 }
 
+std::future<void> Database::start(Work work) {
+  return asio::co_spawn(pool_->loop, unit(std::move(work), false, options_.timeout), asio::use_future);
+}
+
 asio::awaitable<void> Database::transaction_async(Work work) {
   co_await asio::co_spawn(pool_->loop, unit(std::move(work), true, options_.timeout), asio::use_awaitable);
 }

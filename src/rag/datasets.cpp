@@ -33,6 +33,8 @@ struct Datasets::Index {
   // a time (searches arriving meanwhile wait, then find nothing left to apply).
   std::int64_t applied_change = 0;
   std::mutex catching_up;
+  // What this process changed in the index itself (an embedded store's index version).
+  std::int64_t local_changes = 0;
 };
 
 std::string indexed_text(std::string_view title, std::string_view text) {
@@ -293,6 +295,7 @@ UpsertResult Datasets::upload(std::int64_t id, const std::vector<DocumentInput>&
       if (index_of->vectors) index_of->vectors->remove(chunk);
     }
     index_of->is_dirty = true;
+    ++index_of->local_changes;
   }
   return result;
 }
@@ -309,6 +312,7 @@ bool Datasets::delete_document(std::int64_t id, const std::string& document_id) 
       if (index_of->vectors) index_of->vectors->remove(chunk);
     }
     index_of->is_dirty = true;
+    ++index_of->local_changes;
   }
   return true;
 }
@@ -376,6 +380,7 @@ json::value Datasets::build(std::int64_t id, jobs::JobContext& job) {
       index_of->keyword.add(stored[i].id, terms[i]);
       index_of->chunk_document[stored[i].id] = stored[i].document_key;
     }
+    ++index_of->local_changes;
   }
 
   // Phase 2: embed chunks without vectors; each batch's vectors are the checkpoint.
@@ -409,6 +414,7 @@ json::value Datasets::build(std::int64_t id, jobs::JobContext& job) {
       for (const auto& [chunk, vector] : rows)
         if (index_of->keyword.contains(chunk)) index_of->vectors->add(chunk, vector.data());
       index_of->is_dirty = true;
+      ++index_of->local_changes;
     }
     embedded += batch.size();
     done += static_cast<std::int64_t>(batch.size());
@@ -440,7 +446,7 @@ std::vector<ScoredChunk> Datasets::rank(Index& index, const SearchRequest& reque
   const std::size_t depth = request.mode == SearchMode::hybrid ? std::max<std::size_t>(wanted, 100) : wanted;
   std::vector<ScoredChunk> ranked;
   std::shared_lock lock(index.mutex);
-  ranked_at = index.applied_change;
+  ranked_at = store_->is_shared() ? index.applied_change : index.local_changes;
   std::vector<ScoredChunk> keyword, vector;
   if (request.mode != SearchMode::vector) {
     auto terms = analyse(request.query);
@@ -473,7 +479,7 @@ std::vector<ScoredChunk> Datasets::rank(Index& index, const SearchRequest& reque
 }
 
 std::vector<SearchHit> Datasets::search(std::int64_t id, const SearchRequest& request,
-                                        const std::vector<float>* query_vector) {
+                                        const std::vector<float>* query_vector, std::int64_t* index_version) {
   auto index_of = index(id);
   if (!index_of) return {};
   std::optional<std::unordered_set<std::int64_t>> allowed;
@@ -481,19 +487,23 @@ std::vector<SearchHit> Datasets::search(std::int64_t id, const SearchRequest& re
     auto ids = store_->chunks_matching(id, request.filter);
     allowed.emplace(ids.begin(), ids.end());
   }
-  // A shared store may have changed since the index last caught up: the views are read with
-  // the store's change number, and a ranking made on an older index is made again.
-  std::vector<ScoredChunk> ranked;
-  std::vector<ChunkView> views;
-  for (int round = 0;; ++round) {
-    std::int64_t ranked_at = 0, seen = 0;
-    ranked = rank(*index_of, request, query_vector, allowed ? &*allowed : nullptr, ranked_at);
-    std::vector<std::int64_t> chosen;
-    for (const auto& hit : ranked) chosen.push_back(hit.chunk);
-    views = store_->chunk_views_at(id, chosen, seen);
-    if (seen <= ranked_at || round == 2) break;
+  // A shared store may have changed since the index last caught up: its change number is read
+  // while the index ranks (the round trip overlaps the ranking), and a ranking made on an
+  // older index is made again after catching up. Read after the request came, so a search
+  // sent after a job succeeded sees what the job wrote.
+  auto change = store_->last_change_started(id);
+  std::int64_t ranked_at = 0;
+  auto ranked = rank(*index_of, request, query_vector, allowed ? &*allowed : nullptr, ranked_at);
+  auto seen = change.get();
+  if (!seen) return {};  // the dataset was deleted on another node
+  if (*seen > ranked_at) {
     catch_up(id, *index_of);
+    ranked = rank(*index_of, request, query_vector, allowed ? &*allowed : nullptr, ranked_at);
   }
+  if (index_version) *index_version = ranked_at;
+  std::vector<std::int64_t> chosen;
+  for (const auto& hit : ranked) chosen.push_back(hit.chunk);
+  auto views = store_->chunk_views(id, chosen);
   std::unordered_map<std::int64_t, double> scores;
   for (const auto& hit : ranked) scores[hit.chunk] = hit.score;
   std::vector<SearchHit> hits;

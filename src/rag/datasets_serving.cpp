@@ -12,7 +12,8 @@ namespace json = boost::json;
 
 asio::awaitable<core::Result<std::vector<SearchHit>>> Datasets::retrieve(const Dataset& dataset,
                                                                          SearchRequest request,
-                                                                         core::ComputePool& compute) {
+                                                                         core::ComputePool& compute,
+                                                                         std::int64_t* index_version) {
   std::optional<std::vector<float>> vector;
   if (request.mode != SearchMode::keyword) {
     if (!has_vectors(dataset)) {
@@ -30,7 +31,7 @@ asio::awaitable<core::Result<std::vector<SearchHit>>> Datasets::retrieve(const D
     }
   }
   auto id = dataset.id;
-  auto hits = co_await compute.run([&] { return search(id, request, vector ? &*vector : nullptr); });
+  auto hits = co_await compute.run([&] { return search(id, request, vector ? &*vector : nullptr, index_version); });
   co_return hits;
 }
 

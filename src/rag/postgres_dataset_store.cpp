@@ -5,6 +5,7 @@
 
 #include "sluice/rag/dataset_store.hpp"
 
+#include "chunk_view_cache.hpp"
 #include "store_metadata.hpp"
 
 #include "sluice/core/json_text.hpp"
@@ -14,6 +15,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 
 namespace sluice::rag {
@@ -74,9 +76,10 @@ CREATE TABLE rag_changes (
 constexpr std::string_view kDatasetColumns =
     "SELECT id, name, chunk_size, chunk_overlap, embedding_model, owner, created_at_ms, last_job_id FROM rag_datasets";
 constexpr std::string_view kChunkColumns =
-    "SELECT c.id, c.document, c.start_at, c.end_at, c.text, d.title FROM rag_chunks c "
+    "SELECT c.id, c.document, c.start_at, c.end_at, c.text, d.title, d.id, d.metadata FROM rag_chunks c "
     "JOIN rag_documents d ON d.key = c.document ";
 constexpr std::size_t kPage = 5'000;  // rows per round trip when reading a whole dataset
+constexpr std::size_t kPassageCacheBytes = 32 << 20;  // of passages kept per node
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -103,6 +106,17 @@ Chunk read_chunk(const Rows& rows, int row) {
                .end = static_cast<std::size_t>(rows.integer(row, 3)),
                .text = std::string(rows.text(row, 4)),
                .title = std::string(rows.text(row, 5))};
+}
+
+/// The passage of a kChunkColumns row.
+ChunkView read_chunk_view(const Rows& rows, int row) {
+  return ChunkView{.id = rows.integer(row, 0),
+                   .document_id = std::string(rows.text(row, 6)),
+                   .title = std::string(rows.text(row, 5)),
+                   .text = std::string(rows.text(row, 4)),
+                   .metadata = parse_metadata(rows.text(row, 7)),
+                   .start = static_cast<std::size_t>(rows.integer(row, 2)),
+                   .end = static_cast<std::size_t>(rows.integer(row, 3))};
 }
 
 std::string_view kind_name(IndexChange::Kind kind) {
@@ -495,7 +509,10 @@ class PostgresDatasetStore final : public DatasetStore {
         auto rows = co_await s.query(std::string(kChunkColumns) + "WHERE c.dataset = $1 AND c.id > $2 ORDER BY c.id LIMIT $3",
                                      number(dataset), number(after), number(static_cast<std::int64_t>(kPage)));
         std::vector<Chunk> list;
-        for (int i = 0; i < rows.size(); ++i) list.push_back(read_chunk(rows, i));
+        for (int i = 0; i < rows.size(); ++i) {
+          list.push_back(read_chunk(rows, i));
+          if (cache_.has_room()) cache_.insert(dataset, read_chunk_view(rows, i));
+        }
         co_return list;
       });
       for (const auto& chunk : page) visit(chunk);
@@ -514,7 +531,11 @@ class PostgresDatasetStore final : public DatasetStore {
                                                                   "ORDER BY c.id",
                                      number(dataset), postgres::int_array(part));
         std::vector<Chunk> found;
-        for (int i = 0; i < rows.size(); ++i) found.push_back(read_chunk(rows, i));
+        for (int i = 0; i < rows.size(); ++i) {
+          found.push_back(read_chunk(rows, i));
+          // New chunks a node's index is learning of: their passages are what searches will ask for.
+          if (cache_.has_room()) cache_.insert(dataset, read_chunk_view(rows, i));
+        }
         co_return found;
       });
       std::move(page.begin(), page.end(), std::back_inserter(list));
@@ -554,37 +575,23 @@ class PostgresDatasetStore final : public DatasetStore {
     }
   }
 
+  /// From this node's passage cache where it has them, the others in one query (and kept).
   std::vector<ChunkView> chunk_views(std::int64_t dataset, const std::vector<std::int64_t>& ids) override {
-    std::int64_t ignored = 0;
-    return chunk_views_at(dataset, ids, ignored);
-  }
-
-  std::vector<ChunkView> chunk_views_at(std::int64_t dataset, const std::vector<std::int64_t>& ids,
-                                        std::int64_t& last_change_seen) override {
-    // One round trip: the rows and the dataset's change number in the same snapshot (a row of
-    // NULLs carries the number when no chunk matches).
-    auto found = db_->session([&](Session& s) -> asio::awaitable<std::unordered_map<std::int64_t, ChunkView>> {
-      auto rows = co_await s.query(
-          "SELECT c.id, c.start_at, c.end_at, c.text, d.id, d.title, d.metadata, "
-          "(SELECT change_seq FROM rag_datasets WHERE id = $1) FROM (SELECT 1) AS one "
-          "LEFT JOIN (rag_chunks c JOIN rag_documents d ON d.key = c.document) "
-          "ON c.dataset = $1 AND c.id = ANY($2::bigint[])",
-          number(dataset), postgres::int_array(ids));
-      std::unordered_map<std::int64_t, ChunkView> views;
-      last_change_seen = rows.size() > 0 && !rows.is_null(0, 7) ? rows.integer(0, 7) : 0;
+    std::unordered_map<std::int64_t, ChunkView> found;
+    auto missing = cache_.lookup(dataset, ids, found);
+    if (!missing.empty()) {
+      auto rows = db_->session([&](Session& s) -> asio::awaitable<Rows> {
+        auto fetched = co_await s.query(
+            std::string(kChunkColumns) + "WHERE c.dataset = $1 AND c.id = ANY($2::bigint[])",
+            number(dataset), postgres::int_array(missing));
+        co_return fetched;
+      });
       for (int i = 0; i < rows.size(); ++i) {
-        if (rows.is_null(i, 0)) continue;
-        auto id = rows.integer(i, 0);
-        views.emplace(id, ChunkView{.id = id,
-                                    .document_id = std::string(rows.text(i, 4)),
-                                    .title = std::string(rows.text(i, 5)),
-                                    .text = std::string(rows.text(i, 3)),
-                                    .metadata = parse_metadata(rows.text(i, 6)),
-                                    .start = static_cast<std::size_t>(rows.integer(i, 1)),
-                                    .end = static_cast<std::size_t>(rows.integer(i, 2))});
+        auto view = read_chunk_view(rows, i);
+        cache_.insert(dataset, view);
+        found.emplace(view.id, std::move(view));
       }
-      co_return views;
-    });
+    }
     std::vector<ChunkView> views;
     for (auto id : ids)
       if (auto it = found.find(id); it != found.end()) views.push_back(std::move(it->second));
@@ -629,23 +636,37 @@ class PostgresDatasetStore final : public DatasetStore {
     });
   }
 
+  std::future<std::optional<std::int64_t>> last_change_started(std::int64_t dataset) override {
+    // By value: the caller goes on while the query runs.
+    return db_->session_started([id = number(dataset)](Session& s) -> asio::awaitable<std::optional<std::int64_t>> {
+      auto rows = co_await s.query("SELECT change_seq FROM rag_datasets WHERE id = $1", id);
+      if (rows.size() == 0) co_return std::nullopt;
+      co_return rows.integer(0, 0);
+    });
+  }
+
+  /// Chunks removed are forgotten by the passage cache here, as the index learns of them.
   std::vector<IndexChange> changes_since(std::int64_t dataset, std::int64_t after, std::size_t limit) override {
-    return db_->session([&](Session& s) -> asio::awaitable<std::vector<IndexChange>> {
+    auto changes = db_->session([&](Session& s) -> asio::awaitable<std::vector<IndexChange>> {
       auto rows = co_await s.query(
           "SELECT seq, kind, chunks FROM rag_changes WHERE dataset = $1 AND seq > $2 ORDER BY seq LIMIT $3",
           number(dataset), number(after), number(static_cast<std::int64_t>(limit)));
-      std::vector<IndexChange> changes;
+      std::vector<IndexChange> read;
       for (int i = 0; i < rows.size(); ++i)
-        changes.push_back({.seq = rows.integer(i, 0),
-                           .kind = kind_of(rows.text(i, 1)),
-                           .chunks = postgres::parse_int_array(rows.text(i, 2))});
-      co_return changes;
+        read.push_back({.seq = rows.integer(i, 0),
+                        .kind = kind_of(rows.text(i, 1)),
+                        .chunks = postgres::parse_int_array(rows.text(i, 2))});
+      co_return read;
     });
+    for (const auto& change : changes)
+      if (change.kind == IndexChange::Kind::chunks_removed) cache_.forget(change.chunks);
+    return changes;
   }
 
  private:
   std::shared_ptr<postgres::Database> db_;
   std::string identity_;
+  ChunkViewCache cache_{kPassageCacheBytes};
 };
 
 }  // namespace

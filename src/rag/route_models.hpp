@@ -91,8 +91,11 @@ BOOST_DESCRIBE_STRUCT(SearchResult, (), (document_id, chunk_id, score, title, te
 
 struct SearchResults {
   std::vector<SearchResult> results;
+  /// The version of the node's index the results were ranked on (see Datasets::search): on
+  /// several nodes, the dataset's change-log number it had applied.
+  std::int64_t index_version = 0;
 };
-BOOST_DESCRIBE_STRUCT(SearchResults, (), (results))
+BOOST_DESCRIBE_STRUCT(SearchResults, (), (results, index_version))
 
 struct AnswerBody {
   Field<std::string, MinLength<1>, MaxLength<8192>> question;

@@ -76,9 +76,9 @@ asio::awaitable<core::Result<SearchResults>> search_dataset(const RouteContext& 
   if (!dataset) co_return dataset.error();
   auto search = search_request(body.value);
   if (!search) co_return search.error();
-  auto hits = co_await datasets->retrieve(*dataset, std::move(*search), request.compute_pool());
-  if (!hits) co_return hits.error();
   SearchResults out;
+  auto hits = co_await datasets->retrieve(*dataset, std::move(*search), request.compute_pool(), &out.index_version);
+  if (!hits) co_return hits.error();
   for (auto& hit : *hits)
     out.results.push_back(SearchResult{.document_id = std::move(hit.chunk.document_id),
                                        .chunk_id = hit.chunk.id,
@@ -127,7 +127,8 @@ asio::awaitable<Response> answer_question(const RouteContext& context, DatasetId
                        .mode = static_cast<SearchMode>(*body->mode),
                        .group_by_document = false,
                        .filter = {}};
-  auto hits = co_await datasets->retrieve(*dataset, std::move(search), request.compute_pool());
+  std::int64_t index_version = 0;
+  auto hits = co_await datasets->retrieve(*dataset, std::move(search), request.compute_pool(), &index_version);
   if (!hits) co_return Response::error(hits.error());
   auto grounding = datasets->ground(*hits);
   ai::GenerationRequest generation;
@@ -136,7 +137,8 @@ asio::awaitable<Response> answer_question(const RouteContext& context, DatasetId
   if (*body->stream) co_return stream_answer(generator.value, std::move(generation), std::move(grounding.citations));
   auto result = co_await generator->generate(std::move(generation), {});
   if (!result) co_return Response::error(result.error());
-  co_return Response::json({{"answer", result->text}, {"citations", std::move(grounding.citations)}});
+  co_return Response::json(
+      {{"answer", result->text}, {"citations", std::move(grounding.citations)}, {"index_version", index_version}});
 }
 
 }  // namespace

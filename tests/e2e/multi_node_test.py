@@ -230,6 +230,10 @@ def check_partition(cluster, a, id_):
         for mode in ("keyword", "hybrid"):
             assert ids(search(c, id_, query, mode=mode)) == ids(search(a, id_, query, mode=mode)), (query, mode)
     assert search(c, id_, "partitioned zeppelin", mode="keyword")[0]["document_id"] == "while-away"
+    # Both answered from the same version of the index: the change log's newest entry.
+    versions = [api(node, "POST", "/datasets/%d/search" % id_, {"query": "zeppelin"})["index_version"]
+                for node in (a, c)]
+    assert versions[0] == versions[1] > 0, versions
 
 
 def multipart(fields, filename, content):

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -156,6 +157,20 @@ class Database : public std::enable_shared_from_this<Database> {
   auto session(F work) {
     return run_typed(std::move(work), false);
   }
+  /// Starts `work` (no transaction) on the pool's loop and returns at once: the round trip
+  /// overlaps what the caller does until get(). Whatever `work` refers to must outlive that.
+  template <class F>
+  auto session_started(F work) {
+    using R = typename std::invoke_result_t<F&, Session&>::value_type;
+    auto out = std::make_shared<std::optional<R>>();
+    auto done = start([out, work = std::move(work)](Session& s) mutable -> boost::asio::awaitable<void> {
+      out->emplace(co_await work(s));
+    });
+    return std::async(std::launch::deferred, [out, done = std::move(done)]() mutable {
+      done.get();
+      return std::move(**out);
+    });
+  }
   /// Awaited from an IO thread: the work runs on the pool's loop, the caller resumes on its own.
   boost::asio::awaitable<void> transaction_async(Work work);
 
@@ -181,6 +196,7 @@ class Database : public std::enable_shared_from_this<Database> {
  private:
   explicit Database(Options options);
   void run(Work work, bool is_transaction);
+  std::future<void> start(Work work);
   boost::asio::awaitable<void> unit(Work work, bool is_transaction, std::chrono::milliseconds timeout);
 
   template <class F>

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -118,6 +119,13 @@ class DatasetStore {
   virtual std::string identity() const { return {}; }
   /// The dataset's latest change number (0: none; always 0 where nothing is logged).
   virtual std::int64_t last_change(std::int64_t /*dataset*/) { return 0; }
+  /// The same, read while the caller goes on (a search ranks meanwhile): get() waits; nullopt
+  /// when a shared store has no such dataset any more.
+  virtual std::future<std::optional<std::int64_t>> last_change_started(std::int64_t dataset) {
+    std::promise<std::optional<std::int64_t>> now;
+    now.set_value(last_change(dataset));
+    return now.get_future();
+  }
   /// The dataset's changes numbered after `after`, oldest first, at most `limit`.
   virtual std::vector<IndexChange> changes_since(std::int64_t /*dataset*/, std::int64_t /*after*/,
                                                  std::size_t /*limit*/) {
@@ -171,13 +179,6 @@ class DatasetStore {
   /// The chunks `ids` with their document's id, title and metadata, in the order of `ids`
   /// (missing ones left out).
   virtual std::vector<ChunkView> chunk_views(std::int64_t dataset, const std::vector<std::int64_t>& ids) = 0;
-  /// chunk_views, and the dataset's latest change number as of the same read: a search that
-  /// ranked on an index older than that ranks again (a shared store answers both in one query).
-  virtual std::vector<ChunkView> chunk_views_at(std::int64_t dataset, const std::vector<std::int64_t>& ids,
-                                                std::int64_t& last_change_seen) {
-    last_change_seen = is_shared() ? last_change(dataset) : 0;
-    return chunk_views(dataset, ids);
-  }
   /// Ids of the chunks whose document's metadata meets every condition of `filter`: key →
   /// scalar (equal), or key → {"$eq"|"$ne"|"$gt"|"$gte"|"$lt"|"$lte": scalar, "$in": [scalars]}
   /// (all of them). Ranges compare numbers as numbers and strings (ISO 8601 dates) as text.

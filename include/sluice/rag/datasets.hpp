@@ -92,8 +92,11 @@ class Datasets {
   boost::json::value build(std::int64_t id, jobs::JobContext& job);
 
   /// Retrieval; `query_vector` is the embedded query (needed unless mode is keyword).
+  /// `index_version`, when given, gets the version of the index the hits were ranked on: on a
+  /// shared store the number of the last change-log entry it had applied, else the count of its
+  /// local changes (it only grows).
   std::vector<SearchHit> search(std::int64_t id, const SearchRequest& request,
-                                const std::vector<float>* query_vector);
+                                const std::vector<float>* query_vector, std::int64_t* index_version = nullptr);
   /// Whether the dataset's vectors come from the embedder this server runs.
   bool has_vectors(const Dataset& dataset) const { return dataset.embedding_model == embedder_->model(); }
 
@@ -102,7 +105,8 @@ class Datasets {
   /// dataset's vectors come from another embedder; vector mode answers 409 then.
   boost::asio::awaitable<core::Result<std::vector<SearchHit>>> retrieve(const Dataset& dataset,
                                                                         SearchRequest request,
-                                                                        core::ComputePool& compute);
+                                                                        core::ComputePool& compute,
+                                                                        std::int64_t* index_version = nullptr);
   /// The best of `hits`, in order, as an answer's context within the generator's budget.
   Grounding ground(const std::vector<SearchHit>& hits) const;
   /// Starts the build_embeddings job for dataset `id` unless one is already queued or running
