@@ -23,19 +23,23 @@ loses its jobs to another worker once the lease runs out, and a result is record
 server fences complete/fail by the lease token (a stale one gets 409). A task that raises fails
 its attempt (retried with backoff while attempts remain); raise Permanent to fail for good.
 
+Successes of a claimed batch are reported together (POST /jobs/complete, at least every 10 ms)
+over one keep-alive connection per thread.
+
 A refusal that retrying cannot cure — 403 (the API key may not work jobs) or 422 (a field or job
 type the server refuses) — is raised from run() as SluiceError with the server's message; it is
 never retried in a loop.
 """
 
+import http.client
 import json
 import logging
 import os
 import signal
 import socket
 import threading
-import urllib.error
-import urllib.request
+import time
+import urllib.parse
 
 log = logging.getLogger("sluice_worker")
 
@@ -156,7 +160,7 @@ class Worker:
                         raise
                     self._stopping.wait(1.0)
                     continue
-                except OSError:  # urllib's URLError too: the server is restarting; try again shortly
+                except OSError:  # no answer: the server is restarting; try again shortly
                     self._stopping.wait(1.0)
                     continue
                 self._run_batch(claimed)
@@ -173,31 +177,69 @@ class Worker:
         with self._lock:
             for job in claimed:
                 self._held[job.id] = job
+        # Successes are reported together (POST /jobs/complete) at least every 10 ms, as
+        # in-process workers do: a request per tiny job would cost more than the job.
+        done = []
+        flushed = time.monotonic()
         try:
             for job in claimed:
                 if self._stopping.is_set():
                     break  # the rest go back when their leases expire
-                self._run_one(job, job.payload)
+                result = self._run_one(job, job.payload)
+                if result is not None:
+                    done.append(result)
+                if time.monotonic() - flushed > 0.01:
+                    self._complete(done)
+                    flushed = time.monotonic()
+            self._complete(done)
         finally:
             with self._lock:
                 for job in claimed:
                     self._held.pop(job.id, None)
 
     def _run_one(self, job, payload):
+        """Runs one job: a success is returned, to be completed with others; any other outcome
+        is reported at once."""
         try:
             result = self.tasks[job.type](payload, job)
             json.dumps(result)  # a result JSON cannot carry fails the attempt, not the report
         except LeaseLost:
-            return
+            pass
         except Permanent as e:
             self._finish(job, "/fail", {"error": str(e) or "failed", "retry": False})
         except Exception as e:  # a task's failure fails its attempt, not the worker
             self._finish(job, "/fail", {"error": "%s: %s" % (type(e).__name__, e), "retry": True})
         else:
-            self._finish(job, "/complete", {"result": result})
-        finally:
-            with self._lock:
-                self._held.pop(job.id, None)
+            if job.lease_lost:
+                return None  # the job is another worker's: it records the outcome
+            return {"id": job.id, "lease_token": job.lease_token, "result": result}
+        with self._lock:
+            self._held.pop(job.id, None)
+        return None
+
+    def _complete(self, done):
+        """Completes the jobs in `done` in one request (a lost lease is another worker's now)."""
+        if not done:
+            return
+        # A report lost to a network blip is repeated while the leases would still be ours; past
+        # that the jobs run again elsewhere, and a late report would be refused anyway.
+        deadline = time.monotonic() + self.lease_ms / 1000.0
+        while True:
+            try:
+                self._post("/jobs/complete", {"jobs": done})
+                break
+            except SluiceError as e:
+                if not e.is_transient or time.monotonic() > deadline:
+                    log.error("sluice worker: the server refused %d completions: %s", len(done), e)
+                    raise
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(0.5)
+        with self._lock:
+            for item in done:
+                self._held.pop(item["id"], None)
+        done.clear()
 
     def _finish(self, job, action, body):
         body["lease_token"] = job.lease_token
@@ -265,19 +307,59 @@ def enqueue_many(url, jobs, api_key=None):
     return stored
 
 
+# One keep-alive connection per thread and server: a new TCP connection per request cost as
+# much as the request itself, and a worker makes one request per finished job.
+_connections = threading.local()
+
+
+def _connection(parts):
+    """This thread's connection to the server of `parts`, and whether it was used before."""
+    pool = _connections.__dict__.setdefault("pool", {})
+    key = (parts.scheme, parts.netloc)
+    if key in pool:
+        return pool[key], True
+    kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    pool[key] = kind(parts.netloc)
+    return pool[key], False
+
+
+def _drop(parts):
+    connection = _connections.__dict__.get("pool", {}).pop((parts.scheme, parts.netloc), None)
+    if connection:
+        connection.close()
+
+
 def post(url, path, body, api_key=None, timeout=60):
-    """One JSON POST to Sluice; a non-2xx answer is raised as SluiceError."""
-    request = urllib.request.Request(url.rstrip("/") + path, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    """One JSON POST to Sluice; a non-2xx answer is raised as SluiceError, no answer as OSError."""
+    parts = urllib.parse.urlsplit(url.rstrip("/") + path)
+    target = parts.path + ("?" + parts.query if parts.query else "")
+    headers = {"Content-Type": "application/json"}
     if api_key:
-        request.add_header("Authorization", "Bearer " + api_key)
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return json.loads(response.read())
-    except urllib.error.HTTPError as e:
-        text = e.read()
+        headers["Authorization"] = "Bearer " + api_key
+    data = json.dumps(body).encode()
+    for attempt in range(2):
+        connection, was_used = _connection(parts)
+        connection.timeout = timeout
+        if connection.sock:
+            connection.sock.settimeout(timeout)
+        try:
+            connection.request("POST", target, data, headers)
+            response = connection.getresponse()
+            text = response.read()
+        except (OSError, http.client.HTTPException) as e:
+            _drop(parts)
+            # The server closes idle keep-alive connections: a request that found one closed before
+            # any answer is sent again once, on a new connection. Every other failure is the caller's.
+            if was_used and attempt == 0 and isinstance(e, (ConnectionError, http.client.RemoteDisconnected)):
+                continue
+            raise e if isinstance(e, OSError) else ConnectionError(str(e))
+        if response.will_close:
+            _drop(parts)
+        break
+    if response.status >= 300:
         try:
             parsed = json.loads(text)
         except ValueError:
             parsed = {"message": text.decode("utf-8", "replace")}
-        raise SluiceError(e.code, parsed) from None
+        raise SluiceError(response.status, parsed)
+    return json.loads(text)

@@ -78,6 +78,20 @@ struct CompleteBody {
 };
 BOOST_DESCRIBE_STRUCT(CompleteBody, (), (lease_token, result))
 
+struct Completion {
+  Field<std::string, MinLength<1>, MaxLength<200>> id;
+  Field<std::string, MinLength<1>, MaxLength<200>> lease_token;
+  std::optional<json::value> result;
+  static constexpr bool forbid_extra_fields = true;
+};
+BOOST_DESCRIBE_STRUCT(Completion, (), (id, lease_token, result))
+
+struct CompletionsBody {
+  Field<std::vector<Completion>, MinLength<1>, MaxLength<kMaxBatch>> jobs;
+  static constexpr bool forbid_extra_fields = true;
+};
+BOOST_DESCRIBE_STRUCT(CompletionsBody, (), (jobs))
+
 struct FailBody {
   Field<std::string, MinLength<1>, MaxLength<200>> lease_token;
   Field<std::string, MaxLength<10'000>, WithDefault> error = std::string("failed");
@@ -242,6 +256,25 @@ asio::awaitable<Response> complete(const Context& context, JobId id, Body<Comple
   co_return Response::json(job ? job->to_json() : json::object{{"id", *id.value}});
 }
 
+/// Many completions in one store write: a worker running small jobs reports them together, as
+/// in-process workers do (Workers::flush), instead of paying a request per job.
+asio::awaitable<Response> complete_all(const Context& context, Body<CompletionsBody> body, Request& request) {
+  if (context.options.may_work && !context.options.may_work(request)) co_return Response::error(may_not_work());
+  std::vector<std::pair<Claim, json::value>> done;
+  done.reserve(body->jobs->size());
+  for (const auto& item : *body->jobs) {
+    Claim claim;
+    claim.job.id = *item.id;
+    claim.token = *item.lease_token;
+    done.emplace_back(std::move(claim), item.result.value_or(nullptr));
+  }
+  const std::size_t total = done.size();
+  std::size_t held = co_await context.options.queue->on_storage([&](JobStore& store) { return store.complete_batch(done); });
+  const auto completed = static_cast<std::int64_t>(held);
+  const auto lost = static_cast<std::int64_t>(total - held);
+  co_return Response::json(json::object{{"completed", completed}, {"lease_lost", lost}});
+}
+
 asio::awaitable<Response> fail(const Context& context, JobId id, Body<FailBody> body, Request& request) {
   auto claim = co_await held(context, request, *id.value, *body->lease_token);
   if (!claim) co_return Response::error(claim.error());
@@ -303,6 +336,13 @@ api::RouteGroup work_routes(WorkRouteOptions options) {
         return complete(*context, std::move(id), std::move(body), request);
       },
       {.summary = "Complete a job (workers)", .description = "Records its result once; 409 lease_lost for a stale token."});
+  group.post(
+      "/complete",
+      [context](Body<CompletionsBody> body, Request& request) { return complete_all(*context, std::move(body), request); },
+      {.summary = "Complete up to 1,000 jobs at once (workers)",
+       .description = "`jobs`: [{id, lease_token, result}], recorded in one store write, each fenced by its token "
+                      "as in /{job_id}/complete. Answers how many were completed and how many leases were lost "
+                      "(those jobs are another worker's now)."});
   group.post(
       "/{job_id}/fail",
       [context](JobId id, Body<FailBody> body, Request& request) {

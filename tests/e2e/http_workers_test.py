@@ -10,7 +10,7 @@ a 422 naming them; claims take from the queues they name; /fail retries with exp
 and jitter; an attempt past its timeout_ms is fenced off and retried; a heartbeat without
 lease_ms renews by the claimed length. The Python worker: renews every job of a claimed batch,
 stops with the server's message on 403/422 instead of retrying, cuts an over-long error to the
-server's limit."""
+server's limit, and reports a batch's successes together (POST /jobs/complete)."""
 
 import json
 import os
@@ -237,6 +237,21 @@ def check_batch_enqueue(base, job):
         assert e.status == 422 and "body.jobs.0.delay_ms" in str(e), e
 
 
+def check_completions_together(base, job):
+    ids = [j["id"] for j in call(base, "POST", "/jobs/batch", {"jobs": [{"type": "together"}] * 3}, expect=201)["jobs"]]
+    claimed = call(base, "POST", "/jobs/claim", {"types": ["together"], "max": 3})["jobs"]
+    assert sorted(c["id"] for c in claimed) == sorted(ids), claimed
+    done = [{"id": c["id"], "lease_token": c["lease_token"], "result": {"n": i}} for i, c in enumerate(claimed)]
+    stale = {"id": claimed[0]["id"], "lease_token": "stale", "result": 99}
+    answer = call(base, "POST", "/jobs/complete", {"jobs": done[:2] + [stale]})
+    assert answer == {"completed": 2, "lease_lost": 1}, answer
+    assert job(claimed[0]["id"])["result"] == {"n": 0}, "a stale token changes nothing"
+    assert job(claimed[2]["id"])["state"] == "running"
+    again = call(base, "POST", "/jobs/complete", {"jobs": done})
+    assert again == {"completed": 1, "lease_lost": 2}, "each result is recorded once: %s" % again
+    call(base, "POST", "/jobs/complete", {"jobs": [{"id": "x", "lease_token": "y", "results": 1}]}, expect=422)
+
+
 def main():
     binary = sys.argv[1]
     data = tempfile.mkdtemp(prefix="sluice-http-workers-")
@@ -248,6 +263,7 @@ def main():
 
         check_unknown_fields_are_refused(base)
         check_batch_enqueue(base, job)
+        check_completions_together(base, job)
         check_queues_and_worker_name(base, job)
         check_fail_backs_off_exponentially(base, job)
         check_timeout_is_enforced(base, job)
