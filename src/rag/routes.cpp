@@ -182,10 +182,10 @@ core::Result<StoredFiles> store_files(Datasets& datasets, std::int64_t id, const
 }
 
 /// A raw PDF, DOCX, ODT or EPUB file, or multipart/form-data files: extracted on the compute pool.
+/// `file_name`: a raw file's (its Content-Disposition's, else ?id=).
 asio::awaitable<Response> upload_files(Datasets& datasets, std::int64_t id, const std::string& content_type,
-                                       const SingleDocument& single, Request& request) {
-  auto file_name = disposition_file_name(request.header("Content-Disposition").value_or(""));
-  if (file_name.empty()) file_name = single.id;
+                                       const std::string& file_name, const SingleDocument& single,
+                                       Request& request) {
   std::optional<core::Result<StoredFiles>> stored;
   co_await request.compute([&] {
     auto files = uploaded_files(content_type, file_name, request.body());
@@ -214,8 +214,9 @@ asio::awaitable<Response> upload_documents(const RouteContext& context, DatasetI
   SingleDocument single{.id = *document_id, .title = *title};
   auto content_type = std::string(request.header("Content-Type").value_or("application/json"));
   auto file_name = disposition_file_name(request.header("Content-Disposition").value_or(""));
-  if (is_file_upload(content_type, file_name.empty() ? single.id : file_name)) {
-    auto response = co_await upload_files(*datasets, id, content_type, single, request);
+  if (file_name.empty()) file_name = single.id;
+  if (is_file_upload(content_type, file_name)) {
+    auto response = co_await upload_files(*datasets, id, content_type, file_name, single, request);
     co_return response;
   }
   // Result has no empty state, which the compute pool's hand-back needs: store into a local.
