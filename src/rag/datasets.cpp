@@ -1,5 +1,7 @@
 #include "sluice/rag/datasets.hpp"
 
+#include "file_upload.hpp"
+
 #include "sluice/rag/analyser.hpp"
 #include "sluice/rag/fusion.hpp"
 
@@ -510,6 +512,7 @@ std::vector<SearchHit> Datasets::search(std::int64_t id, const SearchRequest& re
   hits.reserve(views.size());
   for (auto& view : views) {
     auto score = scores[view.id];
+    set_chunk_pages(view.metadata, view.start, view.end);  // a PDF's passage names its page
     hits.push_back({std::move(view), score});
   }
   return hits;

@@ -54,14 +54,18 @@ Grounding Datasets::ground(const std::vector<SearchHit>& hits) const {
     out.context += '\n';
     out.context += hit.chunk.text;
     out.context += "\n\n";
-    out.citations.push_back(json::object{{"index", number},
-                                         {"document_id", hit.chunk.document_id},
-                                         {"chunk_id", hit.chunk.id},
-                                         {"title", hit.chunk.title},
-                                         {"start", hit.chunk.start},
-                                         {"end", hit.chunk.end},
-                                         {"score", hit.score},
-                                         {"text", hit.chunk.text}});
+    json::object citation{{"index", number},
+                          {"document_id", hit.chunk.document_id},
+                          {"chunk_id", hit.chunk.id},
+                          {"title", hit.chunk.title},
+                          {"start", hit.chunk.start},
+                          {"end", hit.chunk.end},
+                          {"score", hit.score},
+                          {"text", hit.chunk.text}};
+    // A passage of a PDF says where it is (search set its page from the document's page starts).
+    for (const char* key : {"page", "page_end"})
+      if (const auto* page = hit.chunk.metadata.if_contains(key)) citation[key] = *page;
+    out.citations.push_back(std::move(citation));
   }
   return out;
 }

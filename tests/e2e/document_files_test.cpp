@@ -39,17 +39,12 @@ std::string form(const std::vector<std::pair<std::string, std::string>>& files) 
 
 const std::string kForm = "Content-Type: multipart/form-data; boundary=form-b0undary\r\n";
 
-/// The page a search hit names: `page` when the hit carries it, else looked up in the
-/// document's page starts with the hit's start (both say the same page).
+/// The page a search hit names (its own page, in place of the document's page starts).
 std::int64_t page_of(const json::value& hit) {
   const auto& metadata = hit.at("metadata").as_object();
-  if (const auto* page = metadata.if_contains("page")) return page->to_number<std::int64_t>();
-  const auto& starts = metadata.at("page_starts").as_array();
-  auto start = hit.at("start").to_number<std::int64_t>();
-  std::int64_t page = 0;
-  for (const auto& s : starts)
-    if (s.to_number<std::int64_t>() <= start) ++page;
-  return page;
+  EXPECT_FALSE(metadata.contains("page_starts")) << hit;
+  const auto* page = metadata.if_contains("page");
+  return page ? page->to_number<std::int64_t>() : -1;
 }
 
 json::value top_hit(std::uint16_t port, std::int64_t id, const std::string& query) {
@@ -106,6 +101,13 @@ TEST(DocumentFiles, PdfAndOfficeFilesAreUploadedProcessedAndFoundWithTheirPage) 
 
   // The whole PDF is one chunk here (three short pages): its pages run from 1 to 3.
   EXPECT_EQ(page_of(lens), 1);
+  EXPECT_EQ(lens.at("metadata").at("page_end"), 3) << lens;
+  // An answer's citation names the pages too.
+  auto answer = call(server.port(), "POST", base(id) + "/answer", 200,
+                     R"({"question":"Fresnel lens beam","k":1,"mode":"keyword"})", kJson);
+  const auto& citation = answer.at("citations").as_array().at(0);
+  EXPECT_EQ(citation.at("document_id"), "keeper.pdf") << answer;
+  EXPECT_EQ(citation.at("page"), 1) << answer;
   auto document = call(server.port(), "GET", base(id) + "/documents/keeper.pdf", 200, "", kJson);
   EXPECT_EQ(document.at("metadata").at("pages"), 3);
   auto text = std::string(document.at("text").as_string());
