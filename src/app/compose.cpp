@@ -19,6 +19,8 @@
 #include "sluice/client/redis_client.hpp"
 #include "sluice/jobs/demo.hpp"
 #include "sluice/jobs/routes.hpp"
+#include "sluice/jobs/schedule_routes.hpp"
+#include "sluice/jobs/scheduler.hpp"
 #include "sluice/jobs/work_routes.hpp"
 #include "sluice/limits/redis_counter.hpp"
 #include "sluice/obs/metrics.hpp"
@@ -160,6 +162,15 @@ void compose_server(App& app, const ServeOptions& options) {
                                  }}));
   app.include(jobs::routes(jobs->shared_queue(), {.prefix = "/jobs", .tags = {"jobs"}},
                            [ownership](const http::Request& request) { return ownership->viewer(request); }));
+  app.include(jobs::schedule_routes(
+      {.queue = jobs->shared_queue(),
+       .job_defaults = jobs->defaults(),
+       .owner = [ownership](const http::Request& request) { return ownership->owner(request); },
+       .viewer = [ownership](const http::Request& request) { return ownership->viewer(request); }}));
+  // Every node fires schedules; the store's claim on each tick keeps them from firing twice.
+  auto scheduler = std::make_shared<jobs::Scheduler>(jobs->shared_queue());
+  services.on_startup([scheduler] { scheduler->start(); });
+  services.on_shutdown([scheduler] { scheduler->stop(); });
   app.include(rag::routes({.queue = jobs->shared_queue(),
                            .job_defaults = jobs->defaults(),
                            .ownership = ownership,

@@ -2,11 +2,13 @@
 // library's async client (client::RedisClient: AUTH and database from the URL, pipelining,
 // retries while Redis restarts). Handlers await it on their own event loop (AsyncJobStore);
 // workers' blocking calls run on the store's own event-loop thread and wait for the reply.
+#include "redis_schedule_scripts.hpp"
 #include "redis_scripts.hpp"
 
 #include "sluice/client/redis_client.hpp"
 #include "sluice/core/json_text.hpp"
 #include "sluice/jobs/job_store.hpp"
+#include "sluice/jobs/schedule.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -18,6 +20,7 @@
 #include <future>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
 
 namespace sluice::jobs {
 
@@ -125,6 +128,23 @@ std::string lines_of(const std::vector<std::string>& items) {
 }
 
 RedisScript script(const char* body) { return RedisScript(std::string(redis_scripts::kCommon) + body); }
+/// A script that may enqueue as kEnqueue does, by calling enqueue() with its ARGV[2..12].
+RedisScript script_with_enqueue(const char* body) {
+  return RedisScript(std::string(redis_scripts::kCommon) + "local function enqueue()\n" + redis_scripts::kEnqueue +
+                     "\nend\n" + body);
+}
+
+Schedule schedule_from_fields(const RedisReply& reply) {
+  std::unordered_map<std::string, std::string> fields;
+  for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2)
+    fields[reply.elements[i].text] = reply.elements[i + 1].text;
+  auto schedule = Schedule::from_definition(fields["definition"]);
+  schedule.is_paused = fields["paused"] == "1";
+  schedule.last_tick_ms = to_int(fields["last_tick"]);
+  schedule.last_run_at_ms = to_int(fields["last_run_at"]);
+  schedule.last_job_id = fields["last_job_id"];
+  return schedule;
+}
 
 /// A claim token sent without an answer, to repeat on this thread's next claim.
 struct UnfinishedClaim {
@@ -146,6 +166,7 @@ class RedisStore final : public JobStore {
   }
 
   AsyncJobStore* async() override { return &async_; }
+  ScheduleStore* schedules() override { return &schedules_; }
 
   // Blocking calls (workers) -----------------------------------------------------------------
 
@@ -227,6 +248,51 @@ class RedisStore final : public JobStore {
   bool is_healthy() override { return wait(is_healthy_async()); }
 
  private:
+  class Schedules final : public ScheduleStore {
+   public:
+    explicit Schedules(RedisStore& store) : store_(store) {}
+    bool create(const Schedule& schedule) override {
+      return store_.wait(store_.call(store_.schedule_create_, {schedule.name, schedule.definition(),
+                                                               std::to_string(schedule.created_at_ms)}))
+                 .integer == 1;
+    }
+    std::optional<Schedule> get(const std::string& name) override {
+      if (name.empty()) return std::nullopt;  // '' reads every schedule
+      auto found = read(name);
+      if (found.empty()) return std::nullopt;
+      return std::move(found.front());
+    }
+    std::vector<Schedule> list() override { return read(""); }
+    bool set_paused(const std::string& name, bool is_paused, std::int64_t now) override {
+      return store_.wait(store_.call(store_.schedule_pause_, {name, is_paused ? "1" : "0", std::to_string(now)}))
+                 .integer == 1;
+    }
+    bool remove(const std::string& name) override {
+      return store_.wait(store_.call(store_.schedule_remove_, {name})).integer == 1;
+    }
+    std::optional<std::string> fire(const std::string& name, std::int64_t tick, NewJob item) override {
+      const auto& options = item.options;
+      Job job = make_queued_job(std::move(item.type), std::move(item.payload), options, now_ms());
+      auto reply = store_.wait(store_.call(
+          store_.schedule_fire_,
+          {job.id, job.type, core::json_text(job.payload), std::to_string(job.priority),
+           std::to_string(job.max_attempts), std::to_string(job.backoff_ms), std::to_string(job.timeout_ms),
+           std::to_string(options.delay.count()), job.idempotency_key, job.owner, job.queue, name,
+           std::to_string(tick)}));
+      if (reply.text.empty()) return std::nullopt;
+      return reply.text;
+    }
+
+   private:
+    std::vector<Schedule> read(const std::string& name) {
+      auto reply = store_.wait(store_.call(store_.schedule_read_, {name}));
+      std::vector<Schedule> out;
+      for (const auto& fields : reply.elements) out.push_back(schedule_from_fields(fields));
+      return out;
+    }
+    RedisStore& store_;
+  };
+
   /// The awaitable calls (IO threads), made on the caller's loop.
   class Async final : public AsyncJobStore {
    public:
@@ -310,6 +376,12 @@ class RedisStore final : public JobStore {
   const RedisScript cancel_ = script(redis_scripts::kCancel);
   const RedisScript list_ = script(redis_scripts::kList);
   const RedisScript counts_ = script(redis_scripts::kCounts);
+  const RedisScript schedule_create_ = script(redis_scripts::kScheduleCreate);
+  const RedisScript schedule_read_ = script(redis_scripts::kScheduleRead);
+  const RedisScript schedule_pause_ = script(redis_scripts::kSchedulePause);
+  const RedisScript schedule_remove_ = script(redis_scripts::kScheduleRemove);
+  const RedisScript schedule_fire_ = script_with_enqueue(redis_scripts::kScheduleFire);
+  Schedules schedules_{*this};
   asio::io_context loop_{1};  // one thread: RedisClient's per-loop connections need that
   asio::executor_work_guard<asio::io_context::executor_type> work_{loop_.get_executor()};
   std::thread thread_;  // last: starts once everything it uses exists

@@ -4,6 +4,7 @@
 
 #include "sluice/core/json_text.hpp"
 #include "sluice/jobs/job_store.hpp"
+#include "sluice/jobs/schedule.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -45,6 +46,14 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs(state, priority DESC, seq) WHERE state IN ('queued', 'retrying');
 CREATE INDEX IF NOT EXISTS jobs_leases ON jobs(lease_until) WHERE state = 'running';
+CREATE TABLE IF NOT EXISTS schedules (
+  name TEXT PRIMARY KEY,
+  definition TEXT NOT NULL,
+  paused INTEGER NOT NULL DEFAULT 0,
+  last_tick INTEGER NOT NULL,
+  last_run_at INTEGER NOT NULL DEFAULT 0,
+  last_job_id TEXT NOT NULL DEFAULT ''
+);
 )sql";
 
 /// Columns added after the first release: a file made before them gains them when opened
@@ -110,35 +119,14 @@ class SqliteStore final : public JobStore {
   std::vector<Job> enqueue_batch(std::vector<NewJob> jobs) override {
     std::lock_guard lock(mutex_);
     sqlite::Transaction tx(db_);
-    auto& existing = cached(select_where("idempotency_key = ?1"));
-    auto& insert = cached("INSERT INTO jobs (id, type, payload, state, priority, max_attempts, backoff_ms, "
-                             "timeout_ms, run_at, created_at, updated_at, idempotency_key, owner, queue) "
-                          "VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12)");
     std::vector<Job> out;
     out.reserve(jobs.size());
-    for (auto& item : jobs) {
-      const auto& options = item.options;
-      if (!options.idempotency_key.empty()) {
-        existing.bind(1, options.idempotency_key);
-        bool found = existing.step();
-        if (found) out.push_back(read_job(existing));
-        existing.reset();
-        if (found) continue;
-      }
-      Job job = make_queued_job(std::move(item.type), std::move(item.payload), options, now_ms());
-      insert.bind(1, job.id).bind(2, job.type).bind(3, core::json_text(job.payload));
-      insert.bind(4, std::int64_t{job.priority}).bind(5, std::int64_t{job.max_attempts}).bind(6, job.backoff_ms);
-      insert.bind(7, job.timeout_ms).bind(8, job.run_at_ms).bind(9, job.created_at_ms);
-      if (job.idempotency_key.empty()) insert.bind_null(10);
-      else insert.bind(10, job.idempotency_key);
-      insert.bind(11, job.owner).bind(12, job.queue);
-      insert.run();
-      insert.reset();
-      out.push_back(std::move(job));
-    }
+    for (auto& item : jobs) out.push_back(insert_job(item));
     tx.commit();
     return out;
   }
+
+  ScheduleStore* schedules() override { return &schedules_; }
 
   std::optional<Job> get(const std::string& id) override {
     std::lock_guard lock(mutex_);
@@ -302,6 +290,106 @@ class SqliteStore final : public JobStore {
   }
 
  private:
+  /// Stores one new job, or finds the one its idempotency key names; within a transaction.
+  Job insert_job(NewJob& item) {
+    const auto& options = item.options;
+    if (!options.idempotency_key.empty()) {
+      auto& existing = cached(select_where("idempotency_key = ?1"));
+      existing.bind(1, options.idempotency_key);
+      std::optional<Job> found;
+      if (existing.step()) found = read_job(existing);
+      existing.reset();
+      if (found) return std::move(*found);
+    }
+    auto& insert = cached("INSERT INTO jobs (id, type, payload, state, priority, max_attempts, backoff_ms, "
+                             "timeout_ms, run_at, created_at, updated_at, idempotency_key, owner, queue) "
+                          "VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12)");
+    Job job = make_queued_job(std::move(item.type), std::move(item.payload), options, now_ms());
+    insert.bind(1, job.id).bind(2, job.type).bind(3, core::json_text(job.payload));
+    insert.bind(4, std::int64_t{job.priority}).bind(5, std::int64_t{job.max_attempts}).bind(6, job.backoff_ms);
+    insert.bind(7, job.timeout_ms).bind(8, job.run_at_ms).bind(9, job.created_at_ms);
+    if (job.idempotency_key.empty()) insert.bind_null(10);
+    else insert.bind(10, job.idempotency_key);
+    insert.bind(11, job.owner).bind(12, job.queue);
+    insert.run();
+    insert.reset();
+    return job;
+  }
+
+  /// The schedules table, on the same connection as the jobs: a tick's claim and its job commit
+  /// in one transaction, and SQLite's write lock orders the claims of every process on the file.
+  class Schedules final : public ScheduleStore {
+   public:
+    explicit Schedules(SqliteStore& store) : store_(store) {}
+
+    bool create(const Schedule& schedule) override {
+      std::lock_guard lock(store_.mutex_);
+      auto& insert = store_.cached(
+          "INSERT INTO schedules (name, definition, last_tick) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING");
+      insert.bind(1, schedule.name).bind(2, schedule.definition()).bind(3, schedule.created_at_ms);
+      return insert.run() == 1;
+    }
+
+    std::optional<Schedule> get(const std::string& name) override {
+      auto found = select("WHERE name = ?1", name);
+      if (found.empty()) return std::nullopt;
+      return std::move(found.front());
+    }
+
+    std::vector<Schedule> list() override { return select("ORDER BY name", {}); }
+
+    bool set_paused(const std::string& name, bool is_paused, std::int64_t now) override {
+      std::lock_guard lock(store_.mutex_);
+      auto& update = store_.cached(
+          "UPDATE schedules SET paused = ?2, last_tick = CASE WHEN ?2 = 0 AND paused = 1 THEN max(last_tick, ?3) "
+          "ELSE last_tick END WHERE name = ?1");
+      update.bind(1, name).bind(2, std::int64_t{is_paused}).bind(3, now);
+      return update.run() == 1;
+    }
+
+    bool remove(const std::string& name) override {
+      std::lock_guard lock(store_.mutex_);
+      auto& del = store_.cached("DELETE FROM schedules WHERE name = ?1");
+      del.bind(1, name);
+      return del.run() == 1;
+    }
+
+    std::optional<std::string> fire(const std::string& name, std::int64_t tick, NewJob job) override {
+      std::lock_guard lock(store_.mutex_);
+      sqlite::Transaction tx(store_.db_);  // uncommitted (no claim): rolled back
+      auto& claim = store_.cached(
+          "UPDATE schedules SET last_tick = ?2, last_run_at = ?3 WHERE name = ?1 AND paused = 0 AND last_tick < ?2");
+      claim.bind(1, name).bind(2, tick).bind(3, now_ms());
+      if (claim.run() != 1) return std::nullopt;
+      auto id = store_.insert_job(job).id;
+      auto& record = store_.cached("UPDATE schedules SET last_job_id = ?2 WHERE name = ?1");
+      record.bind(1, name).bind(2, id).run();
+      tx.commit();
+      return id;
+    }
+
+   private:
+    std::vector<Schedule> select(std::string_view rest, const std::string& name) {
+      std::lock_guard lock(store_.mutex_);
+      auto& query = store_.cached("SELECT definition, paused, last_tick, last_run_at, last_job_id FROM schedules " +
+                                  std::string(rest));
+      if (!name.empty()) query.bind(1, name);
+      std::vector<Schedule> out;
+      while (query.step()) {
+        auto schedule = Schedule::from_definition(query.text(0));
+        schedule.is_paused = query.integer(1) != 0;
+        schedule.last_tick_ms = query.integer(2);
+        schedule.last_run_at_ms = query.integer(3);
+        schedule.last_job_id = query.text(4);
+        out.push_back(std::move(schedule));
+      }
+      query.reset();
+      return out;
+    }
+
+    SqliteStore& store_;
+  };
+
   void add_later_columns() {
     for (auto [name, type] : kLaterColumns) {
       sqlite::Statement column(db_.handle(), "SELECT 1 FROM pragma_table_info('jobs') WHERE name = ?1");
@@ -358,6 +446,7 @@ class SqliteStore final : public JobStore {
   std::mutex mutex_;  // guards db_ and statements_: one statement at a time on this connection
   sqlite::Database db_;
   std::unordered_map<std::string, std::unique_ptr<sqlite::Statement>> statements_;
+  Schedules schedules_{*this};
 };
 
 }  // namespace

@@ -18,6 +18,8 @@ class RedisClient;
 
 namespace sluice::jobs {
 
+class ScheduleStore;
+
 /// The awaitable face of a store whose backend is asynchronous (Redis): the reads and the
 /// cancel that handlers need, awaited on the caller's event loop without blocking it.
 class AsyncJobStore {
@@ -97,6 +99,8 @@ class JobStore {
   /// The store's awaitable calls, when its backend has them; null: JobQueue runs the blocking
   /// calls on its storage threads instead.
   virtual AsyncJobStore* async() { return nullptr; }
+  /// The schedules kept beside the jobs (sluice/jobs/schedule.hpp); null: this backend has none.
+  virtual ScheduleStore* schedules() { return nullptr; }
 };
 
 /// SQLite (WAL) in one file; the embedded default. Several processes may share the file.
