@@ -35,12 +35,13 @@ FROM ${RUNTIME_BASE}
 # SQLite and hiredis for the job store, libpq for PostgreSQL (--database-url), OpenSSL for TLS
 # (with the system CA store for https upstreams), Snowball's stemmer for the keyword index
 # (hnswlib is header-only), jemalloc, OpenMP for llama.cpp (linked statically otherwise), Poppler,
-# libzip and libxml2 for PDF, DOCX, ODT and EPUB uploads.
+# libzip and libxml2 for PDF, DOCX, ODT and EPUB uploads, the date library and tzdata for
+# schedules' time zones.
 RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends \
       libboost-json1.81.0 libboost-url1.81.0 libboost-container1.81.0 libspdlog1.10 libfmt9 \
       libsqlite3-0 libhiredis0.14 libpq5 libssl3 libstemmer0d libjemalloc2 libgomp1 \
-      libpoppler-cpp0v5 libzip4 libxml2 \
+      libpoppler-cpp0v5 libzip4 libxml2 libdate-tz3 tzdata \
       ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log \
  && useradd --system --create-home --home-dir /var/lib/sluice sluice \
