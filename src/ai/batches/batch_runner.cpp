@@ -3,6 +3,7 @@
 #include "batch_input.hpp"
 
 #include "sluice/ai/openai.hpp"
+#include "sluice/core/error.hpp"
 #include "sluice/core/json_text.hpp"
 
 #include <fmt/format.h>
@@ -288,6 +289,11 @@ void handle_batch_jobs(jobs::JobQueue& queue, std::shared_ptr<BatchServices> ser
     try {
       return run_batch(batch_id, *services, job);
     } catch (const jobs::JobCancelled&) {
+      throw;
+    } catch (const core::Failure& e) {
+      // The database is down or full: the attempt fails and the job retries with backoff,
+      // resuming from the results already stored, rather than failing the batch for good.
+      spdlog::warn("batch {} stopped: {} (it resumes on the job's next attempt)", batch_id, e.what());
       throw;
     } catch (const std::exception& e) {
       // A batch that cannot go on fails visibly rather than being retried blindly.
